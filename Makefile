@@ -1,0 +1,37 @@
+# Every target sets itself up: a fresh clone needs nothing but python3.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run chat test check bench score clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m bot run
+
+chat: $(STAMP)
+	$(PY) -m bot chat
+
+check: $(STAMP)
+	$(PY) -m bot kb check
+
+test: $(STAMP)
+	$(PY) -m bot kb check
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/answer_latency.py
+
+score: $(STAMP)
+	$(PY) ../shared/eval/score.py ../shared/eval/dev.jsonl
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""cardbot: self-service bot for holders of government service cards."""

@@ -1,0 +1,166 @@
+"""Load the knowledge folder into validated objects, collecting every problem with its file and line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.kb.schema import GENERAL_CARD, Card, CardsFile, Entry, MatchingConfig
+
+CARDS_FILE = "cards.yaml"
+MATCHING_FILE = "matching.yaml"
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    cards: dict[str, Card]
+    matching: MatchingConfig
+    entries: tuple[Entry, ...]
+    sources: dict[str, Path]  # entry id -> file it came from
+    by_id: dict[str, Entry] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {entry.id: entry for entry in self.entries})
+
+
+def _key_line(lines: list[str], key: str, default: int) -> int:
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    for number, line in enumerate(lines, start=1):
+        if pattern.match(line):
+            return number
+    return default
+
+
+def _validation_problems(
+    path: Path, error: ValidationError, lines: list[str], default_line: int, body_line: int | None = None
+) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = [str(part) for part in item["loc"]]
+        field = loc[0] if loc else ""
+        if field == "body" and body_line is not None:
+            line = body_line
+        else:
+            line = _key_line(lines, field, default_line) if field else default_line
+        where = ".".join(loc)
+        message = item["msg"]
+        if item["type"] == "missing":
+            message = f"missing field '{where}'"
+        elif item["type"] == "extra_forbidden":
+            message = f"unknown field '{where}'"
+        elif field == "body" and item["type"] == "string_too_short":
+            message = "empty answer"
+        elif field == "body" and item["type"] == "string_too_long":
+            message = f"answer too long ({len(item['input'])} chars; at most {item['ctx']['max_length']})"
+        else:
+            message = f"{where}: {message}"
+        problems.append(Problem(path, line, message))
+    return problems
+
+
+def _load_yaml_model(path: Path, model: type[BaseModel], problems: list[Problem]) -> Any:
+    if not path.is_file():
+        problems.append(Problem(path, 1, "file is missing"))
+        return None
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(path, (mark.line + 1) if mark else 1, f"bad YAML: {exc}"))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(path, exc, text.splitlines(), 1))
+        return None
+
+
+def _load_entry(path: Path, problems: list[Problem]) -> tuple[Entry | None, int]:
+    """Returns the entry (or None) and the line of its `id:` key, for cross-file messages."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        problems.append(Problem(path, 1, "no front matter: the file must start with a '---' line"))
+        return None, 1
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(path, (mark.line + 2) if mark else 1, f"bad YAML: {exc}"))
+        return None, 1
+    closing = next((i for i, line in enumerate(lines[1:], start=2) if line.strip() == "---"), len(lines))
+    body_line = min(closing + 1, max(len(lines), 1))
+    id_line = _key_line(lines, "id", 1)
+    data = dict(post.metadata)
+    data["body"] = post.content.strip()
+    try:
+        return Entry.model_validate(data), id_line
+    except ValidationError as exc:
+        problems.extend(_validation_problems(path, exc, lines, 1, body_line))
+        return None, id_line
+
+
+def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return None, [Problem(directory, 1, "knowledge folder not found")]
+    cards_file = _load_yaml_model(directory / CARDS_FILE, CardsFile, problems)
+    matching = _load_yaml_model(directory / MATCHING_FILE, MatchingConfig, problems)
+    cards = {card.id: card for card in cards_file.cards} if cards_file else {}
+
+    entries: list[Entry] = []
+    sources: dict[str, Path] = {}
+    parent_lines: dict[str, int] = {}
+    for path in sorted(directory.glob("*/*.md")):
+        entry, id_line = _load_entry(path, problems)
+        if entry is None:
+            continue
+        if entry.id in sources:
+            problems.append(Problem(path, id_line, f"duplicate id '{entry.id}' (also in {sources[entry.id]})"))
+            continue
+        if cards and entry.card not in cards and entry.card != GENERAL_CARD:
+            known = ", ".join([*cards, GENERAL_CARD])
+            problems.append(Problem(path, _key_line(path.read_text(encoding="utf-8").splitlines(), "card", 1),
+                                    f"unknown card '{entry.card}' (known: {known})"))
+            continue
+        entries.append(entry)
+        sources[entry.id] = path
+        parent_lines[entry.id] = _key_line(path.read_text(encoding="utf-8").splitlines(), "parent", id_line)
+    for entry in entries:
+        if entry.parent is not None and entry.parent not in sources:
+            problems.append(Problem(sources[entry.id], parent_lines[entry.id], f"parent '{entry.parent}' not found"))
+    if not entries and not problems:
+        problems.append(Problem(directory, 1, "no entries (*/*.md) found"))
+    if problems or cards_file is None or matching is None:
+        return None, problems
+    return KnowledgeBase(cards=cards, matching=matching, entries=tuple(entries), sources=sources), []
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    knowledge, problems = check_knowledge(directory)
+    if knowledge is None:
+        raise KnowledgeError(problems)
+    return knowledge

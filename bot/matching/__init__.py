@@ -1,0 +1,1 @@
+"""Question matching: normalisation, tokens (characters, pinyin, English) and the search index."""

@@ -1,0 +1,129 @@
+"""Tokens for matching.
+
+Knowledge text becomes a set of tokens: Chinese characters and character pairs, the pinyin of each pair
+(`p:`), English words (`e:`) and numbers (`d:`). A question becomes *units*: one per character, pair or
+word, each with the tokens that may satisfy it. A pair of characters is satisfied by the same pair or,
+for homophone typos (保建 for 保健), by its pinyin; pinyin typed by the user (shenpi) is split into
+syllables and looked up as pinyin pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.matching.normalize import fold, fold_question, is_cjk, runs
+from bot.matching.pinyin import run_syllables, split_syllables
+
+PINYIN = "p:"
+ENGLISH = "e:"
+DIGITS = "d:"
+
+PAIR_WEIGHT = 1.0
+CHAR_WEIGHT = 0.25  # single characters are weak evidence ...
+LONE_CHAR_WEIGHT = 0.6  # ... unless the character stands alone between stop words or punctuation
+HOMOPHONE_FACTOR = 0.8  # a pair matched only by its sound is likely, not certain
+
+
+def stem(word: str) -> str:
+    """Plural to singular, enough for keyword matching (tickets -> ticket, facilities -> facility)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith(("ses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of a question and the tokens (with a factor each) that count as matching it."""
+
+    alternatives: tuple[tuple[str, float], ...]
+    weight: float
+
+
+def document_tokens(text: str) -> set[str]:
+    tokens: set[str] = set()
+    for run in runs(fold(text)):
+        if is_cjk(run):
+            tokens.update(run)
+            syllables = run_syllables(run)
+            for i in range(len(run) - 1):
+                tokens.add(run[i : i + 2])
+                tokens.add(PINYIN + syllables[i] + syllables[i + 1])
+        elif run.isdigit():
+            tokens.add(DIGITS + run)
+        else:
+            tokens.add(ENGLISH + stem(run))
+    return tokens
+
+
+def document_syllables(texts: Iterable[str]) -> frozenset[str]:
+    found: set[str] = set()
+    for text in texts:
+        for run in runs(fold(text)):
+            if is_cjk(run):
+                found.update(run_syllables(run))
+    found.discard("?")
+    return frozenset(found)
+
+
+class QuestionReader:
+    """Turns a question into units; knows the stop words, the pinyin syllables and English words in use."""
+
+    def __init__(
+        self, stopwords_zh: Iterable[str], stopwords_en: Iterable[str], syllables: frozenset[str],
+        english_words: frozenset[str],
+    ) -> None:
+        ordered = sorted({fold(w) for w in stopwords_zh}, key=len, reverse=True)
+        self._stop_zh = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._stop_en = frozenset(fold(w) for w in stopwords_en)
+        self._syllables = syllables
+        self._english = english_words
+
+    def clean(self, question: str) -> str:
+        text = fold_question(question)
+        return self._stop_zh.sub(" ", text) if self._stop_zh else text
+
+    def units(self, question: str) -> list[Unit]:
+        units: list[Unit] = []
+        pinyin_run: list[str] = []  # consecutive pinyin words are read as one syllable sequence
+
+        def flush_pinyin() -> None:
+            for a, b in zip(pinyin_run, pinyin_run[1:]):
+                units.append(Unit(((PINYIN + a + b, 1.0),), PAIR_WEIGHT))
+            pinyin_run.clear()
+
+        for run in runs(self.clean(question)):
+            if is_cjk(run):
+                flush_pinyin()
+                units.extend(self._chinese_units(run))
+            elif run.isdigit():
+                flush_pinyin()
+                units.append(Unit(((DIGITS + run, 1.0),), PAIR_WEIGHT))
+            elif run in self._stop_en:
+                flush_pinyin()
+            else:
+                word = stem(run)
+                syllables = None if word in self._english else split_syllables(run, self._syllables)
+                if syllables:
+                    pinyin_run.extend(syllables)
+                else:
+                    flush_pinyin()
+                    units.append(Unit(((ENGLISH + word, 1.0),), PAIR_WEIGHT))
+        flush_pinyin()
+        return units
+
+    @staticmethod
+    def _chinese_units(run: str) -> list[Unit]:
+        if len(run) == 1:
+            return [Unit(((run, 1.0),), LONE_CHAR_WEIGHT)]
+        syllables = run_syllables(run)
+        units = [Unit(((char, 1.0),), CHAR_WEIGHT) for char in run]
+        for i in range(len(run) - 1):
+            sound = PINYIN + syllables[i] + syllables[i + 1]
+            units.append(Unit(((run[i : i + 2], 1.0), (sound, HOMOPHONE_FACTOR)), PAIR_WEIGHT))
+        return units
