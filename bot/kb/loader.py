@@ -53,6 +53,13 @@ def _key_line(lines: list[str], key: str, default: int) -> int:
     return default
 
 
+def _item_line(lines: list[str], key_line: int, index: int) -> int:
+    """The line of item `index` of a block-style YAML list under the key at `key_line`."""
+    items = [n for n, line in enumerate(lines[key_line:], start=key_line + 1) if line.lstrip().startswith("- ")]
+    block = [n for offset, n in enumerate(items) if n == key_line + 1 + offset]
+    return block[index] if index < len(block) else key_line
+
+
 def _validation_problems(
     path: Path, error: ValidationError, lines: list[str], default_line: int, body_line: int | None = None
 ) -> list[Problem]:
@@ -64,6 +71,8 @@ def _validation_problems(
             line = body_line
         else:
             line = _key_line(lines, field, default_line) if field else default_line
+            if len(item["loc"]) > 1 and isinstance(item["loc"][1], int) and field:
+                line = _item_line(lines, line, item["loc"][1])
         where = ".".join(loc)
         message = item["msg"]
         if item["type"] == "missing":

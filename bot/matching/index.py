@@ -23,6 +23,9 @@ from bot.matching.tokens import ENGLISH, QuestionReader, Unit, document_syllable
 # the body only says things along the way.
 FIELD_WEIGHTS = {"title": 1.0, "questions": 1.0, "keywords": 1.0, "keywords_en": 1.0, "department": 0.7,
                  "section": 0.7, "body": 0.6}
+# A pair of characters the knowledge never uses, both of which it does use, is most often the seam
+# between two words (休养这事 -> 养这), not new content: it counts this much.
+SEAM_FACTOR = 0.5
 FUZZY_SHARE = 0.25  # weight of the whole-question similarity in the final score
 RERANK = 30  # candidates rescored with rapidfuzz
 
@@ -75,9 +78,14 @@ class SearchIndex:
             matching.stopwords_zh, matching.stopwords_en, document_syllables(all_texts), english
         )
 
-    def _unit_idf(self, unit: Unit) -> float:
+    def _unit_importance(self, unit: Unit) -> float:
         known = [self._idf[token] for token, _ in unit.alternatives if token in self._idf]
-        return known[0] if known else self._unknown_idf
+        if known:
+            return known[0] * unit.weight
+        first = unit.alternatives[0][0]
+        if len(first) == 2 and all(char in self._idf for char in first):
+            return self._unknown_idf * unit.weight * SEAM_FACTOR
+        return self._unknown_idf * unit.weight
 
     def coverage(self, units: Sequence[Unit]) -> np.ndarray:
         """Share of the question's weighted units found in each entry, in [0, 1]."""
@@ -85,7 +93,7 @@ class SearchIndex:
         total = np.zeros(n)
         mass = 0.0
         for unit in units:
-            importance = self._unit_idf(unit) * unit.weight
+            importance = self._unit_importance(unit)
             mass += importance
             best: np.ndarray | None = None
             for token, factor in unit.alternatives:

@@ -8,8 +8,9 @@ import unicodedata
 import zhconv
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Runs of Chinese characters, of Latin letters, of digits; everything else separates them.
-RUN_RE = re.compile(rf"[{_CJK}]+|[a-z]+|[0-9]+")
+# Runs of Chinese characters, of Latin letters (two or more: the "s" of "people's" says nothing), of
+# digits; everything else separates them.
+RUN_RE = re.compile(rf"[{_CJK}]+|[a-z]{{2,}}|[0-9]+")
 CJK_RE = re.compile(rf"^[{_CJK}]+$")
 
 

@@ -1,0 +1,88 @@
+"""`python -m bot kb check`: every kind of broken file is reported as file:line: message, exit 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.kb.loader import check_knowledge
+from bot.kb.schema import MAX_BODY_CHARS
+from tests.knowledge_factory import entry_file, small_knowledge
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return small_knowledge(tmp_path / "knowledge")
+
+
+def check_output(folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    code = main(["kb", "check", str(folder)])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_the_shipped_knowledge_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = check_output(Path(__file__).resolve().parent.parent / "knowledge", capsys)
+    assert code == 0 and lines[-1].endswith("ok")
+
+
+def test_a_valid_folder_passes(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = check_output(folder, capsys)
+    assert code == 0 and "5 entries" in lines[-1]
+
+
+def test_bad_yaml_is_reported_at_its_line(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = folder / "zhangdian" / "09-bad.md"
+    bad.write_text("---\nid: zd.bad\ncard: zhangdian\ntitle: [unclosed\n---\n正文\n", encoding="utf-8")
+    code, lines = check_output(folder, capsys)
+    assert code == 1
+    assert any(line.startswith(f"{bad}:") and "bad YAML" in line for line in lines)
+
+
+def test_missing_field_unknown_card_and_duplicate_id(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = folder / "zhangdian" / "07-missing.md"
+    missing.write_text("---\nid: zd.missing\ncard: zhangdian\nsection: 一、测试\n---\n正文\n", encoding="utf-8")
+    unknown = entry_file(folder, "08-unknown.md", id="zd.unknown", card="zhangdian", title="t", body="正文")
+    unknown.write_text(unknown.read_text(encoding="utf-8").replace("card: zhangdian", "card: tianhe"),
+                       encoding="utf-8")
+    duplicate = entry_file(folder, "09-dup.md", id="zd.ticket", card="zhangdian", title="t", body="正文")
+    code, lines = check_output(folder, capsys)
+    assert code == 1
+    assert f"{missing}:1: missing field 'title'" in lines
+    assert any(line.startswith(f"{unknown}:3: unknown card 'tianhe'") for line in lines)
+    assert any(line.startswith(f"{duplicate}:2: duplicate id 'zd.ticket'") for line in lines)
+
+
+def test_empty_and_over_long_answers(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = entry_file(folder, "10-empty.md", id="zd.empty", card="zhangdian", title="空", body="")
+    long = entry_file(folder, "11-long.md", id="zd.long", card="zhangdian", title="长", body="字" * (MAX_BODY_CHARS + 1))
+    code, lines = check_output(folder, capsys)
+    assert code == 1
+    assert f"{empty}:7: empty answer" in lines
+    assert f"{long}:7: answer too long ({MAX_BODY_CHARS + 1} chars; at most {MAX_BODY_CHARS})" in lines
+
+
+def test_unknown_parent_and_unknown_field(folder: Path) -> None:
+    orphan = entry_file(folder, "12-orphan.md", id="zd.orphan", card="zhangdian", title="t", body="正文",
+                        parent="zd.nothing")
+    odd = entry_file(folder, "13-odd.md", id="zd.odd", card="zhangdian", title="t", body="正文", colour="red")
+    knowledge, problems = check_knowledge(folder)
+    messages = [str(p) for p in problems]
+    assert knowledge is None
+    assert f"{orphan}:6: parent 'zd.nothing' not found" in messages
+    assert f"{odd}:6: unknown field 'colour'" in messages
+
+
+def test_a_number_where_text_is_expected_is_reported(folder: Path) -> None:
+    path = entry_file(folder, "14-number.md", id="zd.number", card="zhangdian", title="t", body="正文",
+                      keywords=["电话", "x"])
+    path.write_text(path.read_text(encoding="utf-8").replace("- x", "- 86132888"), encoding="utf-8")
+    _, problems = check_knowledge(folder)
+    assert [p.line for p in problems] == [8] and "keywords.1" in problems[0].message
+
+
+def test_missing_matching_settings(folder: Path) -> None:
+    (folder / "matching.yaml").unlink()
+    knowledge, problems = check_knowledge(folder)
+    assert knowledge is None and str(problems[0]).endswith("matching.yaml:1: file is missing")

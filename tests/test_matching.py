@@ -1,0 +1,89 @@
+"""Matching rules on a small knowledge base, and a few facts of the shipped one."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.qa import Answerer
+
+
+def top_id(answerer: Answerer, question: str, card: str | None = None) -> str | None:
+    answer = answerer.answer(question, card)
+    return answer.entry.id if answer.entry else None
+
+
+@pytest.mark.parametrize(
+    ("question", "card", "expected"),
+    [
+        ("中医院绿色通道服务电话", "zhangdian", "zd.hospital"),  # plain
+        ("中醫院綠色通道電話", "zhangdian", "zd.hospital"),  # Traditional characters
+        ("中医院绿色通到电话", "zhangdian", "zd.hospital"),  # homophone typo
+        ("zhongyiyuan lvse tongdao", "zhangdian", "zd.hospital"),  # pinyin
+        ("ＺＨＯＮＧＹＩＹＵＡＮ 绿色通道", "zhangdian", "zd.hospital"),  # full-width Latin
+        ("green channel at the chinese medicine hospital", "zhangdian", "zd.hospital"),  # English
+        ("景区门票 要买吗", "zhangdian", "zd.ticket"),
+        ("齐惠保多少钱", "baiyun", "gen.insurance"),  # general material serves every card
+    ],
+)
+def test_question_variants_find_the_entry(small_answerer: Answerer, question: str, card: str,
+                                          expected: str) -> None:
+    assert top_id(small_answerer, question, card) == expected
+
+
+def test_the_users_card_decides_between_similar_entries(small_answerer: Answerer) -> None:
+    assert top_id(small_answerer, "医院看病绿色通道", "zhangdian") == "zd.hospital"
+    assert top_id(small_answerer, "医院看病绿色通道", "baiyun") == "by.hospital"
+
+
+def test_another_cards_entries_need_the_question_to_name_that_card(small_answerer: Answerer) -> None:
+    assert top_id(small_answerer, "机场贵宾厅怎么预约", "zhangdian") is None
+    assert top_id(small_answerer, "白云机场贵宾厅怎么预约", "zhangdian") == "by.airport"
+
+
+def test_without_a_card_every_entry_may_answer(small_answerer: Answerer) -> None:
+    assert top_id(small_answerer, "机场贵宾厅怎么预约") == "by.airport"
+
+
+def test_out_of_scope_questions_are_declined(small_answerer: Answerer) -> None:
+    for question in ["讲个笑话听听", "明天下雨吗", "What's the exchange rate today?", ""]:
+        answer = small_answerer.answer(question, "zhangdian")
+        assert not answer.answered, question
+
+
+def test_a_question_about_a_neighbouring_district_is_declined(small_answerer: Answerer) -> None:
+    answer = small_answerer.answer("淄川区中医院绿色通道电话", None)
+    assert not answer.answered and answer.score == 0.0
+
+
+def test_the_threshold_separates_answers_from_declines(small_answerer: Answerer) -> None:
+    threshold = small_answerer.knowledge.matching.answer_threshold
+    answered = small_answerer.answer("中医院绿色通道", "zhangdian")
+    declined = small_answerer.answer("周末去哪里钓鱼", "zhangdian")
+    assert answered.score >= threshold > declined.score
+
+
+def test_alternatives_exclude_the_answer_and_are_ranked(small_answerer: Answerer) -> None:
+    answer = small_answerer.answer("看病 绿色通道 医院", None)
+    assert answer.answered
+    ids = [s.entry.id for s in answer.alternatives]
+    assert answer.entry.id not in ids
+    assert ids, "the other card's hospital entry is a plausible alternative"
+    scores = [s.score for s in answer.alternatives]
+    assert scores == sorted(scores, reverse=True) and all(s <= answer.score for s in scores)
+
+
+@pytest.mark.parametrize(
+    ("question", "card", "expected_id", "fact"),
+    [
+        ("区中医院绿色通道电话", "zhangdian", "zhangdian.medical.zhongyi", "0533-2286525"),
+        ("妇幼保健院的服务专员", "zhangdian", "zhangdian.medical.fuyou", "徐海燕"),
+        ("区图书馆电话", "baiyun", "baiyun.culture.library", "36214296"),
+        ("齐惠保保障期", None, "general.qihuibao.period", "2024年11月24日24时"),
+    ],
+)
+def test_specific_questions_get_the_specific_entry_of_the_shipped_base(
+    shipped_answerer: Answerer, question: str, card: str | None, expected_id: str, fact: str
+) -> None:
+    answer = shipped_answerer.answer(question, card)
+    assert answer.entry is not None and answer.entry.id == expected_id
+    assert fact in answer.entry.body
