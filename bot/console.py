@@ -10,7 +10,11 @@ from bot.render import answer_text, entry_text
 from bot.texts import language_of, t
 
 
-def run_console(answerer: Answerer, card: str | None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+def run_console(
+    answerer: Answerer, card: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
     knowledge = answerer.knowledge
     say = lambda text: print(text, file=stdout, flush=True)  # noqa: E731
     say(t("console_welcome", "zh"))
@@ -24,17 +28,17 @@ def run_console(answerer: Answerer, card: str | None, stdin: TextIO = sys.stdin,
         text = line.strip()
         if not text:
             continue
-        lang = language_of(text)
         if text in ("/quit", "/exit"):
             return 0
         if text.startswith("/card"):
             wanted = text.removeprefix("/card").strip()
             if wanted in knowledge.cards:
                 card = wanted
-                say(t("console_card_set", lang, name=knowledge.cards[wanted].name))
+                say(t("console_card_set", "zh", name=knowledge.cards[wanted].name))
             else:
-                say(t("console_card_unknown", lang, cards=", ".join(knowledge.cards)))
+                say(t("console_card_unknown", "zh", cards=", ".join(knowledge.cards)))
             continue
+        lang = language_of(text)
         if text.isdigit() and last is not None and 1 <= int(text) <= len(last.alternatives):
             say(entry_text(last.alternatives[int(text) - 1].entry, knowledge, lang))
             continue
