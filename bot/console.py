@@ -6,7 +6,7 @@ from typing import TextIO
 import sys
 
 from bot.qa import Answer, Answerer
-from bot.render import answer_text, entry_text
+from bot.render import answer_text, entry_blocks, plain
 from bot.texts import language_of, t
 
 
@@ -40,7 +40,7 @@ def run_console(
             continue
         lang = language_of(text)
         if text.isdigit() and last is not None and 1 <= int(text) <= len(last.alternatives):
-            say(entry_text(last.alternatives[int(text) - 1].entry, knowledge, lang))
+            say(plain(entry_blocks(last.alternatives[int(text) - 1].entry, knowledge, lang)))
             continue
         last = answerer.answer(text, card)
         say(answer_text(last, knowledge, lang))

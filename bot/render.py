@@ -1,6 +1,11 @@
-"""An answer as plain text (CLI, console); the Telegram channel renders the same parts as HTML."""
+"""An answer as blocks, then as plain text (CLI, console) or Telegram HTML (escaped, split under 4096)."""
 
 from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Literal
 
 from bot.kb.loader import KnowledgeBase
 from bot.kb.schema import Entry
@@ -8,28 +13,113 @@ from bot.qa import Answer
 from bot.texts import Lang, t
 
 TIER_MARK = "【突出贡献优秀企业家】"
+OUTSTANDING = "outstanding"
+TELEGRAM_LIMIT = 4096
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+
+Style = Literal["title", "text", "tier", "meta"]
 
 
-def source_line(entry: Entry, knowledge: KnowledgeBase, lang: Lang) -> str:
-    card = knowledge.cards.get(entry.card)
-    guide = card.guide if card else entry.section
-    where = f"{guide} · {entry.section}" if card else entry.section
-    return f"{t('source', lang)}：{where}"
+@dataclass(frozen=True)
+class Block:
+    text: str
+    style: Style = "text"
 
 
-def entry_text(entry: Entry, knowledge: KnowledgeBase, lang: Lang) -> str:
-    parts = [f"【{entry.title}】", entry.body.replace("**", "")]
-    if TIER_MARK in entry.body:
-        parts.append(t("tier_only", lang))
+def entry_blocks(entry: Entry, knowledge: KnowledgeBase, lang: Lang, tier: str | None = None) -> list[Block]:
+    blocks = [Block(entry.title, "title")]
+    for paragraph in entry.body.split("\n\n"):
+        paragraph = paragraph.strip()
+        if paragraph.startswith(TIER_MARK):
+            label = t("tier_yours" if tier == OUTSTANDING else "tier_only", lang)
+            blocks.append(Block(label + paragraph.removeprefix(TIER_MARK).strip(), "tier"))
+        elif paragraph:
+            blocks.append(Block(paragraph))
+    meta = []
+    if entry.department:
+        meta.append(f"🏛 {entry.department}")
     if entry.phones:
-        parts.append(f"{t('contact', lang)}：{'，'.join(entry.phones)}")
-    parts.append(source_line(entry, knowledge, lang))
+        meta.append(f"📞 {t('contact', lang)}：{'，'.join(entry.phones)}")
+    card = knowledge.cards.get(entry.card)
+    meta.append(f"📖 {t('source', lang)}：{card.name if card else ''}{' · ' if card else ''}{entry.section}")
+    blocks.append(Block("\n".join(meta), "meta"))
+    return blocks
+
+
+def plain(blocks: list[Block]) -> str:
+    parts = []
+    for block in blocks:
+        text = _BOLD.sub(r"\1", block.text)
+        parts.append(f"【{text}】" if block.style == "title" else text)
     return "\n\n".join(parts)
 
 
-def answer_text(answer: Answer, knowledge: KnowledgeBase, lang: Lang) -> str:
+def _html(block: Block) -> str:
+    escaped = _BOLD.sub(r"<b>\1</b>", html.escape(block.text, quote=False))
+    if block.style == "title":
+        return f"<b>{escaped}</b>"
+    if block.style == "meta":
+        return f"<i>{escaped}</i>"
+    return escaped
+
+
+def _longest_prefix(line: str, style: Style, limit: int) -> int:
+    """Binary search: the most characters of `line` whose HTML fits (escaping makes lengths uneven)."""
+    low, high = 1, len(line)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(_html(Block(line[:middle], style))) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _pieces(block: Block, limit: int) -> list[Block]:
+    """A block too long for one message, cut at line ends (or inside a line that is itself too long).
+    A `**` pair cut in two renders as plain asterisks, so the HTML stays valid."""
+    if len(_html(block)) <= limit:
+        return [block]
+    pieces: list[Block] = []
+    current = ""
+    for line in block.text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if len(_html(Block(candidate, block.style))) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(Block(current, block.style))
+        while len(_html(Block(line, block.style))) > limit:
+            cut = _longest_prefix(line, block.style, limit)
+            pieces.append(Block(line[:cut], block.style))
+            line = line[cut:]
+        current = line
+    if current:
+        pieces.append(Block(current, block.style))
+    return pieces
+
+
+def html_chunks(blocks: list[Block], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """HTML messages of at most `limit` characters; every chunk has whole blocks, so tags stay balanced."""
+    chunks: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in _pieces(block, limit):
+            rendered = _html(piece)
+            candidate = f"{current}\n\n{rendered}" if current else rendered
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = rendered
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def answer_text(answer: Answer, knowledge: KnowledgeBase, lang: Lang, tier: str | None = None) -> str:
     if answer.entry is not None:
-        return entry_text(answer.entry, knowledge, lang)
+        return plain(entry_blocks(answer.entry, knowledge, lang, tier))
     lines = [t("not_found", lang)]
     if answer.alternatives:
         lines.append(t("did_you_mean", lang))

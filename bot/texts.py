@@ -18,10 +18,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "did_you_mean": {"zh": "您是不是想问：", "en": "Did you mean:"},
     "source": {"zh": "来源", "en": "Source"},
     "contact": {"zh": "咨询电话", "en": "Phone"},
-    "tier_only": {
-        "zh": "（标注【突出贡献优秀企业家】的内容仅限突出贡献优秀企业家）",
-        "en": "(Items marked 【突出贡献优秀企业家】 are for Outstanding Contribution Entrepreneurs only.)",
-    },
+    "tier_only": {"zh": "【仅限突出贡献优秀企业家】", "en": "[Outstanding Contribution Entrepreneurs only] "},
+    "tier_yours": {"zh": "⭐ 您的突出贡献优秀企业家待遇：", "en": "⭐ Your Outstanding Contribution benefit: "},
     "console_welcome": {
         "zh": "cardbot 控制台。直接输入问题；/card zhangdian|baiyun 选择卡种；数字选择推荐问题；/quit 退出。",
         "en": "cardbot console. Type a question; /card zhangdian|baiyun picks your card; a number picks a "

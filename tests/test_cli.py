@@ -24,7 +24,7 @@ def test_ask_json_answers_with_the_contract_fields(capsys: pytest.CaptureFixture
     [answer] = ask_json(capsys, "--json", "--card", "zhangdian", "区中医院绿色通道电话")
     assert set(answer) == CONTRACT_KEYS
     assert answer["answered"] is True and answer["entry_id"] == "zhangdian.medical.zhongyi"
-    assert "0533-2286525" in str(answer["text"]) and "张店区优秀企业家绿色通道服务指南" in str(answer["text"])
+    assert "0533-2286525" in str(answer["text"]) and "张店区优秀企业家服务保障卡 · 二、医疗保健" in str(answer["text"])
     assert isinstance(answer["score"], float)
     for alternative in answer["alternatives"]:  # type: ignore[union-attr]
         assert set(alternative) == {"entry_id", "title", "score"}

@@ -1,0 +1,55 @@
+"""Hand-over to staff. A hand-over nobody answered within an hour is posted again (12345 hotline rule:
+first response within 1 hour)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Handover, HandoverPost, QuestionLog
+
+FIRST_RESPONSE_WITHIN = timedelta(hours=1)
+
+
+async def open_handover(session: AsyncSession, question: QuestionLog, chat_id: int, now: datetime) -> Handover:
+    """One hand-over per question: pressing the button twice does not post twice."""
+    existing = (await session.execute(
+        select(Handover).where(Handover.question_id == question.id)
+    )).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    question.outcome = "handover"
+    handover = Handover(user_id=question.user_id, chat_id=chat_id, question_id=question.id,
+                        text=question.text, created_at=now)
+    session.add(handover)
+    await session.flush()
+    return handover
+
+
+async def record_post(session: AsyncSession, handover: Handover, chat_id: int, message_id: int,
+                      now: datetime) -> None:
+    handover.last_posted_at = now
+    session.add(HandoverPost(chat_id=chat_id, message_id=message_id, handover_id=handover.id))
+
+
+async def handover_for_reply(session: AsyncSession, chat_id: int, message_id: int) -> Handover | None:
+    post = await session.get(HandoverPost, (chat_id, message_id))
+    return await session.get(Handover, post.handover_id) if post else None
+
+
+def mark_replied(handover: Handover, now: datetime) -> None:
+    if handover.first_reply_at is None:
+        handover.first_reply_at = now
+
+
+async def overdue(session: AsyncSession, now: datetime) -> list[Handover]:
+    rows = await session.execute(
+        select(Handover).where(
+            Handover.first_reply_at.is_(None),
+            Handover.last_posted_at.is_not(None),
+            Handover.last_posted_at <= now - FIRST_RESPONSE_WITHIN,
+        ).order_by(Handover.id)
+    )
+    return list(rows.scalars())

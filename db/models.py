@@ -1,0 +1,106 @@
+"""The tables. Telegram user and chat ids are 64-bit; every timestamp is UTC (see db.types)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import UtcDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CardHolder(Base):
+    """The card-holder registry, imported by admins (`python -m bot cardholders import`)."""
+
+    __tablename__ = "cardholders"
+
+    card_number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    card: Mapped[str] = mapped_column(String(32))
+    holder_name: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(32))
+    valid_until: Mapped[date] = mapped_column(Date)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram user id
+    first_name: Mapped[str] = mapped_column(String(128), default="")
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    card: Mapped[str | None] = mapped_column(String(32))
+    # One card number binds one user: the unique constraint makes a second binding fail.
+    card_number: Mapped[str | None] = mapped_column(
+        ForeignKey("cardholders.card_number", ondelete="SET NULL"), unique=True
+    )
+    # What the next plain text means (e.g. a card number); kept here so it survives a restart.
+    awaiting: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BindAttempt(Base):
+    """A failed card-number check; five in an hour lock binding for that user."""
+
+    __tablename__ = "bind_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class QuestionLog(Base):
+    """Every question with what the bot did: the source of 'unanswered' lists and statistics."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    card: Mapped[str | None] = mapped_column(String(32))
+    entry_id: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    # answered | declined | alternative (a suggestion was opened) | handover
+    outcome: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Vote(Base):
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("question_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    value: Mapped[int] = mapped_column(SmallInteger)  # +1 or -1
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Handover(Base):
+    """A question passed to staff. Open until a staff member's first reply reaches the user."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)  # where the user gets the reply
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class HandoverPost(Base):
+    """Each posting of a hand-over in the staff chat: a reply to any of them reaches the user."""
+
+    __tablename__ = "handover_posts"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id", ondelete="CASCADE"), index=True)
