@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(PY) -m bot db upgrade
+	$(PY) -m bot cardholders import db/seed/demo_cardholders.csv
 	$(PY) -m bot run
 
 chat: $(STAMP)

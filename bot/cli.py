@@ -87,7 +87,59 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(t("no_token", "zh"))
         print(t("no_token", "en"))
         return run_console(_answerer(), card=None)
-    raise SystemExit("the Telegram channel is not built yet; use `python -m bot chat`")
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.log_privacy import configure_logging
+    from bot.services import Services
+
+    configure_logging()
+    build_application(Services.from_settings(settings)).run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    upgrade(get_settings().database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def cmd_cardholders_import(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.cardholders import import_registry, parse_registry
+    from db.session import Database
+
+    settings = get_settings()
+    knowledge = load_knowledge(settings.knowledge_dir)
+    tiers = {tier for card in knowledge.cards.values() for tier in card.tiers}
+    path = Path(args.file)
+    registry = parse_registry(path.read_text(encoding="utf-8"), set(knowledge.cards), tiers)
+    for problem in registry.problems:
+        print(f"{path}:{problem.line}: {problem.message}")
+    if registry.problems:
+        print(f"{len(registry.problems)} problem(s); nothing imported")
+        return 1
+
+    async def store() -> int:
+        database = Database(settings.database_url)
+        try:
+            async with database.session() as session:
+                return await import_registry(session, registry)
+        finally:
+            await database.dispose()
+
+    try:
+        count = asyncio.run(store())
+    except DBAPIError as exc:
+        print(f"database error, nothing imported ({exc.orig}); run `python -m bot db upgrade` first?")
+        return 1
+    print(f"imported {count} card holder(s) from {path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,9 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--card", choices=["zhangdian", "baiyun"])
     chat.set_defaults(handler=cmd_chat)
 
-    run = commands.add_parser("run", help="run the Telegram bot")
-    run.add_argument("--webhook", action="store_true", help="webhook mode instead of polling")
+    run = commands.add_parser("run", help="run the Telegram bot (polling)")
     run.set_defaults(handler=cmd_run)
+
+    database = commands.add_parser("db", help="database schema")
+    db_commands = database.add_subparsers(dest="db_command", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="apply Alembic migrations")
+    db_upgrade.add_argument("revision", nargs="?", default="head")
+    db_upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    holders = commands.add_parser("cardholders", help="the card-holder registry")
+    holder_commands = holders.add_subparsers(dest="cardholders_command", required=True)
+    holders_import = holder_commands.add_parser("import", help="import a CSV (all rows or none)")
+    holders_import.add_argument("file", metavar="FILE.csv")
+    holders_import.set_defaults(handler=cmd_cardholders_import)
     return parser
 
 

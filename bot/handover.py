@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Handover, HandoverPost, QuestionLog
@@ -45,11 +45,11 @@ def mark_replied(handover: Handover, now: datetime) -> None:
 
 
 async def overdue(session: AsyncSession, now: datetime) -> list[Handover]:
+    """Unanswered hand-overs posted over an hour ago, and any whose first posting failed."""
     rows = await session.execute(
         select(Handover).where(
             Handover.first_reply_at.is_(None),
-            Handover.last_posted_at.is_not(None),
-            Handover.last_posted_at <= now - FIRST_RESPONSE_WITHIN,
+            or_(Handover.last_posted_at.is_(None), Handover.last_posted_at <= now - FIRST_RESPONSE_WITHIN),
         ).order_by(Handover.id)
     )
     return list(rows.scalars())

@@ -27,6 +27,95 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "console_card_set": {"zh": "已选择：{name}", "en": "Card set: {name}"},
     "console_card_unknown": {"zh": "未知卡种。可选：{cards}", "en": "Unknown card. Choose one of: {cards}"},
+    "start": {
+        "zh": "您好，{name}！我是持卡人服务助手，可以解答张店区优秀企业家服务保障卡、白云区云聚英才卡的服务问题。"
+        "请先选择您的卡：",
+        "en": "Hello {name}! I answer questions about the Zhangdian Outstanding Entrepreneur Service Card and the "
+        "Baiyun Talent Card. Please choose your card:",
+    },
+    "card_chosen": {
+        "zh": "已选择：<b>{card}</b>。直接输入您的问题即可，例如“体检在哪做”。/menu 浏览全部服务；"
+        "/bind 绑定卡号后可预约服务。",
+        "en": "Card set: <b>{card}</b>. Just type your question. /menu browses every service; /bind links your "
+        "card number (needed for bookings).",
+    },
+    "choose_card_first": {"zh": "请先选择您的卡：", "en": "Please choose your card first:"},
+    "bind_prompt": {"zh": "请发送您的卡号（卡面上的编号）：", "en": "Please send your card number:"},
+    "bind_cancelled": {"zh": "已取消绑定。", "en": "Binding cancelled."},
+    "bind_ok": {
+        "zh": "✅ 绑定成功：{holder}，{card}（{tier}）。",
+        "en": "✅ Card linked: {holder}, {card} ({tier}).",
+    },
+    "bind_wrong": {
+        "zh": "卡号不正确，请核对后重新发送（本小时还可尝试 {left} 次）。",
+        "en": "That card number is not right. Check it and send it again ({left} tries left this hour).",
+    },
+    "bind_locked": {
+        "zh": "尝试次数过多，请 {minutes} 分钟后再试。如有疑问请联系发卡单位。",
+        "en": "Too many tries. Please try again in {minutes} minutes.",
+    },
+    "bind_expired": {"zh": "该卡已于 {date} 过期，无法绑定。", "en": "This card expired on {date}."},
+    "bind_taken": {
+        "zh": "该卡号已被其他账号绑定。如非本人操作，请联系人工客服。",
+        "en": "This card number is already linked to another account. Contact staff if that was not you.",
+    },
+    "button_cancel": {"zh": "取消", "en": "Cancel"},
+    "button_handover": {"zh": "🙋 转人工", "en": "🙋 Ask staff"},
+    "button_back": {"zh": "⬅️ 返回目录", "en": "⬅️ Back to menu"},
+    "vote_thanks": {"zh": "谢谢您的反馈！", "en": "Thanks for your feedback!"},
+    "not_yours": {"zh": "这条内容不属于您。", "en": "That is not yours."},
+    "gone": {"zh": "该内容已不存在。", "en": "That is no longer available."},
+    "handover_sent": {
+        "zh": "已转给人工客服，工作人员会尽快在这里回复您（工作时间内1小时内首次响应）。",
+        "en": "Passed to our staff; they will reply here (first response within 1 hour in office hours).",
+    },
+    "handover_unavailable": {
+        "zh": "人工客服暂未开通，请拨打答案中的咨询电话。",
+        "en": "Staff hand-over is not available; please call the phone number in the answer.",
+    },
+    "handover_post": {
+        "zh": "🙋 转人工 #{id}\n用户：{name}（{card}）\n问题：{question}\n\n请直接回复本消息答复用户。",
+        "en": "🙋 Hand-over #{id}\nUser: {name} ({card})\nQuestion: {question}\n\nReply to this message to answer.",
+    },
+    "handover_repost": {"zh": "⏰ 超过1小时未回复，请尽快处理：", "en": "⏰ No reply for over an hour:"},
+    "staff_reply": {"zh": "💬 工作人员回复：\n{text}", "en": "💬 Reply from our staff:\n{text}"},
+    "staff_delivered": {"zh": "✅ 已送达用户。", "en": "✅ Delivered."},
+    "staff_only": {"zh": "仅限工作人员操作。", "en": "Staff only."},
+    "menu": {"zh": "<b>{card}</b> 服务目录，点按查看：", "en": "<b>{card}</b> services, tap to read:"},
+    "menu_children": {"zh": "细分问题：", "en": "More detail:"},
+    "help": {
+        "zh": "直接输入问题即可，例如“区中医院绿色通道电话”“孩子上学怎么安排”。\n\n"
+        "/start 选择卡种\n/menu 浏览服务目录\n/bind 绑定卡号\n/privacy 隐私说明\n/forget 删除我的数据\n/help 帮助",
+        "en": "Just type a question, e.g. \"green channel phone of the TCM hospital\".\n\n"
+        "/start choose your card\n/menu browse services\n/bind link your card number\n/privacy what we store\n"
+        "/forget delete my data\n/help this help",
+    },
+    "non_text": {
+        "zh": "暂时只能看懂文字消息哦，请用文字描述您的问题。",
+        "en": "I can only read text for now; please type your question.",
+    },
+    "privacy": {
+        "zh": "<b>我们保存什么、为什么</b>\n• 您的 Telegram 编号、名字和语言：用来回复您。\n• 选择的卡种和绑定的卡号：用来给出对应的服务和预约。\n"
+        "• 您提的问题、答案评分和转人工记录：用来改进答案、让工作人员回复您。\n不保存手机号；日志中的电话号码和车牌会被遮盖。\n"
+        "/forget 可随时删除以上全部数据。",
+        "en": "<b>What we store and why</b>\n• Your Telegram id, name and language: to reply to you.\n"
+        "• Your card and linked card number: to give the right services and bookings.\n"
+        "• Your questions, votes and hand-overs: to improve answers and let staff reply.\n"
+        "No phone numbers are stored; phones and plates are masked in logs.\n/forget deletes all of it at any time.",
+    },
+    "forget_confirm": {
+        "zh": "确定删除您的全部数据（卡号绑定、提问记录、转人工记录）吗？此操作不可恢复。",
+        "en": "Delete all your data (card link, questions, hand-overs)? This cannot be undone.",
+    },
+    "forget_yes": {"zh": "确认删除", "en": "Delete"},
+    "forget_done": {"zh": "已删除您的全部数据。再次使用请发送 /start。", "en": "All your data is deleted. /start to begin again."},
+    "forget_kept": {"zh": "已取消，数据未删除。", "en": "Cancelled; nothing deleted."},
+    "error": {
+        "zh": "抱歉，系统出了点问题，请稍后再试。",
+        "en": "Sorry, something went wrong. Please try again later.",
+    },
+    "unanswered_none": {"zh": "暂无未解答的问题。", "en": "No unanswered questions."},
+    "unanswered_title": {"zh": "<b>最近未解答的问题</b>", "en": "<b>Recent unanswered questions</b>"},
     "no_token": {
         "zh": "未设置 TELEGRAM_BOT_TOKEN。获取方法：在 Telegram 里找 @BotFather，发送 /newbot，按提示起名，"
         "把得到的 token 写进 .env（参见 .env.example）。现在先进入控制台对话：",

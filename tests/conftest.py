@@ -23,3 +23,78 @@ def shipped_answerer(shipped: KnowledgeBase) -> Answerer:
 def small_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
     folder: Path = small_knowledge(tmp_path_factory.mktemp("kb") / "knowledge")
     return Answerer(load_knowledge(folder))
+
+
+# --- databases: SQLite always, PostgreSQL when reachable (required on CI) -------------------------
+
+import asyncio  # noqa: E402
+import os  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+from collections.abc import AsyncIterator  # noqa: E402
+
+from sqlalchemy import text  # noqa: E402
+
+from db.migrate import upgrade  # noqa: E402
+from db.models import Base  # noqa: E402
+from db.session import Database  # noqa: E402
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _in_thread(function, *args):  # type: ignore[no-untyped-def]
+    """Alembic and asyncio.run need a thread without a running event loop (tests run inside one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
+def _backends() -> list[str]:
+    # On CI PostgreSQL is required: its tests run (and fail) rather than skip when it is down.
+    return ["sqlite", "postgresql"] if os.environ.get("CI") == "true" or _postgres_reachable() else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file migrated once with Alembic; each test gets a copy."""
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    _in_thread(upgrade, f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    _in_thread(asyncio.run, _reset_postgres_schema())
+    _in_thread(upgrade, POSTGRES_URL)
+    return POSTGRES_URL
+
+
+async def _reset_postgres_schema() -> None:
+    database = Database(POSTGRES_URL)
+    async with database.engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await database.dispose()
+
+
+@pytest.fixture(params=_backends())
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "cardbot.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        db = Database(f"sqlite+aiosqlite:///{path}")
+    else:
+        db = Database(request.getfixturevalue("postgres_migrated"))
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        async with db.engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield db
+    await db.dispose()

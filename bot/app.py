@@ -1,0 +1,107 @@
+"""The Telegram application: every handler registered here, in order, and the command menus."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
+                          CommandHandler, MessageHandler, filters)
+from telegram.request import BaseRequest
+
+from bot.handlers import admin, fallback, menu, privacy, questions, staff, start
+from bot.handlers.common import SERVICES_KEY
+from bot.handlers.errors import on_error
+from bot.services import Services
+from bot.texts import Lang
+
+REPOST_EVERY = timedelta(minutes=5)
+
+USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
+    ("start", {"zh": "选择卡种", "en": "Choose your card"}),
+    ("menu", {"zh": "浏览服务目录", "en": "Browse services"}),
+    ("bind", {"zh": "绑定卡号", "en": "Link your card number"}),
+    ("help", {"zh": "帮助", "en": "Help"}),
+    ("privacy", {"zh": "隐私说明", "en": "What we store"}),
+    ("forget", {"zh": "删除我的数据", "en": "Delete my data"}),
+]
+ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
+    *USER_COMMANDS,
+    ("unanswered", {"zh": "未解答的问题", "en": "Unanswered questions"}),
+]
+
+
+def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotCommand]:
+    return [BotCommand(name, descriptions[lang]) for name, descriptions in table]
+
+
+async def set_command_menus(application: Application) -> None:
+    """Everyone sees the user commands (Chinese, or English for English clients); admins also see theirs."""
+    bot, svc = application.bot, application.bot_data[SERVICES_KEY]
+    await bot.set_my_commands(_commands(USER_COMMANDS, "zh"), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(_commands(USER_COMMANDS, "en"), scope=BotCommandScopeDefault(), language_code="en")
+    for admin_id in svc.settings.admin_ids:
+        scope = BotCommandScopeChat(admin_id)
+        await bot.set_my_commands(_commands(ADMIN_COMMANDS, "zh"), scope=scope)
+        await bot.set_my_commands(_commands(ADMIN_COMMANDS, "en"), scope=scope, language_code="en")
+
+
+def register_handlers(application: Application, svc: Services) -> None:
+    """The order matters: PTB runs the first matching handler of a group, so specific handlers come before
+    the catch-alls (known commands before the unknown-command reply, the staff chat before private text)."""
+    private = filters.ChatType.PRIVATE
+    admins = filters.User(user_id=svc.settings.admin_ids)
+
+    # 1. Commands, in private chats.
+    application.add_handler(CommandHandler("start", start.start, filters=private))
+    application.add_handler(CommandHandler("help", fallback.help_command, filters=private))
+    application.add_handler(CommandHandler("menu", menu.menu, filters=private))
+    application.add_handler(CommandHandler("bind", start.bind, filters=private))
+    application.add_handler(CommandHandler("privacy", privacy.privacy, filters=private))
+    application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
+    application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
+
+    # 2. Buttons; each pattern names one kind of callback data.
+    application.add_handler(CallbackQueryHandler(start.choose_card, pattern=r"^card:"))
+    application.add_handler(CallbackQueryHandler(start.cancel_bind, pattern=r"^bind:cancel$"))
+    application.add_handler(CallbackQueryHandler(questions.open_alternative, pattern=r"^alt:\d+:[a-z0-9.\-]+$"))
+    application.add_handler(CallbackQueryHandler(questions.vote, pattern=r"^fb:\d+:-?1$"))
+    application.add_handler(CallbackQueryHandler(questions.hand_over, pattern=r"^ho:\d+$"))
+    application.add_handler(CallbackQueryHandler(menu.open_entry, pattern=r"^entry:"))
+    application.add_handler(CallbackQueryHandler(menu.back_to_menu, pattern=r"^menu$"))
+    application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^forget:(yes|no)$"))
+
+    # 3. Staff replying to a hand-over in the staff chat.
+    if svc.settings.staff_chat_id is not None:
+        application.add_handler(MessageHandler(
+            filters.Chat(svc.settings.staff_chat_id) & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+            staff.staff_reply,
+        ))
+
+    # 4. Catch-alls for private chats: questions, then unknown commands, then what the bot cannot read.
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.on_text))
+    application.add_handler(MessageHandler(private & filters.COMMAND, fallback.help_command))
+    application.add_handler(MessageHandler(private & ~filters.TEXT, fallback.non_text))
+
+    application.add_error_handler(on_error)
+
+
+def build_application(svc: Services, request: BaseRequest | None = None, rate_limit: bool = True) -> Application:
+    settings = svc.settings
+    builder: ApplicationBuilder = (
+        Application.builder()
+        .token(settings.telegram_bot_token or "")
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .post_init(set_command_menus)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter())
+    application = builder.build()
+    application.bot_data[SERVICES_KEY] = svc
+    register_handlers(application, svc)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(staff.repost_overdue, interval=REPOST_EVERY, first=REPOST_EVERY)
+    return application

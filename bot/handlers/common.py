@@ -1,0 +1,33 @@
+"""Small helpers every handler uses: the shared services, the user's language, buttons."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.services import Services
+from bot.texts import Lang, t
+
+SERVICES_KEY = "services"
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.bot_data[SERVICES_KEY]
+
+
+def lang_of(update: Update) -> Lang:
+    """English for users whose Telegram is in English; Simplified Chinese for everyone else."""
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    return "en" if code.startswith("en") else "zh"
+
+
+def card_keyboard(svc: Services, lang: Lang) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(card.name if lang == "zh" else card.name_en, callback_data=f"card:{card.id}")]
+        for card in svc.knowledge.cards.values()
+    ])
+
+
+def cancel_button(data: str, lang: Lang) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t("button_cancel", lang), callback_data=data)]])

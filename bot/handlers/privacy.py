@@ -1,0 +1,33 @@
+"""/privacy says what is stored and why; /forget deletes it after a confirmation."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.handlers.common import lang_of, services
+from bot.texts import t
+from bot.users import forget
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(t("privacy", lang_of(update)), parse_mode=ParseMode.HTML)
+
+
+async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = lang_of(update)
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(t("forget_yes", lang), callback_data="forget:yes"),
+                                      InlineKeyboardButton(t("button_cancel", lang), callback_data="forget:no")]])
+    await update.effective_message.reply_text(t("forget_confirm", lang), reply_markup=keyboard)
+
+
+async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc, lang, query = services(context), lang_of(update), update.callback_query
+    await query.answer()
+    if query.data != "forget:yes":
+        await query.edit_message_text(t("forget_kept", lang))
+        return
+    async with svc.db.session() as session:
+        await forget(session, query.from_user.id)
+    await query.edit_message_text(t("forget_done", lang))
