@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
@@ -86,7 +87,11 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_error_handler(on_error)
 
 
-def build_application(svc: Services, request: BaseRequest | None = None, rate_limit: bool = True) -> Application:
+def build_application(
+    svc: Services, request: Callable[[], BaseRequest] | None = None, rate_limit: bool = True
+) -> Application:
+    """`request` makes the HTTP layer (tests pass a fake Bot API); `rate_limit=False` is for benchmarks of
+    the handlers alone, since Telegram's own limits would otherwise cap them at 30 messages a second."""
     settings = svc.settings
     builder: ApplicationBuilder = (
         Application.builder()
@@ -96,7 +101,7 @@ def build_application(svc: Services, request: BaseRequest | None = None, rate_li
         .post_init(set_command_menus)
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request()).get_updates_request(request())
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter())
     application = builder.build()
