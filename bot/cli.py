@@ -72,21 +72,40 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.console import run_console
+def _console(user_id: int, card: str | None) -> int:
+    """The console keeps its state in the same database as the bot; the schema is brought up to date."""
+    import asyncio
 
-    return run_console(_answerer(), card=args.card)
+    from bot.console import run_console
+    from bot.holder_actions import Who
+    from bot.services import Services
+    from db.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    services = Services.from_settings(settings)
+
+    async def session() -> int:
+        try:
+            return await run_console(services, Who(user_id, "console", "zh"), card)
+        finally:
+            await services.db.dispose()
+
+    return asyncio.run(session())
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    return _console(args.user, args.card)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not settings.telegram_bot_token:
-        from bot.console import run_console
         from bot.texts import t
 
         print(t("no_token", "zh"))
         print(t("no_token", "en"))
-        return run_console(_answerer(), card=None)
+        return _console(0, None)
     from telegram import Update
 
     from bot.app import build_application
@@ -160,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=cmd_kb_check)
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
-    chat.add_argument("--user", type=int, default=0, help="act as this Telegram user id")
+    chat.add_argument("--user", type=int, default=0, help="act as this user id (0: the console user)")
     chat.add_argument("--card", choices=["zhangdian", "baiyun"])
     chat.set_defaults(handler=cmd_chat)
 

@@ -1,50 +1,123 @@
-"""The console channel: the card holder's Q&A in a terminal, over the same domain as Telegram."""
+"""The console channel: everything a card holder can do in Telegram, in a terminal, over the same domain."""
 
 from __future__ import annotations
 
-from typing import TextIO
+import asyncio
+import re
 import sys
+from typing import TextIO
 
-from bot.qa import Answer, Answerer
+from bot import holder_actions
+from bot.holder_actions import Asked, Who
+from bot.kb.schema import GENERAL_CARD, Entry
 from bot.render import answer_text, entry_blocks, plain
-from bot.texts import language_of, t
+from bot.services import Services
+from bot.texts import t
+
+_TAGS = re.compile(r"</?[a-z]+>")
 
 
-def run_console(
-    answerer: Answerer, card: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None
-) -> int:
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
-    knowledge = answerer.knowledge
-    say = lambda text: print(text, file=stdout, flush=True)  # noqa: E731
-    say(t("console_welcome", "zh"))
-    last: Answer | None = None
+class Console:
+    def __init__(self, svc: Services, who: Who, stdout: TextIO) -> None:
+        self.svc, self.who, self.stdout = svc, who, stdout
+        self.last: Asked | None = None
+
+    def say(self, text: str) -> None:
+        print(_TAGS.sub("", text), file=self.stdout, flush=True)  # the shared texts carry Telegram tags
+
+    async def show(self, entry: Entry) -> None:
+        tier = (await holder_actions.profile(self.svc, self.who)).tier
+        self.say(plain(entry_blocks(entry, self.svc.knowledge, self.who.lang, tier)))
+
+    async def command(self, name: str, argument: str) -> None:
+        svc, me, lang = self.svc, self.who, self.who.lang
+        if name == "card":
+            if await holder_actions.choose_card(svc, me, argument):
+                self.say(t("card_chosen", lang, card=svc.card_name(argument, lang)))
+            else:
+                self.say(t("console_card_unknown", lang, cards=", ".join(svc.knowledge.cards)))
+        elif name == "bind":
+            if argument:
+                self.say((await holder_actions.bind(svc, me, argument))[1])
+            else:
+                await holder_actions.expect_card_number(svc, me, True)
+                self.say(t("bind_prompt", lang))
+        elif name == "menu":
+            card = (await holder_actions.profile(svc, me)).card
+            if card is None:
+                self.say(t("choose_card_first", lang) + " /card " + " | ".join(svc.knowledge.cards))
+                return
+            self.say(t("menu", lang, card=svc.card_name(card, lang)))
+            for entry in svc.knowledge.entries:
+                if entry.parent is None and entry.card in (card, GENERAL_CARD):
+                    self.say(f"  /open {entry.id}  {entry.title}")
+        elif name == "open":
+            entry = svc.knowledge.by_id.get(argument)
+            if entry is None:
+                self.say(t("gone", lang))
+                return
+            await self.show(entry)
+            for child in (e for e in svc.knowledge.entries if e.parent == entry.id):
+                self.say(f"  /open {child.id}  {child.title}")
+        elif name in ("good", "bad", "staff"):
+            await self.about_last(name)
+        elif name == "privacy":
+            self.say(t("privacy", lang))
+        elif name == "forget":
+            await holder_actions.forget_me(svc, me)
+            self.say(t("forget_done", lang))
+        else:
+            self.say(t("console_welcome", lang))
+
+    async def about_last(self, name: str) -> None:
+        lang = self.who.lang
+        if self.last is None:
+            self.say(t("console_nothing_to_rate", lang))
+        elif name == "staff":
+            request = await holder_actions.hand_over(self.svc, self.who, self.last.question_id, self.who.user_id)
+            # Not posted from here: the running bot posts hand-overs that have no posting yet.
+            self.say(t("console_staff_queued", lang, id=request.handover.id) if request else t("gone", lang))
+        else:
+            await holder_actions.vote(self.svc, self.who, self.last.question_id, 1 if name == "good" else -1)
+            self.say(t("vote_thanks", lang))
+
+    async def text(self, text: str) -> None:
+        if self.last is not None and text.isdigit() and 1 <= int(text) <= len(self.last.answer.alternatives):
+            suggestion = self.last.answer.alternatives[int(text) - 1]
+            entry = await holder_actions.open_suggestion(self.svc, self.who, self.last.question_id, suggestion.entry.id)
+            if entry is not None:
+                await self.show(entry)
+            return
+        outcome = await holder_actions.ask(self.svc, self.who, text)
+        if not isinstance(outcome, Asked):
+            self.say(outcome[1])
+            return
+        self.last = outcome
+        self.say(answer_text(outcome.answer, self.svc.knowledge, self.who.lang, outcome.tier))
+        if outcome.answer.answered and outcome.answer.alternatives:
+            self.say(t("did_you_mean", self.who.lang))
+            for number, suggestion in enumerate(outcome.answer.alternatives, start=1):
+                self.say(f"{number}. {suggestion.entry.title}")
+
+
+async def run_console(svc: Services, who: Who, card: str | None, stdin: TextIO | None = None,
+                      stdout: TextIO | None = None) -> int:
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    console = Console(svc, who, stdout)
+    console.say(t("console_welcome", who.lang))
+    if card:
+        await console.command("card", card)
     while True:
         stdout.write("> ")
         stdout.flush()
-        line = stdin.readline()
+        line = await asyncio.to_thread(stdin.readline)  # keep the event loop free while the user types
         if not line:
             return 0
         text = line.strip()
-        if not text:
-            continue
         if text in ("/quit", "/exit"):
             return 0
-        if text.startswith("/card"):
-            wanted = text.removeprefix("/card").strip()
-            if wanted in knowledge.cards:
-                card = wanted
-                say(t("console_card_set", "zh", name=knowledge.cards[wanted].name))
-            else:
-                say(t("console_card_unknown", "zh", cards=", ".join(knowledge.cards)))
-            continue
-        lang = language_of(text)
-        if text.isdigit() and last is not None and 1 <= int(text) <= len(last.alternatives):
-            say(plain(entry_blocks(last.alternatives[int(text) - 1].entry, knowledge, lang)))
-            continue
-        last = answerer.answer(text, card)
-        say(answer_text(last, knowledge, lang))
-        if last.answered and last.alternatives:
-            say(t("did_you_mean", lang))
-            for number, suggestion in enumerate(last.alternatives, start=1):
-                say(f"{number}. {suggestion.entry.title}")
+        if text.startswith("/"):
+            name, _, argument = text[1:].partition(" ")
+            await console.command(name, argument.strip())
+        elif text:
+            await console.text(text)

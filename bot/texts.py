@@ -21,11 +21,17 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "tier_only": {"zh": "【仅限突出贡献优秀企业家】", "en": "[Outstanding Contribution Entrepreneurs only] "},
     "tier_yours": {"zh": "⭐ 您的突出贡献优秀企业家待遇：", "en": "⭐ Your Outstanding Contribution benefit: "},
     "console_welcome": {
-        "zh": "cardbot 控制台。直接输入问题；/card zhangdian|baiyun 选择卡种；数字选择推荐问题；/quit 退出。",
-        "en": "cardbot console. Type a question; /card zhangdian|baiyun picks your card; a number picks a "
-        "suggestion; /quit leaves.",
+        "zh": "cardbot 控制台（与 Telegram 相同的功能）。直接输入问题；数字打开推荐问题。\n"
+        "/card zhangdian|baiyun 选择卡种　/bind [卡号] 绑定卡号　/menu 服务目录　/open 编号 查看条目\n"
+        "/good /bad 评价上一个答案　/staff 转人工　/privacy 隐私说明　/forget 删除我的数据　/quit 退出",
+        "en": "cardbot console (the Telegram features). Type a question; a number opens a suggestion.\n"
+        "/card zhangdian|baiyun  /bind [number]  /menu  /open ID  /good /bad  /staff  /privacy  /forget  /quit",
     },
-    "console_card_set": {"zh": "已选择：{name}", "en": "Card set: {name}"},
+    "console_staff_queued": {
+        "zh": "已转人工（#{id}），工作人员会在 Telegram 工作群看到并回复。",
+        "en": "Passed to staff (#{id}); they will see it in the staff chat.",
+    },
+    "console_nothing_to_rate": {"zh": "还没有可评价或转人工的问题。", "en": "Ask a question first."},
     "console_card_unknown": {"zh": "未知卡种。可选：{cards}", "en": "Unknown card. Choose one of: {cards}"},
     "start": {
         "zh": "您好，{name}！我是持卡人服务助手，可以解答张店区优秀企业家服务保障卡、白云区云聚英才卡的服务问题。"

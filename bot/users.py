@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CardHolder, User
@@ -40,7 +40,3 @@ async def forget(session: AsyncSession, user_id: int) -> bool:
     """Delete the user and, by cascade, their questions, votes, hand-overs and binding attempts."""
     result = await session.execute(delete(User).where(User.id == user_id))
     return bool(result.rowcount)
-
-
-async def user_exists(session: AsyncSession, user_id: int) -> bool:
-    return (await session.execute(select(User.id).where(User.id == user_id))).first() is not None

@@ -10,7 +10,11 @@ import pytest
 
 from bot.cli import main
 from bot.console import run_console
+from bot.holder_actions import Who
 from bot.qa import Answerer
+from bot.services import Services
+from bot.settings import Settings
+from db.models import User
 
 CONTRACT_KEYS = {"answered", "entry_id", "title", "score", "text", "alternatives"}
 
@@ -57,23 +61,30 @@ def test_batch_reports_a_bad_line(tmp_path: Path) -> None:
         main(["ask", "--batch", str(batch)])
 
 
-def test_the_console_answers_switches_card_and_opens_a_suggestion(shipped_answerer: Answerer) -> None:
-    stdin = io.StringIO("/card baiyun\n区图书馆电话\n1\n/card tianhe\n/quit\n")
+async def test_the_console_offers_the_card_holder_features(database, shipped_answerer: Answerer) -> None:  # type: ignore[no-untyped-def]
+    svc = Services(Settings(_env_file=None), shipped_answerer.knowledge, shipped_answerer, database)
+    script = "/card baiyun\n区图书馆电话\n1\n/good\n/staff\n/menu\n/open baiyun.culture\n/bind ZD9999\n" \
+             "/card tianhe\n/forget\n/quit\n"
     stdout = io.StringIO()
-    assert run_console(shipped_answerer, card=None, stdin=stdin, stdout=stdout) == 0
+    assert await run_console(svc, Who(9, "console", "zh"), None, io.StringIO(script), stdout) == 0
     out = stdout.getvalue()
-    assert "已选择：白云区云聚英才卡" in out
+    assert "已选择：白云区云聚英才卡" in out and "<b>" not in out
     assert "36214296" in out
-    assert "您是不是想问：" in out and out.count("【") >= 2  # the answer, then the first suggestion opened
-    assert "未知卡种" in out
+    assert "您是不是想问：" in out and out.count("【") >= 3  # answer, opened suggestion, opened section
+    assert "谢谢您的反馈！" in out and "已转人工（#1）" in out
+    assert "/open baiyun.culture.library" in out
+    assert "卡号不正确" in out and "未知卡种" in out and "已删除您的全部数据" in out
+    async with database.session() as session:
+        assert await session.get(User, 9) is None
 
 
 def test_run_without_a_token_explains_and_falls_back_to_the_console(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from bot import settings
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/console.db")
     monkeypatch.setattr("sys.stdin", io.StringIO("区总工会电话多少\n"))
     settings.get_settings.cache_clear()
     try:

@@ -1,10 +1,11 @@
-"""Small helpers every handler uses: the shared services, the user's language, buttons."""
+"""Small helpers every handler uses: the shared services, who is talking, buttons."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.holder_actions import Who
 from bot.services import Services
 from bot.texts import Lang, t
 
@@ -20,6 +21,11 @@ def lang_of(update: Update) -> Lang:
     user = update.effective_user
     code = (user.language_code or "") if user else ""
     return "en" if code.startswith("en") else "zh"
+
+
+def who(update: Update) -> Who:
+    user = update.effective_user
+    return Who(user.id, user.first_name, lang_of(update))
 
 
 def card_keyboard(svc: Services, lang: Lang) -> InlineKeyboardMarkup:

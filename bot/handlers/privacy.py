@@ -6,9 +6,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import lang_of, services
+from bot import holder_actions
+from bot.handlers.common import lang_of, services, who
 from bot.texts import t
-from bot.users import forget
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -28,6 +28,5 @@ async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if query.data != "forget:yes":
         await query.edit_message_text(t("forget_kept", lang))
         return
-    async with svc.db.session() as session:
-        await forget(session, query.from_user.id)
+    await holder_actions.forget_me(svc, who(update))
     await query.edit_message_text(t("forget_done", lang))

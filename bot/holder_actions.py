@@ -1,0 +1,146 @@
+"""What a card holder can do, channel-neutral: Telegram handlers and the console both call these.
+
+Each function is one unit of work in the database; none sends anything, so a slow network never holds
+a transaction open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.cardholders import BindResult, bind_card
+from bot.handover import open_handover, record_post
+from bot.kb.schema import Entry
+from bot.qa import Answer
+from bot.question_log import log_question, own_question, record_vote
+from bot.services import Services
+from bot.texts import Lang, t
+from bot.users import ensure_user, forget, holder_of, set_card
+from db.models import Handover
+
+AWAITING_CARD_NUMBER = "card_number"
+
+
+@dataclass(frozen=True)
+class Who:
+    user_id: int
+    first_name: str
+    lang: Lang
+
+
+@dataclass(frozen=True)
+class Asked:
+    question_id: int
+    answer: Answer
+    tier: str | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    card: str | None
+    tier: str | None
+
+
+@dataclass(frozen=True)
+class HandoverRequest:
+    handover: Handover
+    card: str | None
+    first_time: bool  # False: already posted (a second tap), nothing more to send
+
+
+async def profile(svc: Services, who: Who) -> Profile:
+    async with svc.db.session() as session:
+        user = await ensure_user(session, who.user_id, who.first_name, who.lang, svc.clock())
+        holder = await holder_of(session, user)
+        return Profile(user.card, holder.tier if holder else None)
+
+
+async def choose_card(svc: Services, who: Who, card: str) -> bool:
+    if card not in svc.knowledge.cards:
+        return False
+    async with svc.db.session() as session:
+        user = await ensure_user(session, who.user_id, who.first_name, who.lang, svc.clock())
+        await set_card(session, user, card)
+    return True
+
+
+async def expect_card_number(svc: Services, who: Who, expecting: bool) -> None:
+    """The next plain text is a card number (or, with False, no longer)."""
+    async with svc.db.session() as session:
+        user = await ensure_user(session, who.user_id, who.first_name, who.lang, svc.clock())
+        user.awaiting = AWAITING_CARD_NUMBER if expecting else None
+
+
+def _bind_text(svc: Services, result: BindResult, lang: Lang) -> str:
+    holder = result.holder
+    if result.status == "bound" and holder is not None:
+        card = svc.knowledge.cards[holder.card]
+        return t("bind_ok", lang, holder=holder.holder_name, card=svc.card_name(holder.card, lang),
+                 tier=card.tiers.get(holder.tier, holder.tier))
+    if result.status == "wrong":
+        return t("bind_wrong", lang, left=result.tries_left)
+    if result.status == "locked" and result.retry_after is not None:
+        return t("bind_locked", lang, minutes=max(1, -(-int(result.retry_after.total_seconds()) // 60)))
+    if result.status == "expired" and holder is not None:
+        return t("bind_expired", lang, date=holder.valid_until.isoformat())
+    return t("bind_taken", lang)
+
+
+async def bind(svc: Services, who: Who, number: str) -> tuple[BindResult, str]:
+    now = svc.clock()
+    async with svc.db.session() as session:
+        user = await ensure_user(session, who.user_id, who.first_name, who.lang, now)
+        result = await bind_card(session, user, number, now, now.astimezone(svc.settings.tz).date())
+        # A wrong number may be a typo: keep reading numbers. Otherwise stop, so questions work again.
+        user.awaiting = AWAITING_CARD_NUMBER if result.status == "wrong" else None
+    return result, _bind_text(svc, result, who.lang)
+
+
+async def ask(svc: Services, who: Who, text: str) -> Asked | tuple[BindResult, str]:
+    """A plain text: a card number when one is expected, otherwise a question (answered and logged)."""
+    now = svc.clock()
+    async with svc.db.session() as session:
+        user = await ensure_user(session, who.user_id, who.first_name, who.lang, now)
+        if user.awaiting != AWAITING_CARD_NUMBER:
+            answer = svc.answerer.answer(text, user.card)
+            holder = await holder_of(session, user)
+            question = await log_question(session, user.id, user.card, answer, now)
+            return Asked(question.id, answer, holder.tier if holder else None)
+    return await bind(svc, who, text)
+
+
+async def open_suggestion(svc: Services, who: Who, question_id: int, entry_id: str) -> Entry | None:
+    """The suggested entry, if the question is this user's own; the question's outcome is recorded."""
+    entry = svc.knowledge.by_id.get(entry_id)
+    if entry is None:
+        return None
+    async with svc.db.session() as session:
+        question = await own_question(session, question_id, who.user_id)
+        if question is None:
+            return None
+        question.outcome, question.entry_id = "alternative", entry.id
+    return entry
+
+
+async def vote(svc: Services, who: Who, question_id: int, value: int) -> bool:
+    async with svc.db.session() as session:
+        return await record_vote(session, question_id, who.user_id, value, svc.clock())
+
+
+async def hand_over(svc: Services, who: Who, question_id: int, chat_id: int) -> HandoverRequest | None:
+    async with svc.db.session() as session:
+        question = await own_question(session, question_id, who.user_id)
+        if question is None:
+            return None
+        handover = await open_handover(session, question, chat_id, svc.clock())
+        return HandoverRequest(handover, question.card, handover.last_posted_at is None)
+
+
+async def posted(svc: Services, handover: Handover, chat_id: int, message_id: int) -> None:
+    async with svc.db.session() as session:
+        await record_post(session, await session.merge(handover), chat_id, message_id, svc.clock())
+
+
+async def forget_me(svc: Services, who: Who) -> bool:
+    async with svc.db.session() as session:
+        return await forget(session, who.user_id)
