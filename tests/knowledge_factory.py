@@ -30,7 +30,7 @@ def entry_file(
 def small_knowledge(folder: Path) -> Path:
     """Four entries over two cards and the general material: enough to test matching rules."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("cards.yaml", "matching.yaml"):
+    for name in ("cards.yaml", "matching.yaml", "bookings.yaml"):
         shutil.copy(SHIPPED / name, folder / name)
     entry_file(folder, "01-hospital.md", id="zd.hospital", card="zhangdian", title="区中医院就医绿色通道",
                body="区中医院\n\n服务专员：阎大庆\n\n就医绿色通道服务电话：0533-2286525",

@@ -11,10 +11,11 @@ import frontmatter
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.kb.schema import GENERAL_CARD, Card, CardsFile, Entry, MatchingConfig
+from bot.kb.schema import GENERAL_CARD, BookingsFile, BookingType, Card, CardsFile, Entry, MatchingConfig
 
 CARDS_FILE = "cards.yaml"
 MATCHING_FILE = "matching.yaml"
+BOOKINGS_FILE = "bookings.yaml"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class KnowledgeBase:
     matching: MatchingConfig
     entries: tuple[Entry, ...]
     sources: dict[str, Path]  # entry id -> file it came from
+    booking_types: dict[str, BookingType] = field(default_factory=dict)
     by_id: dict[str, Entry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -139,6 +141,12 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     cards_file = _load_yaml_model(directory / CARDS_FILE, CardsFile, problems)
     matching = _load_yaml_model(directory / MATCHING_FILE, MatchingConfig, problems)
     cards = {card.id: card for card in cards_file.cards} if cards_file else {}
+    bookings_file = _load_yaml_model(directory / BOOKINGS_FILE, BookingsFile, problems)
+    booking_types = {b.id: b for b in bookings_file.booking_types} if bookings_file else {}
+    for booking_type in booking_types.values():
+        if cards and booking_type.card not in cards:
+            problems.append(Problem(directory / BOOKINGS_FILE, 1,
+                                    f"booking type '{booking_type.id}': unknown card '{booking_type.card}'"))
 
     entries: list[Entry] = []
     sources: dict[str, Path] = {}
@@ -163,9 +171,10 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
             problems.append(Problem(sources[entry.id], parent_lines[entry.id], f"parent '{entry.parent}' not found"))
     if not entries and not problems:
         problems.append(Problem(directory, 1, "no entries (*/*.md) found"))
-    if problems or cards_file is None or matching is None:
+    if problems or cards_file is None or matching is None or bookings_file is None:
         return None, problems
-    return KnowledgeBase(cards=cards, matching=matching, entries=tuple(entries), sources=sources), []
+    return KnowledgeBase(cards=cards, matching=matching, entries=tuple(entries), sources=sources,
+                         booking_types=booking_types), []
 
 
 def load_knowledge(directory: Path) -> KnowledgeBase:

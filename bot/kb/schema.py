@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_BODY_CHARS = 3500  # a Telegram message holds 4096; leave room for title, source and contact lines
 GENERAL_CARD = "general"
@@ -66,3 +67,85 @@ class Entry(_Strict):
         if any(not str(item).strip() for item in value):
             raise ValueError("has an empty item")
         return value
+
+
+# --- booking types (knowledge/bookings.yaml) ------------------------------------------------------
+
+FieldKind = Literal["name", "names", "count", "phone", "plates", "flight_no", "time", "date", "yes_no", "text"]
+
+
+class Label(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class BookingField(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z_]*$")
+    kind: FieldKind
+    label: Label
+    required: bool = True
+
+
+class BookingKind(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9\-]*$", max_length=24)
+    title: Label
+    min_notice_minutes: int | None = Field(default=None, ge=0)
+    service_point: str | None = None
+    specialist: str | None = None
+    phone: str | None = None
+
+
+class Opening(_Strict):
+    weekdays: list[int] = Field(min_length=1)  # ISO: Monday 1 .. Sunday 7
+    periods: list[tuple[str, str]] = Field(min_length=1)
+
+    @field_validator("weekdays")
+    @classmethod
+    def _iso_weekdays(cls, value: list[int]) -> list[int]:
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
+        return value
+
+    @field_validator("periods")
+    @classmethod
+    def _clock_times(cls, value: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        for start, end in value:
+            if not (re.fullmatch(r"\d\d:\d\d", start) and re.fullmatch(r"\d\d:\d\d", end) and start < end):
+                raise ValueError(f"period {start}-{end}: write HH:MM-HH:MM with start before end")
+        return value
+
+
+class BookingType(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9\-]*$", max_length=16)
+    card: str
+    title: Label
+    timing: Literal["typed", "slots"]
+    kinds: list[BookingKind] = Field(min_length=1)
+    fields: list[BookingField] = Field(min_length=1)
+    min_notice_minutes: int | None = Field(default=None, ge=0)
+    horizon_days: int = Field(ge=1, le=366)
+    yearly_quota: int | None = Field(default=None, ge=1)
+    opening: Opening | None = None
+    slot_minutes: int | None = Field(default=None, ge=5)
+    capacity_per_slot: int | None = Field(default=None, ge=1)
+    changes_contact: str | None = None
+    staff_chat_id: int | None = None  # else STAFF_CHAT_ID
+    reminder_offsets_minutes: list[int] = Field(default_factory=lambda: [1440, 120])
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BookingType:
+        for kind in self.kinds:
+            if kind.min_notice_minutes is None and self.min_notice_minutes is None:
+                raise ValueError(f"kind '{kind.id}': no min_notice_minutes here or on the booking type")
+        if self.timing == "slots" and (self.opening is None or not self.slot_minutes or not self.capacity_per_slot):
+            raise ValueError("timing 'slots' needs opening, slot_minutes and capacity_per_slot")
+        if len({k.id for k in self.kinds}) != len(self.kinds) or len({f.id for f in self.fields}) != len(self.fields):
+            raise ValueError("kind and field ids must be unique")
+        return self
+
+    def kind(self, kind_id: str) -> BookingKind | None:
+        return next((k for k in self.kinds if k.id == kind_id), None)
+
+
+class BookingsFile(_Strict):
+    booking_types: list[BookingType] = Field(min_length=1)

@@ -1,0 +1,130 @@
+"""The booking rules of knowledge/bookings.yaml, applied. Pure: no database, no clock of its own.
+
+Every time here is aware: `now` in UTC (or any zone), appointment times in the rules' zone (TIMEZONE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.kb.schema import BookingKind, BookingType
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str  # in_past | too_late | too_far | closed | off_slot | full | quota
+    zh: str
+    en: str
+
+
+def min_notice(booking: BookingType, kind: BookingKind) -> timedelta:
+    minutes = kind.min_notice_minutes if kind.min_notice_minutes is not None else booking.min_notice_minutes
+    return timedelta(minutes=minutes or 0)
+
+
+def _hours(minutes: timedelta) -> str:
+    hours = minutes.total_seconds() / 3600
+    return f"{hours:g}"
+
+
+def last_day(booking: BookingType, now: datetime, zone: ZoneInfo) -> date:
+    return now.astimezone(zone).date() + timedelta(days=booking.horizon_days)
+
+
+def _parse_clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def is_open(booking: BookingType, start: datetime) -> bool:
+    """For slot bookings: the slot lies inside an opening period of an opening weekday."""
+    opening = booking.opening
+    if opening is None:
+        return True
+    if start.isoweekday() not in opening.weekdays:
+        return False
+    end = (start + timedelta(minutes=booking.slot_minutes or 0)).time()
+    begins = start.time()
+    return any(_parse_clock(a) <= begins and end <= _parse_clock(b) and end > begins for a, b in opening.periods)
+
+
+def slot_starts(booking: BookingType, day: date, zone: ZoneInfo) -> list[datetime]:
+    """Every slot of a day in opening hours (none on closed days)."""
+    if booking.opening is None or booking.slot_minutes is None or day.isoweekday() not in booking.opening.weekdays:
+        return []
+    step = timedelta(minutes=booking.slot_minutes)
+    starts = []
+    for begin, end in booking.opening.periods:
+        current = datetime.combine(day, _parse_clock(begin), zone)
+        closing = datetime.combine(day, _parse_clock(end), zone)
+        while current + step <= closing:
+            starts.append(current)
+            current += step
+    return starts
+
+
+def check_time(booking: BookingType, kind: BookingKind, start: datetime, now: datetime) -> list[Violation]:
+    """Why this appointment time cannot be booked now; empty when it can."""
+    zone = start.tzinfo
+    assert isinstance(zone, ZoneInfo), "appointment times carry the rules' zone"
+    if start <= now:
+        return [Violation("in_past", "这个时间已经过去了，请选择以后的时间。",
+                          "That time has passed; please choose a later one.")]
+    problems = []
+    notice = min_notice(booking, kind)
+    if start - now < notice:
+        if booking.timing == "slots":
+            zh = f"需至少提前 {_hours(notice)} 小时预约。当天就医请直接致电{kind.title.zh}就医绿色通道：{kind.phone}。"
+            en = f"Book at least {_hours(notice)} hours ahead. For today, call the green channel: {kind.phone}."
+        else:
+            zh = f"{kind.title.zh}须在航班起飞/抵达前 {_hours(notice)} 小时以前预约，现在已来不及在线预约。"
+            en = f"{kind.title.en} must be booked at least {_hours(notice)} hours before the flight."
+        problems.append(Violation("too_late", zh, en))
+    if start.date() > last_day(booking, now, zone):
+        problems.append(Violation("too_far", f"最多可提前 {booking.horizon_days} 天预约。",
+                                  f"Bookings open {booking.horizon_days} days ahead at most."))
+    if booking.timing == "slots":
+        if not is_open(booking, start):
+            problems.append(Violation("closed", "该时间不在服务时间内（周一至周五 08:00–12:00、14:00–17:30）。",
+                                      "That time is outside opening hours."))
+        elif start not in slot_starts(booking, start.date(), zone):
+            problems.append(Violation("off_slot", "请选择整点或半点的时段。", "Please choose one of the offered slots."))
+    return problems
+
+
+def service_year(start: datetime) -> int:
+    """Quotas count per calendar year of the service date (in the rules' zone), not of the booking date."""
+    return start.year
+
+
+def quota_violation(booking: BookingType, used: int) -> Violation | None:
+    if booking.yearly_quota is not None and used >= booking.yearly_quota:
+        return Violation("quota", f"本年度 {booking.yearly_quota} 次服务已用完。",
+                         f"This year's {booking.yearly_quota} uses are used up.")
+    return None
+
+
+def full_violation() -> Violation:
+    return Violation("full", "该时段已约满，请选择其他时段。", "That slot is full; please choose another.")
+
+
+def bookable_days(booking: BookingType, kind: BookingKind, now: datetime, zone: ZoneInfo) -> list[date]:
+    """Days the date picker offers: slot bookings need a slot passing every rule; typed times need some
+    time of the day far enough ahead."""
+    today = now.astimezone(zone).date()
+    days = [today + timedelta(days=n) for n in range(booking.horizon_days + 1)]
+    if booking.timing == "slots":
+        return [d for d in days if any(not check_time(booking, kind, s, now) for s in slot_starts(booking, d, zone))]
+    last_minute = timedelta(hours=23, minutes=59)
+    return [d for d in days if datetime.combine(d, time(), zone) + last_minute - now >= min_notice(booking, kind)]
+
+
+def free_slots(booking: BookingType, kind: BookingKind, day: date, now: datetime, zone: ZoneInfo,
+               taken: Mapping[datetime, int]) -> list[datetime]:
+    """Slots of the day that pass every rule and still have a seat (`taken`: bookings per slot start)."""
+    capacity = booking.capacity_per_slot or 0
+    return [s for s in slot_starts(booking, day, zone)
+            if not check_time(booking, kind, s, now) and taken.get(s, 0) < capacity]
