@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -104,3 +104,74 @@ class HandoverPost(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id", ondelete="CASCADE"), index=True)
+
+
+class Booking(Base):
+    """A booking. Quota uses and slot seats are separate rows whose keys make the limits constraints."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    card_number: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(24))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(12))  # pending | confirmed | rejected | cancelled
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    # The form's token: a second tap on "confirm" finds the booking the first one made.
+    request_key: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class QuotaUse(Base):
+    """Use number `use` (1..yearly quota) of a holder's yearly quota: at most `quota` rows can exist."""
+
+    __tablename__ = "quota_uses"
+
+    card_number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    use: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), unique=True)
+
+
+class SlotSeat(Base):
+    """Seat `seat` (1..capacity) of a slot at one resource (a hospital)."""
+
+    __tablename__ = "slot_seats"
+
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    seat: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), unique=True)
+
+
+class BookingDraft(Base):
+    """The half-filled booking form of a user: it survives restarts and is shared by every instance."""
+
+    __tablename__ = "booking_drafts"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(Base):
+    """A message to send, written in the same transaction as what it announces; sent and retried by a job."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)  # Telegram HTML
+    buttons: Mapped[list[list[list[str]]] | None] = mapped_column(JSON)  # rows of [text, callback_data]
+    document: Mapped[str | None] = mapped_column(Text)  # an .ics calendar to attach
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
