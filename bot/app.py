@@ -10,18 +10,22 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           CommandHandler, MessageHandler, filters)
 from telegram.request import BaseRequest
 
-from bot.handlers import admin, fallback, menu, privacy, questions, staff, start
+from bot.handlers import admin, booking, fallback, menu, privacy, questions, staff, start
+from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.common import SERVICES_KEY
 from bot.handlers.errors import on_error
 from bot.services import Services
 from bot.texts import Lang
 
 REPOST_EVERY = timedelta(minutes=5)
+OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did not take at once
 
 USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     ("start", {"zh": "选择卡种", "en": "Choose your card"}),
     ("menu", {"zh": "浏览服务目录", "en": "Browse services"}),
     ("bind", {"zh": "绑定卡号", "en": "Link your card number"}),
+    ("book", {"zh": "预约服务（接送机、就医）", "en": "Book a service"}),
+    ("mybookings", {"zh": "我的预约", "en": "My bookings"}),
     ("help", {"zh": "帮助", "en": "Help"}),
     ("privacy", {"zh": "隐私说明", "en": "What we store"}),
     ("forget", {"zh": "删除我的数据", "en": "Delete my data"}),
@@ -58,6 +62,8 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CommandHandler("help", fallback.help_command, filters=private))
     application.add_handler(CommandHandler("menu", menu.menu, filters=private))
     application.add_handler(CommandHandler("bind", start.bind, filters=private))
+    application.add_handler(CommandHandler("book", booking.book, filters=private))
+    application.add_handler(CommandHandler("mybookings", booking.my_bookings, filters=private))
     application.add_handler(CommandHandler("privacy", privacy.privacy, filters=private))
     application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
     application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
@@ -71,6 +77,10 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CallbackQueryHandler(menu.open_entry, pattern=r"^entry:"))
     application.add_handler(CallbackQueryHandler(menu.back_to_menu, pattern=r"^menu$"))
     application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^forget:(yes|no)$"))
+    application.add_handler(CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel)$"))
+    application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^bkx:\d+$"))
+    application.add_handler(CallbackQueryHandler(booking.change_booking, pattern=r"^bkm:\d+$"))
+    application.add_handler(CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj):\d+(:[a-z]+)?$"))
 
     # 3. Staff replying to a hand-over in the staff chat.
     if svc.settings.staff_chat_id is not None:
@@ -109,4 +119,5 @@ def build_application(
     register_handlers(application, svc)
     if application.job_queue is not None:
         application.job_queue.run_repeating(staff.repost_overdue, interval=REPOST_EVERY, first=REPOST_EVERY)
+        application.job_queue.run_repeating(drain_outbox, interval=OUTBOX_EVERY, first=OUTBOX_EVERY)
     return application

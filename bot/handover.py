@@ -3,11 +3,14 @@ first response within 1 hour)."""
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import Services
+from bot.texts import t
 from db.models import Handover, HandoverPost, QuestionLog
 
 FIRST_RESPONSE_WITHIN = timedelta(hours=1)
@@ -53,3 +56,11 @@ async def overdue(session: AsyncSession, now: datetime) -> list[Handover]:
         ).order_by(Handover.id)
     )
     return list(rows.scalars())
+
+
+def staff_post_text(svc: Services, handover_id: int, first_name: str, card: str | None, question: str,
+                    prefix: str = "") -> str:
+    """Staff see the first name and card, never a phone number; user text is escaped."""
+    body = t("handover_post", "zh", id=handover_id, name=html.escape(first_name),
+             card=html.escape(svc.card_name(card, "zh")), question=html.escape(question))
+    return f"{prefix}\n{body}" if prefix else body

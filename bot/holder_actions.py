@@ -19,6 +19,7 @@ from bot.users import ensure_user, forget, holder_of, set_card
 from db.models import Handover
 
 AWAITING_CARD_NUMBER = "card_number"
+AWAITING_BOOKING = "booking"  # a booking form is open: plain text fills its current field
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,14 @@ async def bind(svc: Services, who: Who, number: str) -> tuple[BindResult, str]:
     return result, _bind_text(svc, result, who.lang)
 
 
-async def ask(svc: Services, who: Who, text: str) -> Asked | tuple[BindResult, str]:
-    """A plain text: a card number when one is expected, otherwise a question (answered and logged)."""
+async def ask(svc: Services, who: Who, text: str) -> Asked | tuple[BindResult, str] | None:
+    """A plain text: a card number when one is expected, None when a booking form is open (the text is
+    for the form), otherwise a question (answered and logged)."""
     now = svc.clock()
     async with svc.db.session() as session:
         user = await ensure_user(session, who.user_id, who.first_name, who.lang, now)
+        if user.awaiting == AWAITING_BOOKING:
+            return None
         if user.awaiting != AWAITING_CARD_NUMBER:
             answer = svc.answerer.answer(text, user.card)
             holder = await holder_of(session, user)

@@ -9,7 +9,9 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import holder_actions
+from bot.handlers.booking import form_text_input
 from bot.handlers.common import services, who
+from bot.handover import staff_post_text
 from bot.handlers.start import reply_bind
 from bot.holder_actions import Asked
 from bot.kb.schema import Entry
@@ -45,6 +47,9 @@ async def send_entry(message: Message, svc: Services, entry: Entry, lang: Lang, 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, me, message = services(context), who(update), update.effective_message
     outcome = await holder_actions.ask(svc, me, message.text)
+    if outcome is None:  # a booking form is open: the text fills it
+        await form_text_input(update, context)
+        return
     if not isinstance(outcome, Asked):
         await reply_bind(update, outcome)
         return
@@ -92,16 +97,9 @@ async def hand_over(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not request.first_time:
         return
     post = await context.bot.send_message(
-        staff_chat, handover_post_text(svc, request.handover.id, me.first_name, request.card, request.handover.text),
+        staff_chat, staff_post_text(svc, request.handover.id, me.first_name, request.card, request.handover.text),
         parse_mode=ParseMode.HTML,
     )
     await holder_actions.posted(svc, request.handover, post.chat.id, post.message_id)
     await query.message.reply_text(t("handover_sent", me.lang))
 
-
-def handover_post_text(svc: Services, handover_id: int, first_name: str, card: str | None, question: str,
-                       prefix: str = "") -> str:
-    """Staff see the first name and card, never a phone number; user text is escaped."""
-    body = t("handover_post", "zh", id=handover_id, name=html.escape(first_name),
-             card=html.escape(svc.card_name(card, "zh")), question=html.escape(question))
-    return f"{prefix}\n{body}" if prefix else body

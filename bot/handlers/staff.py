@@ -10,8 +10,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import services
-from bot.handlers.questions import handover_post_text
-from bot.handover import handover_for_reply, mark_replied, overdue, record_post
+from bot.handover import handover_for_reply, mark_replied, overdue, record_post, staff_post_text
 from bot.services import Services
 from bot.texts import t
 from db.models import User
@@ -63,7 +62,7 @@ async def repost_overdue(context: ContextTypes.DEFAULT_TYPE) -> None:
         names = {h.id: await session.get(User, h.user_id) for h in due}
     for handover in due:
         user = names[handover.id]
-        text = handover_post_text(svc, handover.id, user.first_name if user else "", user.card if user else None,
+        text = staff_post_text(svc, handover.id, user.first_name if user else "", user.card if user else None,
                                   handover.text, prefix=t("handover_repost", "zh") if handover.last_posted_at else "")
         post = await context.bot.send_message(staff_chat, text, parse_mode=ParseMode.HTML)
         async with svc.db.session() as session:

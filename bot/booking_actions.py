@@ -1,0 +1,253 @@
+"""Booking, channel-neutral: the form kept in the database, placing, staff decisions, cancelling.
+
+Every change that someone must hear about writes its notification into the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import bookings, outbox
+from bot.booking_dialog import Draft, FormContext, Screen, back, choose, screen, start_at, type_text
+from bot.bookings import BookingBusy, BookingRequest
+from bot.calendar_file import booking_ics
+from bot.holder_actions import AWAITING_BOOKING, Who
+from bot.kb.schema import BookingType
+from bot.services import Services
+from bot.texts import Lang, t
+from bot.users import ensure_user
+from db.models import Booking, BookingDraft, CardHolder, User
+
+
+@dataclass(frozen=True)
+class FormView:
+    screen: Screen | None = None  # the next question (None: the form is over)
+    notice: str | None = None  # an error to show above it, or the outcome
+    booking: Booking | None = None
+
+
+def _types_for(svc: Services, card: str | None) -> dict[str, BookingType]:
+    return {b.id: b for b in svc.knowledge.booking_types.values() if b.card == card}
+
+
+async def _context(session: AsyncSession, svc: Services, user: User, draft: Draft, lang: Lang) -> FormContext:
+    zone, now = svc.settings.tz, svc.clock()
+    types = _types_for(svc, user.card)
+    used, taken = 0, {}
+    if draft.type is not None:
+        booking_type = types[draft.type]
+        year = int(draft.day[:4]) if draft.day else now.astimezone(zone).year
+        used = await bookings.quota_used(session, booking_type, user.card_number or "", year)
+        if draft.day is not None and booking_type.timing == "slots" and draft.kind is not None:
+            start = datetime.combine(date.fromisoformat(draft.day), datetime.min.time(), zone)
+            taken = await bookings.seats_taken(session, booking_type, draft.kind, start, start + timedelta(days=1))
+    return FormContext(types, now, zone, lang, used, taken)
+
+
+async def _load(session: AsyncSession, svc: Services, who: Who) -> tuple[User, Draft | None]:
+    user = await ensure_user(session, who.user_id, who.first_name, who.lang, svc.clock())
+    row = await session.get(BookingDraft, who.user_id)
+    return user, Draft.from_json(row.data) if row else None
+
+
+async def _save(session: AsyncSession, svc: Services, user_id: int, draft: Draft) -> None:
+    row = await session.get(BookingDraft, user_id)
+    if row is None:
+        session.add(BookingDraft(user_id=user_id, data=draft.to_json(), updated_at=svc.clock()))
+    else:
+        row.data, row.updated_at = draft.to_json(), svc.clock()
+
+
+async def begin(svc: Services, who: Who, replaces: int | None = None) -> FormView:
+    """Start (or restart) the form; booking needs a bound card of a programme that has booking types."""
+    async with svc.db.session() as session:
+        user, _ = await _load(session, svc, who)
+        if user.card_number is None:
+            return FormView(notice=t("book_needs_card", who.lang))
+        types = _types_for(svc, user.card)
+        if not types:
+            return FormView(notice=t("book_nothing", who.lang))
+        draft = Draft(replaces=replaces)
+        if replaces is not None:
+            old = await bookings.own_booking(session, replaces, who.user_id)
+            if old is None or old.status not in bookings.ACTIVE:
+                return FormView(notice=t("not_yours", who.lang))
+            draft.type, draft.kind = old.type, old.kind
+            draft.values = dict(old.fields)
+        elif len(types) == 1:
+            draft.type = next(iter(types))
+        await _save(session, svc, who.user_id, draft)
+        user.awaiting = AWAITING_BOOKING
+        return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)))
+
+
+async def current(svc: Services, who: Who) -> FormView | None:
+    """The form where the user left it (after a restart too), or None."""
+    async with svc.db.session() as session:
+        user, draft = await _load(session, svc, who)
+        if draft is None:
+            return None
+        return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)))
+
+
+async def _step(svc: Services, who: Who, action: str, value: str = "") -> FormView | None:
+    async with svc.db.session() as session:
+        user, draft = await _load(session, svc, who)
+        if draft is None:
+            return None
+        ctx = await _context(session, svc, user, draft, who.lang)
+        if action == "back":
+            back(draft, ctx)
+            error = None
+        elif action == "choose":
+            error = choose(draft, value, ctx)
+        else:
+            error = type_text(draft, value, ctx)
+        await _save(session, svc, who.user_id, draft)
+        return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)), notice=error)
+
+
+async def press(svc: Services, who: Who, value: str) -> FormView | None:
+    return await _step(svc, who, "choose", value)
+
+
+async def typed(svc: Services, who: Who, text: str) -> FormView | None:
+    return await _step(svc, who, "text", text)
+
+
+async def go_back(svc: Services, who: Who) -> FormView | None:
+    return await _step(svc, who, "back")
+
+
+async def _close_form(session: AsyncSession, user_id: int) -> None:
+    row = await session.get(BookingDraft, user_id)
+    if row is not None:
+        await session.delete(row)
+    user = await session.get(User, user_id)
+    if user is not None and user.awaiting == AWAITING_BOOKING:
+        user.awaiting = None
+
+
+async def abandon(svc: Services, who: Who) -> None:
+    async with svc.db.session() as session:
+        await _close_form(session, who.user_id)
+
+
+def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, heading: str) -> str:
+    """Every field for staff, escaped."""
+    booking_type = svc.knowledge.booking_types[booking.type]
+    kind = booking_type.kind(booking.kind)
+    start = booking.starts_at.astimezone(svc.settings.tz)
+    lines = [f"<b>{html.escape(heading)} #{booking.id}</b>",
+             f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
+             f"时间：{start:%Y-%m-%d %H:%M}",
+             f"持卡人：{html.escape(holder.holder_name if holder else '')}（{html.escape(booking.card_number)}）"]
+    if kind and kind.service_point:
+        lines.append(f"服务地点：{html.escape(kind.service_point)}")
+    for spec in booking_type.fields:
+        if spec.id in booking.fields:
+            lines.append(f"{html.escape(spec.label.zh)}：{html.escape(booking.fields[spec.id])}")
+    if booking.reason:
+        lines.append(f"原因：{html.escape(booking.reason)}")
+    return "\n".join(lines)
+
+
+def staff_chat(svc: Services, booking_type: BookingType) -> int | None:
+    return booking_type.staff_chat_id or svc.settings.staff_chat_id
+
+
+async def confirm(svc: Services, who: Who, token: str) -> FormView:
+    now = svc.clock()
+    async with svc.db.session() as session:
+        user, draft = await _load(session, svc, who)
+    if draft is None or draft.token != token:
+        async with svc.db.session() as session:  # a second tap after the first one placed it
+            existing = (await session.execute(select(Booking).where(
+                Booking.request_key == token, Booking.user_id == who.user_id))).scalar_one_or_none()
+        return FormView(notice=t("book_already" if existing else "book_expired", who.lang), booking=existing)
+    booking_type = svc.knowledge.booking_types[draft.type]  # type: ignore[index]
+    request = BookingRequest(user_id=who.user_id, chat_id=who.user_id, card_number=user.card_number or "",
+                             kind=draft.kind or "", starts_at=start_at(draft, FormContext({}, now, svc.settings.tz, who.lang)),
+                             fields=dict(draft.values), request_key=draft.token)
+
+    async def announce(session: AsyncSession, booking: Booking) -> None:
+        holder = await session.get(CardHolder, booking.card_number)
+        if draft.replaces is not None:
+            old = await bookings.cancel(session, draft.replaces, who.user_id, now)
+            if old is not None and (chat := staff_chat(svc, booking_type)) is not None:
+                await outbox.enqueue(session, chat, staff_notice(svc, old, holder, "预约已改期，原预约取消"), now)
+        chat = staff_chat(svc, booking_type)
+        if chat is not None:
+            await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, "新预约"), now,
+                                 buttons=[[("✅ 确认", f"st:ok:{booking.id}"), ("❌ 拒绝", f"st:no:{booking.id}")]])
+        await _close_form(session, who.user_id)
+
+    try:
+        placed = await bookings.place_booking(svc.db, booking_type, request, now, also=announce)
+    except BookingBusy:
+        return FormView(notice=t("book_busy", who.lang))
+    if placed.booking is None:  # the slot filled up, the quota ran out, or time moved past the notice limit
+        violation, view = placed.violations[0], await current(svc, who)
+        return FormView(view.screen if view else None, notice=violation.zh if who.lang == "zh" else violation.en)
+    return FormView(notice=t("book_submitted", who.lang, id=placed.booking.id), booking=placed.booking)
+
+
+REJECT_REASONS = {"full": "该时段已无法安排", "info": "预约信息不完整或有误", "other": "其他原因，请致电咨询"}
+
+
+async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str | None) -> Booking | None:
+    """Staff confirm or reject; the holder hears of it through the outbox (with an .ics when confirmed)."""
+    now = svc.clock()
+    async with svc.db.session() as session:
+        booking = await bookings.decide(session, booking_id, approve, REJECT_REASONS.get(reason_code or ""), now)
+        if booking is None:
+            return None
+        user = await session.get(User, booking.user_id)
+        lang: Lang = "en" if user is not None and user.language == "en" else "zh"
+        booking_type = svc.knowledge.booking_types[booking.type]
+        kind = booking_type.kind(booking.kind)
+        start = booking.starts_at.astimezone(svc.settings.tz)
+        what = f"{booking_type.title.zh} · {kind.title.zh if kind else booking.kind}"
+        if approve:
+            place = (kind.service_point or kind.title.zh) if kind else ""
+            duration = timedelta(minutes=booking_type.slot_minutes or 60)
+            ics = booking_ics(booking.id, what, start, duration, place, booking_type.changes_contact or "",
+                              booking_type.reminder_offsets_minutes)
+            text = t("book_confirmed", lang, id=booking.id, what=html.escape(what), at=f"{start:%Y-%m-%d %H:%M}")
+            await outbox.enqueue(session, booking.chat_id, text, now, document=ics)
+        else:
+            text = t("book_rejected", lang, id=booking.id, what=html.escape(what), reason=html.escape(booking.reason or ""))
+            await outbox.enqueue(session, booking.chat_id, text, now)
+        return booking
+
+
+async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | None:
+    now = svc.clock()
+    async with svc.db.session() as session:
+        booking = await bookings.cancel(session, booking_id, who.user_id, now)
+        if booking is not None:
+            booking_type = svc.knowledge.booking_types[booking.type]
+            holder = await session.get(CardHolder, booking.card_number)
+            if (chat := staff_chat(svc, booking_type)) is not None:
+                await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, "持卡人取消预约"), now)
+        return booking
+
+
+async def my_bookings(svc: Services, who: Who) -> list[Booking]:
+    async with svc.db.session() as session:
+        return await bookings.bookings_of(session, who.user_id)
+
+
+def booking_line(svc: Services, booking: Booking, lang: Lang) -> str:
+    booking_type = svc.knowledge.booking_types[booking.type]
+    kind = booking_type.kind(booking.kind)
+    status = t(f"status_{booking.status}", lang)
+    title = booking_type.title.zh if lang == "zh" else booking_type.title.en
+    kind_title = (kind.title.zh if lang == "zh" else kind.title.en) if kind else booking.kind
+    return f"#{booking.id} {booking.starts_at.astimezone(svc.settings.tz):%Y-%m-%d %H:%M} {title} · {kind_title} [{status}]"
+
