@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import time, timedelta
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, MessageHandler, filters)
 from telegram.request import BaseRequest
 
-from bot.handlers import admin, booking, fallback, menu, privacy, questions, staff, start
+from bot.handlers import admin, booking, fallback, menu, privacy, questions, reminders, staff, start
 from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.common import SERVICES_KEY
 from bot.handlers.errors import on_error
@@ -19,6 +19,8 @@ from bot.texts import Lang
 
 REPOST_EVERY = timedelta(minutes=5)
 OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did not take at once
+NUDGE_EVERY = timedelta(minutes=5)
+AGENDA_AT = time(8, 0)  # in TIMEZONE
 
 USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     ("start", {"zh": "选择卡种", "en": "Choose your card"}),
@@ -26,6 +28,7 @@ USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     ("bind", {"zh": "绑定卡号", "en": "Link your card number"}),
     ("book", {"zh": "预约服务（接送机、就医）", "en": "Book a service"}),
     ("mybookings", {"zh": "我的预约", "en": "My bookings"}),
+    ("reminders", {"zh": "预约提醒", "en": "Reminders"}),
     ("help", {"zh": "帮助", "en": "Help"}),
     ("privacy", {"zh": "隐私说明", "en": "What we store"}),
     ("forget", {"zh": "删除我的数据", "en": "Delete my data"}),
@@ -38,6 +41,11 @@ ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
 
 def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotCommand]:
     return [BotCommand(name, descriptions[lang]) for name, descriptions in table]
+
+
+async def on_start(application: Application) -> None:
+    await set_command_menus(application)
+    await reminders.restore_reminders(application)
 
 
 async def set_command_menus(application: Application) -> None:
@@ -64,6 +72,7 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CommandHandler("bind", start.bind, filters=private))
     application.add_handler(CommandHandler("book", booking.book, filters=private))
     application.add_handler(CommandHandler("mybookings", booking.my_bookings, filters=private))
+    application.add_handler(CommandHandler("reminders", reminders.list_reminders, filters=private))
     application.add_handler(CommandHandler("privacy", privacy.privacy, filters=private))
     application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
     application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
@@ -80,6 +89,7 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel)$"))
     application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^bkx:\d+$"))
     application.add_handler(CallbackQueryHandler(booking.change_booking, pattern=r"^bkm:\d+$"))
+    application.add_handler(CallbackQueryHandler(reminders.mute_reminder, pattern=r"^rm:\d+$"))
     application.add_handler(CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj):\d+(:[a-z]+)?$"))
 
     # 3. Staff replying to a hand-over in the staff chat.
@@ -108,7 +118,7 @@ def build_application(
         .token(settings.telegram_bot_token or "")
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
-        .post_init(set_command_menus)
+        .post_init(on_start)
     )
     if request is not None:
         builder = builder.request(request()).get_updates_request(request())
@@ -120,4 +130,6 @@ def build_application(
     if application.job_queue is not None:
         application.job_queue.run_repeating(staff.repost_overdue, interval=REPOST_EVERY, first=REPOST_EVERY)
         application.job_queue.run_repeating(drain_outbox, interval=OUTBOX_EVERY, first=OUTBOX_EVERY)
+        application.job_queue.run_repeating(reminders.nudge_staff, interval=NUDGE_EVERY, first=NUDGE_EVERY)
+        application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT.replace(tzinfo=settings.tz))
     return application

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import bookings, outbox
+from bot import bookings, outbox, reminders
 from bot.booking_dialog import Draft, FormContext, Screen, back, choose, screen, start_at, type_text
 from bot.bookings import BookingBusy, BookingRequest
 from bot.calendar_file import booking_ics
@@ -179,6 +179,8 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         holder = await session.get(CardHolder, booking.card_number)
         if draft.replaces is not None:
             old = await bookings.cancel(session, draft.replaces, who.user_id, now)
+            if old is not None:
+                await reminders.cancel_for(session, old.id)
             if old is not None and (chat := staff_chat(svc, booking_type)) is not None:
                 await outbox.enqueue(session, chat, staff_notice(svc, old, holder, "预约已改期，原预约取消"), now)
         chat = staff_chat(svc, booking_type)
@@ -200,13 +202,22 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
 REJECT_REASONS = {"full": "该时段已无法安排", "info": "预约信息不完整或有误", "other": "其他原因，请致电咨询"}
 
 
-async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str | None) -> Booking | None:
-    """Staff confirm or reject; the holder hears of it through the outbox (with an .ics when confirmed)."""
+@dataclass(frozen=True)
+class Decided:
+    booking: Booking
+    reminders: list[tuple[int, datetime]]  # (id, due) to put on the scheduler
+
+
+async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str | None) -> Decided | None:
+    """Staff confirm or reject; the holder hears of it through the outbox (with an .ics when confirmed), and
+    a confirmed booking gets its reminders."""
     now = svc.clock()
     async with svc.db.session() as session:
         booking = await bookings.decide(session, booking_id, approve, REJECT_REASONS.get(reason_code or ""), now)
         if booking is None:
             return None
+        scheduled = reminders.schedule_for(session, booking, svc.knowledge.booking_types[booking.type]) \
+            if approve else []
         user = await session.get(User, booking.user_id)
         lang: Lang = "en" if user is not None and user.language == "en" else "zh"
         booking_type = svc.knowledge.booking_types[booking.type]
@@ -223,7 +234,8 @@ async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str
         else:
             text = t("book_rejected", lang, id=booking.id, what=html.escape(what), reason=html.escape(booking.reason or ""))
             await outbox.enqueue(session, booking.chat_id, text, now)
-        return booking
+        await session.flush()
+        return Decided(booking, [(r.id, r.due_at) for r in scheduled])
 
 
 async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | None:
@@ -231,6 +243,8 @@ async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | 
     async with svc.db.session() as session:
         booking = await bookings.cancel(session, booking_id, who.user_id, now)
         if booking is not None:
+            # Their scheduler jobs may still fire: they will find nothing to claim.
+            await reminders.cancel_for(session, booking.id)
             booking_type = svc.knowledge.booking_types[booking.type]
             holder = await session.get(CardHolder, booking.card_number)
             if (chat := staff_chat(svc, booking_type)) is not None:

@@ -7,7 +7,8 @@ import re
 import sys
 from typing import TextIO
 
-from bot import holder_actions
+from bot import booking_actions, holder_actions
+from bot.booking_actions import FormView
 from bot.holder_actions import Asked, Who
 from bot.kb.schema import GENERAL_CARD, Entry
 from bot.render import answer_text, entry_blocks, plain
@@ -21,6 +22,7 @@ class Console:
     def __init__(self, svc: Services, who: Who, stdout: TextIO) -> None:
         self.svc, self.who, self.stdout = svc, who, stdout
         self.last: Asked | None = None
+        self.form: FormView | None = None  # the booking form on screen, if one is open
 
     def say(self, text: str) -> None:
         print(_TAGS.sub("", text), file=self.stdout, flush=True)  # the shared texts carry Telegram tags
@@ -61,6 +63,21 @@ class Console:
                 self.say(f"  /open {child.id}  {child.title}")
         elif name in ("good", "bad", "staff"):
             await self.about_last(name)
+        elif name == "book":
+            self.show_form(await booking_actions.begin(svc, me))
+        elif name == "back":
+            self.show_form(await booking_actions.go_back(svc, me))
+        elif name == "cancelform":
+            await booking_actions.abandon(svc, me)
+            self.form = None
+            self.say(t("book_form_cancelled", lang))
+        elif name == "mybookings":
+            rows = await booking_actions.my_bookings(svc, me)
+            self.say("\n".join([t("mybookings_title", lang)] + [booking_actions.booking_line(svc, b, lang) for b in rows])
+                     if rows else t("mybookings_none", lang))
+        elif name == "cancelbooking" and argument.isdigit():
+            cancelled = await booking_actions.cancel_booking(svc, me, int(argument))
+            self.say(t("booking_cancelled", lang, id=argument) if cancelled else t("booking_not_cancellable", lang))
         elif name == "privacy":
             self.say(t("privacy", lang))
         elif name == "forget":
@@ -81,7 +98,35 @@ class Console:
             await holder_actions.vote(self.svc, self.who, self.last.question_id, 1 if name == "good" else -1)
             self.say(t("vote_thanks", lang))
 
+    def show_form(self, view: FormView | None) -> None:
+        self.form = view if view is not None and view.screen is not None else None
+        if view is None:
+            self.say(t("book_no_form", self.who.lang))
+            return
+        if view.notice:
+            self.say(view.notice)
+        if view.screen is not None:
+            self.say(view.screen.text)
+            for number, choice in enumerate(view.screen.choices, start=1):
+                self.say(f"  {number}. {choice.label}")
+            self.say("  /back /cancelform")
+
+    async def form_input(self, text: str) -> None:
+        screen = self.form.screen if self.form else None
+        if screen is not None and text.isdigit() and 1 <= int(text) <= len(screen.choices):
+            value = screen.choices[int(text) - 1].value
+            if screen.step == "confirm":
+                view = await booking_actions.confirm(self.svc, self.who, value)
+            else:
+                view = await booking_actions.press(self.svc, self.who, value)
+        else:
+            view = await booking_actions.typed(self.svc, self.who, text)
+        self.show_form(view)
+
     async def text(self, text: str) -> None:
+        if self.form is not None:
+            await self.form_input(text)
+            return
         if self.last is not None and text.isdigit() and 1 <= int(text) <= len(self.last.answer.alternatives):
             suggestion = self.last.answer.alternatives[int(text) - 1]
             entry = await holder_actions.open_suggestion(self.svc, self.who, self.last.question_id, suggestion.entry.id)
@@ -89,6 +134,11 @@ class Console:
                 await self.show(entry)
             return
         outcome = await holder_actions.ask(self.svc, self.who, text)
+        if outcome is None:  # a form left open in an earlier session: show where it stands
+            self.show_form(await booking_actions.current(self.svc, self.who))
+            if self.form is not None:
+                await self.form_input(text)
+            return
         if not isinstance(outcome, Asked):
             self.say(outcome[1])
             return

@@ -23,9 +23,11 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "console_welcome": {
         "zh": "cardbot 控制台（与 Telegram 相同的功能）。直接输入问题；数字打开推荐问题。\n"
         "/card zhangdian|baiyun 选择卡种　/bind [卡号] 绑定卡号　/menu 服务目录　/open 编号 查看条目\n"
-        "/good /bad 评价上一个答案　/staff 转人工　/privacy 隐私说明　/forget 删除我的数据　/quit 退出",
+        "/good /bad 评价上一个答案　/staff 转人工　/book 预约　/mybookings 我的预约　/cancelbooking 编号 取消预约\n"
+        "/privacy 隐私说明　/forget 删除我的数据　/quit 退出",
         "en": "cardbot console (the Telegram features). Type a question; a number opens a suggestion.\n"
-        "/card zhangdian|baiyun  /bind [number]  /menu  /open ID  /good /bad  /staff  /privacy  /forget  /quit",
+        "/card zhangdian|baiyun  /bind [number]  /menu  /open ID  /good /bad  /staff  /book  /mybookings  "
+        "/cancelbooking ID  /privacy  /forget  /quit",
     },
     "console_staff_queued": {
         "zh": "已转人工（#{id}），工作人员会在 Telegram 工作群看到并回复。",
@@ -159,6 +161,17 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "status_confirmed": {"zh": "已确认", "en": "confirmed"},
     "status_rejected": {"zh": "未通过", "en": "rejected"},
     "status_cancelled": {"zh": "已取消", "en": "cancelled"},
+    "reminder": {"zh": "⏰ 预约提醒 #{id}：{what}，时间 {at}。", "en": "⏰ Reminder #{id}: {what} at {at}."},
+    "reminder_point": {"zh": "服务地点：{point}（请按时到达报到）", "en": "Report to: {point}"},
+    "reminder_phone": {"zh": "服务专员：{name}，电话 {phone}", "en": "Service specialist: {name}, {phone}"},
+    "reminder_changes": {"zh": "如需变更或取消：{contact}", "en": "Changes or cancellation: {contact}"},
+    "reminders_none": {"zh": "暂无待发送的提醒。", "en": "No upcoming reminders."},
+    "reminders_title": {"zh": "<b>即将发送的提醒</b>", "en": "<b>Upcoming reminders</b>"},
+    "button_mute": {"zh": "🔕 关闭 {at} 的提醒", "en": "🔕 Mute {at}"},
+    "reminder_muted": {"zh": "已关闭该提醒。", "en": "Reminder muted."},
+    "agenda_title": {"zh": "📋 今日预约（{day}）", "en": "📋 Today's bookings ({day})"},
+    "agenda_none": {"zh": "📋 今日（{day}）无预约。", "en": "📋 No bookings today ({day})."},
+    "staff_waiting": {"zh": "⏰ 以下预约超过1小时未处理", "en": "⏰ Pending for over an hour"},
     "no_token": {
         "zh": "未设置 TELEGRAM_BOT_TOKEN。获取方法：在 Telegram 里找 @BotFather，发送 /newbot，按提示起名，"
         "把得到的 token 写进 .env（参见 .env.example）。现在先进入控制台对话：",

@@ -125,6 +125,7 @@ class Booking(Base):
     request_key: Mapped[str] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    raised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # last time staff were reminded of it
 
 
 class QuotaUse(Base):
@@ -175,3 +176,21 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class Reminder(Base):
+    """A reminder before an appointment. The row is the truth; scheduler jobs are rebuilt from it at start-up.
+
+    status: scheduled -> sending (claimed by one sender) -> sent; or muted, cancelled, dropped (fell due
+    while the bot was down and the appointment had passed).
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    offset_minutes: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -32,9 +32,10 @@ import os  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 import shutil  # noqa: E402
 import socket  # noqa: E402
-from collections.abc import AsyncIterator  # noqa: E402
+from collections.abc import AsyncIterator, Iterator  # noqa: E402
 
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from db.migrate import upgrade  # noqa: E402
 from db.models import Base  # noqa: E402
@@ -71,18 +72,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
-    _in_thread(asyncio.run, _reset_postgres_schema())
-    _in_thread(upgrade, POSTGRES_URL)
-    return POSTGRES_URL
+def postgres_migrated() -> Iterator[str]:
+    """A database of this test run's own (so runs side by side do not meet), migrated with Alembic."""
+    name = f"cardbot_test_{os.getpid()}"
+    _in_thread(asyncio.run, _admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    _in_thread(upgrade, url)
+    yield url
+    _in_thread(asyncio.run, _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _reset_postgres_schema() -> None:
-    database = Database(POSTGRES_URL)
-    async with database.engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await database.dispose()
+async def _admin(*statements: str) -> None:
+    engine = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")  # CREATE DATABASE: no transaction
+    async with engine.connect() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+    await engine.dispose()
 
 
 @pytest.fixture(params=_backends())

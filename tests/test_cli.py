@@ -93,3 +93,26 @@ def test_run_without_a_token_explains_and_falls_back_to_the_console(
         settings.get_settings.cache_clear()
     out = capsys.readouterr().out
     assert "@BotFather" in out and "86385035" in out
+
+
+async def test_the_console_books_like_telegram(database, shipped_answerer: Answerer) -> None:  # type: ignore[no-untyped-def]
+    from bot.cardholders import import_registry, parse_registry
+    from db.models import Booking
+    from sqlalchemy import select
+    from tests.telegram_harness import FakeClock
+
+    async with database.session() as session:
+        await import_registry(session, parse_registry(
+            "card_number,card,holder_name,tier,valid_until\nZD0001,zhangdian,李企业,standard,2030-12-31\n",
+            {"zhangdian", "baiyun"}, {"standard"}))
+    svc = Services(Settings(_env_file=None), shipped_answerer.knowledge, shipped_answerer, database, FakeClock())
+    script = "/bind ZD0001\n/book\n2\n2\n1\n李企业\n12345\n0533-2126305\n复查\n1\n/mybookings\n/quit\n"
+    stdout = io.StringIO()
+    await run_console(svc, Who(31, "console", "zh"), None, io.StringIO(script), stdout)
+    out = stdout.getvalue()
+    assert "请选择医院" in out and "请选择日期" in out and "请选择时段" in out
+    assert "格式不对" in out and out.count("请输入联系电话") == 2  # 12345 re-asked
+    assert "预约 #1 已提交" in out and "待确认" in out
+    async with database.session() as session:
+        booking = (await session.execute(select(Booking))).scalar_one()
+        assert booking.kind == "zhongyi" and booking.fields["phone"] == "0533-2126305"

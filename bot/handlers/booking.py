@@ -12,6 +12,7 @@ from bot import booking_actions
 from bot.booking_actions import REJECT_REASONS, FormView
 from bot.handlers.common import services, who
 from bot.handlers.outbox_sender import drain_outbox
+from bot.handlers.reminders import schedule_reminder
 from bot.handlers.staff import is_staff
 from bot.texts import Lang, t
 
@@ -125,10 +126,13 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             [[InlineKeyboardButton(text, callback_data=f"st:rj:{booking_id}:{code}")]
              for code, text in REJECT_REASONS.items()]))
         return
-    booking = await booking_actions.decide(svc, int(booking_id), action == "ok", reason[0] if reason else None)
-    if booking is None:
+    decided = await booking_actions.decide(svc, int(booking_id), action == "ok", reason[0] if reason else None)
+    if decided is None:
         await query.answer(t("staff_already", "zh"), show_alert=True)
         return
+    booking = decided.booking
+    for reminder_id, due in decided.reminders:
+        schedule_reminder(context, reminder_id, due)
     await query.answer()
     heading = "✅ 已确认" if booking.status == "confirmed" else f"❌ 已拒绝：{booking.reason}"
     await query.edit_message_text(

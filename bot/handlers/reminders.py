@@ -1,0 +1,143 @@
+"""Reminder jobs on PTB's JobQueue (APScheduler), rebuilt from the database at start-up; /reminders; staff
+agenda and the nudge for bookings nobody acted on."""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime, time, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import outbox, reminders
+from bot.booking_actions import booking_line, staff_chat, staff_notice
+from bot.handlers.common import SERVICES_KEY, services, who
+from bot.handlers.outbox_sender import drain_outbox
+from bot.services import Services
+from bot.texts import t
+from db.models import Booking, CardHolder, Reminder, User
+
+log = logging.getLogger(__name__)
+RETRY_FAILED_SEND = timedelta(seconds=30)
+
+
+def schedule_reminder(context_or_app: ContextTypes.DEFAULT_TYPE | Application, reminder_id: int,
+                      due: datetime) -> None:
+    svc: Services = context_or_app.bot_data[SERVICES_KEY]
+    wait = max(0.0, (due - svc.clock()).total_seconds())  # a past due time fires at once, never skipped
+    context_or_app.job_queue.run_once(fire_reminder, when=wait, data=reminder_id, name=f"reminder:{reminder_id}")
+
+
+async def fire_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await send_reminder(context, int(context.job.data)):
+        schedule_reminder(context, int(context.job.data), services(context).clock() + RETRY_FAILED_SEND)
+
+
+async def send_reminder(context: ContextTypes.DEFAULT_TYPE, reminder_id: int) -> bool:
+    """Claim, send, record. False only when Telegram refused it (the claim is given back)."""
+    svc = services(context)
+    now = svc.clock()
+    async with svc.db.session() as session:
+        if not await reminders.claim(session, reminder_id, now):
+            return True  # sent, muted or cancelled already, or another instance has it
+        reminder = await session.get(Reminder, reminder_id)
+        booking = await session.get(Booking, reminder.booking_id)  # type: ignore[union-attr]
+        if booking is None or booking.status != "confirmed":
+            await reminders.finish(session, reminder_id, "cancelled", now)
+            return True
+        if booking.starts_at <= now:
+            await reminders.finish(session, reminder_id, "dropped", now)
+            log.info("reminder %s dropped: booking %s began at %s, before it could be sent",
+                     reminder_id, booking.id, booking.starts_at.isoformat())
+            return True
+        user = await session.get(User, booking.user_id)
+        lang = "en" if user is not None and user.language == "en" else "zh"
+        text = reminders.reminder_text(booking, svc.knowledge.booking_types[booking.type], lang, svc.settings.tz)
+        chat_id = booking.chat_id
+    try:
+        await context.bot.send_message(chat_id, html.escape(text), parse_mode=ParseMode.HTML)
+    except TelegramError:
+        log.warning("reminder %s not sent; retrying", reminder_id, exc_info=True)
+        async with svc.db.session() as session:
+            await reminders.finish(session, reminder_id, "scheduled", svc.clock())
+        return False
+    async with svc.db.session() as session:
+        await reminders.finish(session, reminder_id, "sent", svc.clock())
+    if svc.clock() - reminder.due_at > timedelta(minutes=1):  # type: ignore[union-attr]
+        log.info("reminder %s sent late (due %s)", reminder_id, reminder.due_at.isoformat())  # type: ignore[union-attr]
+    return True
+
+
+async def restore_reminders(application: Application) -> int:
+    """Start-up: a job for every reminder still to send; those that fell due while down fire at once."""
+    svc: Services = application.bot_data[SERVICES_KEY]
+    async with svc.db.session() as session:
+        pending = await reminders.restorable(session, svc.clock())
+    for reminder_id, due in pending:
+        schedule_reminder(application, reminder_id, due)
+    log.info("%d reminders restored", len(pending))
+    return len(pending)
+
+
+async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc, me = services(context), who(update)
+    async with svc.db.session() as session:
+        upcoming = await reminders.upcoming_for(session, me.user_id, svc.clock())
+    if not upcoming:
+        await update.effective_message.reply_text(t("reminders_none", me.lang))
+        return
+    zone = svc.settings.tz
+    lines, buttons = [t("reminders_title", me.lang)], []
+    for item in upcoming:
+        at = f"{item.reminder.due_at.astimezone(zone):%m-%d %H:%M}"
+        lines.append(f"{at} · #{item.booking.id} {html.escape(svc.knowledge.booking_types[item.booking.type].title.zh)}")
+        buttons.append([InlineKeyboardButton(t("button_mute", me.lang, at=at), callback_data=f"rm:{item.reminder.id}")])
+    await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML,
+                                              reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def mute_reminder(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc, me, query = services(context), who(update), update.callback_query
+    async with svc.db.session() as session:
+        muted = await reminders.mute(session, int(query.data.removeprefix("rm:")), me.user_id)
+    await query.answer(t("reminder_muted" if muted else "not_yours", me.lang), show_alert=not muted)
+
+
+async def staff_agenda(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily at 08:00 (TIMEZONE): the day's bookings in the staff chat."""
+    svc = services(context)
+    if svc.settings.staff_chat_id is None:
+        return
+    zone, now = svc.settings.tz, svc.clock()
+    start = datetime.combine(now.astimezone(zone).date(), time(), zone)
+    async with svc.db.session() as session:
+        day = await reminders.day_agenda(session, start, start + timedelta(days=1))
+        if day:
+            text = "\n".join([t("agenda_title", "zh", day=f"{start:%Y-%m-%d}")] +
+                             [html.escape(booking_line(svc, b, "zh")) for b in day])
+        else:
+            text = t("agenda_none", "zh", day=f"{start:%Y-%m-%d}")
+        await outbox.enqueue(session, svc.settings.staff_chat_id, text, now)
+    await drain_outbox(context)
+
+
+async def nudge_staff(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Pending bookings without a staff decision for an hour are raised again (each at most hourly)."""
+    svc = services(context)
+    now = svc.clock()
+    async with svc.db.session() as session:
+        waiting = await reminders.waiting_for_staff(session, now)
+        for booking in waiting:
+            booking_type = svc.knowledge.booking_types[booking.type]
+            chat = staff_chat(svc, booking_type)
+            if chat is None:
+                continue
+            holder = await session.get(CardHolder, booking.card_number)
+            await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, t("staff_waiting", "zh")), now,
+                                 buttons=[[("✅ 确认", f"st:ok:{booking.id}"), ("❌ 拒绝", f"st:no:{booking.id}")]])
+            booking.raised_at = now
+    if waiting:
+        await drain_outbox(context)
