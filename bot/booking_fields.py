@@ -1,4 +1,9 @@
-"""Values typed into a booking form: validated, normalised, or refused with a message that shows an example."""
+"""Values a card holder types into a booking form: normalised, or refused with a message showing an example.
+
+Every kind but `text` first goes through NFKC and strip, so full-width digits, letters, colons and commas
+work like their ASCII forms. Dates typed without a year come back as "MM-DD" (this module does not know
+today's date, so the caller picks the year); dates with a year come back as "YYYY-MM-DD".
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import assert_never
 
 from bot.kb.schema import FieldKind
+
+__all__ = ["FieldError", "FieldKind", "Parsed", "parse_field"]
 
 
 @dataclass(frozen=True)
@@ -18,128 +26,347 @@ class FieldError:
 
 @dataclass(frozen=True)
 class Parsed:
-    value: str  # normalised; "" when there is an error
-    error: FieldError | None = None
+    value: str  # normalised text, stored as is and shown in summaries
+    error: FieldError | None = None  # value == "" when error
 
 
 def _bad(zh: str, en: str) -> Parsed:
     return Parsed("", FieldError(zh, en))
 
 
-_NAME = re.compile(r"^(?:[\u4e00-\u9fff·]{2,20}|[A-Za-z][A-Za-z '\-]{1,19})$")
-_SPLIT = re.compile(r"[,，、;；/]+|\s+(?=[\u4e00-\u9fff])")
-_NUMERALS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_PLATE = re.compile(rf"^[{_PROVINCES}][A-Z](?:[A-HJ-NP-Z0-9]{{5}}|[A-HJ-NP-Z0-9]{{6}})$")
-_FLIGHT = re.compile(r"^(?=[A-Z0-9]{2})(?:[A-Z][A-Z0-9]|[0-9][A-Z])[0-9]{1,4}[A-Z]?$")
-_NONE = {"无", "没有", "none", "no"}
-_YES = {"是", "有", "要", "需要", "yes", "y", "1", "✓", "对"}
-_NO = {"否", "无", "没有", "不", "不要", "不需要", "no", "n", "0"}
+def _clean(raw: str) -> str:
+    # Format characters (zero-width spaces pasted from chat apps) are invisible: they must not fail a value.
+    visible = "".join(c for c in raw if unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFKC", visible).strip()
 
 
-def _chinese_number(text: str) -> int | None:
-    """零..二十 in Chinese numerals (两 included), or Arabic digits."""
-    if text.isdigit():
+def _quote(text: str) -> str:
+    """A piece of the user's input echoed in a message, cut short so the message stays readable."""
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f"
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_CHINESE_NAME = re.compile(f"[{_CJK}]+(?:[· ][{_CJK}]+)*")
+_LATIN_NAME = re.compile(f"[{_LATIN}]+(?:[ '-][{_LATIN}]+)*")
+# Phones and IMEs type the separating dot of minority and foreign names as any of these.
+_DOTS = re.compile(r"\s*[·•・‧∙⋅]\s*")
+_NAME_SEPARATORS = re.compile(f"[,、;]|(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
+
+_NAME_EXAMPLE_ZH = "如 张三 或 John Smith"
+_NAME_EXAMPLE_EN = "like 张三 or John Smith"
+
+
+def _name_text(text: str) -> str:
+    spaced = re.sub(r"\s+", " ", _DOTS.sub("·", text))
+    return spaced.replace("’", "'").replace("‘", "'")
+
+
+def _name(text: str) -> Parsed:
+    name = _name_text(text)
+    if any(unicodedata.category(c) == "Nd" for c in name):
+        return _bad(f"姓名里不能有数字，请输入{_NAME_EXAMPLE_ZH} 的姓名。",
+                    f"A name can't contain digits; please type one {_NAME_EXAMPLE_EN}.")
+    if name and not 2 <= len(name) <= 20:
+        return _bad(f"姓名应为 2–20 个字，请输入{_NAME_EXAMPLE_ZH} 的姓名。",
+                    f"A name should be 2–20 characters long; please type one {_NAME_EXAMPLE_EN}.")
+    if _CHINESE_NAME.fullmatch(name) or _LATIN_NAME.fullmatch(name):
+        return Parsed(name)
+    return _bad(f"姓名格式不对，请输入 2–20 个字的中文或英文姓名，{_NAME_EXAMPLE_ZH}。",
+                f"That doesn't look like a name; please type a Chinese or English name {_NAME_EXAMPLE_EN}.")
+
+
+def _names(text: str, max_count: int) -> Parsed:
+    pieces = [p.strip() for p in _NAME_SEPARATORS.split(_name_text(text)) if p.strip()]
+    if not pieces:
+        return _bad("请输入姓名，多人用逗号或顿号隔开，如 张三、李四。",
+                    "Please type at least one name; separate several with commas, like 张三, 李四.")
+    if len(pieces) > max_count:
+        return _bad(f"最多只能填 {max_count} 个姓名（您填了 {len(pieces)} 个），请删减后重新输入，如 张三、李四。",
+                    f"At most {max_count} names, please (you typed {len(pieces)}); "
+                    "remove some and type them again, like 张三, 李四.")
+    names = []
+    for number, piece in enumerate(pieces, start=1):
+        parsed = _name(piece)
+        if parsed.error:
+            return _bad(f"第 {number} 个姓名“{_quote(piece)}”有误：{parsed.error.zh}",
+                        f"Name {number} (“{_quote(piece)}”): {parsed.error.en}")
+        names.append(parsed.value)
+    return Parsed("、".join(names))
+
+
+# --- numbers ----------------------------------------------------------------------------------------
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CHINESE_NUMBER = "[零〇一二两三四五六七八九十]{1,3}"
+# Bounded digit runs: int() of a huge string is slow, and over 4300 digits it raises.
+_NUMBER = f"[0-9]{{1,2}}|{_CHINESE_NUMBER}"
+
+
+def _number(text: str) -> int | None:
+    """Arabic digits, or a Chinese numeral from 零 to 九十九 (两 and a leading 零 as in 两点零五 included)."""
+    if re.fullmatch(r"[0-9]+", text):
         return int(text)
-    if text in _NUMERALS:
-        return _NUMERALS[text]
-    match = re.fullmatch(r"([一二两]?)十([一二三四五六七八九]?)", text)
-    if match:
-        tens = _NUMERALS[match.group(1)] if match.group(1) else 1
-        return tens * 10 + (_NUMERALS[match.group(2)] if match.group(2) else 0)
+    if len(text) > 1 and text[0] in "零〇":
+        text = text[1:]
+    if text in _DIGITS:
+        return _DIGITS[text]
+    head, ten, tail = text.partition("十")
+    if not ten:
+        return None
+    tens = _DIGITS.get(head) if head else 1
+    ones = _DIGITS.get(tail) if tail else 0
+    return None if tens is None or ones is None else tens * 10 + ones
+
+
+def _count(text: str, max_count: int) -> Parsed:
+    match = re.fullmatch(rf"([0-9]{{1,4}}|{_CHINESE_NUMBER})\s*[人位辆个]?", text)
+    number = _number(match.group(1)) if match else None
+    if number is None or number > max_count:
+        return _bad(f"请输入 0 到 {max_count} 之间的整数，如 2。",
+                    f"Please type a whole number from 0 to {max_count}, like 2.")
+    return Parsed(str(number))
+
+
+# --- phone ------------------------------------------------------------------------------------------
+
+_MOBILE = re.compile(r"(?:\+?86)?(1[3-9][0-9]{9})")
+# Area codes are 010 and 02x (three digits) or 0 + three digits starting 3-9, so no separator is needed
+# to tell where the area code ends; local numbers never start with 0 or 1.
+_LANDLINE = re.compile(r"(?:\+86|(?=0))0?(10|2[0-9]|[3-9][0-9]{2})([2-9][0-9]{6,7})")
+
+
+def _phone(text: str) -> Parsed:
+    compact = re.sub(r"[\s\-()]", "", text)
+    mobile = _MOBILE.fullmatch(compact)
+    if mobile:
+        return Parsed(mobile.group(1))
+    landline = _LANDLINE.fullmatch(compact)
+    if landline:
+        return Parsed(f"0{landline.group(1)}-{landline.group(2)}")
+    return _bad("电话号码格式不对，请输入 11 位手机号（如 13812345678）或带区号的固定电话（如 020-86132888）。",
+                "That doesn't look like a phone number; please type an 11-digit mobile number like "
+                "13812345678 or a landline with its area code like 020-86132888.")
+
+
+# --- plates -----------------------------------------------------------------------------------------
+
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE = re.compile(f"([{_PROVINCES}])([A-Za-z])([A-Za-z0-9]{{5,6}})")
+# Guangdong's cross-border Hong Kong / Macao plates (粤Z·1234港), common at Guangzhou's airport.
+_CROSS_BORDER = re.compile("粤[Zz][A-Za-z0-9]{4}[港澳]")
+_NO_VEHICLE = {"无", "没有", "none", "no"}
+_PLATE_HINT_ZH = "请输入如 粤A12345 的车牌（新能源车如 粤AD12345），多辆用逗号隔开；没有车请输入“无”。"
+_PLATE_HINT_EN = ("please type one like 粤A12345 (new-energy: 粤AD12345), separating several with commas, "
+                  "or “none” if there is no vehicle.")
+
+
+def _plate(token: str) -> Parsed:
+    if _CROSS_BORDER.fullmatch(token):
+        return Parsed(token.upper())
+    match = _PLATE.fullmatch(token)
+    if not match:
+        return _bad(f"车牌“{_quote(token)}”格式不对，{_PLATE_HINT_ZH}",
+                    f"“{_quote(token)}” doesn't look like a licence plate; {_PLATE_HINT_EN}")
+    plate = token.upper()
+    serial = plate[2:]
+    if "I" in serial or "O" in serial:
+        return _bad(f"车牌“{plate}”里不会有字母 I 或 O，可能是数字 1 或 0，请检查后重新输入，如 粤A12345。",
+                    f"A plate can't contain the letters I or O (“{plate}”) — perhaps the digits 1 or 0? "
+                    "Please check and type it like 粤A12345.")
+    # Six characters is a new-energy plate: D/F (electric/hybrid) first on cars, last on buses and lorries.
+    if len(serial) == 6 and not (serial[0] in "DF" or serial[-1] in "DF"):
+        return _bad(f"车牌“{plate}”格式不对，{_PLATE_HINT_ZH}",
+                    f"“{plate}” doesn't look like a licence plate; {_PLATE_HINT_EN}")
+    return Parsed(plate)
+
+
+def _plates(text: str, max_count: int) -> Parsed:
+    if text.lower() in _NO_VEHICLE:
+        return Parsed("无")
+    tokens = []
+    for piece in re.split(r"[,、;]", text):
+        # Spaces and dots may sit inside a plate (粤A·12345), so plates are told apart by their province.
+        compact = re.sub(r"[\s·•・.\-]", "", piece)
+        tokens += [t for t in re.split(f"(?=[{_PROVINCES}])", compact) if t]
+    if not tokens:
+        return _bad(f"请输入车牌号，{_PLATE_HINT_ZH}", f"Please type a plate number; {_PLATE_HINT_EN}")
+    if len(tokens) > max_count:
+        return _bad(f"最多只能填 {max_count} 个车牌（您填了 {len(tokens)} 个），请删减后重新输入，如 粤A12345。",
+                    f"At most {max_count} plates, please (you typed {len(tokens)}); "
+                    "remove some and type them again, like 粤A12345.")
+    plates = []
+    for token in tokens:
+        parsed = _plate(token)
+        if parsed.error:
+            return parsed
+        plates.append(parsed.value)
+    return Parsed("、".join(plates))
+
+
+# --- flight number ----------------------------------------------------------------------------------
+
+_FLIGHT = re.compile(r"([A-Za-z0-9]{2})([0-9]{1,4}[A-Za-z]?)")
+
+
+def _flight_no(text: str) -> Parsed:
+    match = _FLIGHT.fullmatch(re.sub(r"[\s\-]", "", text))
+    if match and re.search(r"[A-Za-z]", match.group(1)):  # an all-digit airline code does not exist
+        return Parsed(match.group(0).upper())
+    return _bad("航班号格式不对，请输入如 CZ3101 的航班号。",
+                "That doesn't look like a flight number; please type one like CZ3101.")
+
+
+# --- time -------------------------------------------------------------------------------------------
+
+_CLOCKS = [
+    re.compile(r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})"),
+    re.compile(r"(?P<h>[0-9]{1,2})(?P<m>[0-9]{2})"),  # 1430, 930
+    re.compile(r"(?P<h>[0-9]{1,2})"),  # a bare hour, like 9点
+    re.compile(rf"(?P<h>{_NUMBER})[点时]钟?(?:(?P<half>半)|整|(?P<quarter>[一三])刻|(?P<m>{_NUMBER})分?)?"),
+]
+# The hours a period word allows; a 12-hour h is read as h or h + 12, whichever falls inside.
+# 晚上12点 and 上午12点 are left out on purpose: midnight or noon, and which day, is a guess.
+_PERIODS: dict[str, range] = {
+    "am": range(0, 12), "pm": range(12, 24),
+    "凌晨": range(0, 6), "早上": range(4, 12), "早晨": range(4, 12), "早": range(4, 12), "上午": range(1, 12),
+    "中午": range(11, 14), "下午": range(12, 24), "傍晚": range(16, 21), "晚上": range(17, 24), "晚": range(17, 24),
+}
+_PERIOD_WORD = re.compile("(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|早|晚)?(.*)")
+_AM_PM = re.compile(r"(.*?)(am|pm|a\.m\.|p\.m\.)")
+_TIME_BAD = _bad("时间格式不对，请输入如 14:30 的时间。", "That doesn't look like a time; please type one like 14:30.")
+_TIME_IMPOSSIBLE = _bad("没有这个时间（小时 0–23，分钟 0–59），请输入如 14:30 的时间。",
+                        "That time doesn't exist (hours 0–23, minutes 0–59); please type one like 14:30.")
+
+
+def _clock(text: str) -> tuple[int, int] | None:
+    for pattern in _CLOCKS:
+        match = pattern.fullmatch(text)
+        if match:
+            groups = match.groupdict()
+            hours = _number(match.group("h"))
+            if groups.get("half"):
+                minutes: int | None = 30
+            elif groups.get("quarter"):
+                minutes = 15 if groups["quarter"] == "一" else 45
+            else:
+                minutes = _number(groups["m"]) if groups.get("m") else 0
+            return None if hours is None or minutes is None else (hours, minutes)
     return None
 
 
-def _name(text: str) -> str | None:
-    cleaned = re.sub(r"\s+", " ", text.strip())
-    return cleaned if _NAME.match(cleaned) else None
-
-
-def _time(text: str) -> str | None:
-    compact = text.lower().replace(" ", "")
-    afternoon = bool(re.match(r"^(下午|晚上|pm)", compact)) or compact.endswith("pm")
-    compact = re.sub(r"^(上午|早上|下午|晚上|中午|am|pm)|(am|pm)$", "", compact)
-    match = re.fullmatch(r"(\d{1,2})(?::|点|时)?(\d{2}|半)?分?", compact)
-    if not match:
-        return None
-    hours = int(match.group(1))
-    minutes = 30 if match.group(2) == "半" else int(match.group(2) or 0)
-    if afternoon and hours < 12:
-        hours += 12
+def _time(text: str) -> Parsed:
+    compact = re.sub(r"\s+", "", text).lower()
+    period = None
+    am_pm = _AM_PM.fullmatch(compact)
+    if am_pm:
+        compact, period = am_pm.group(1), am_pm.group(2).replace(".", "")
+    word = _PERIOD_WORD.fullmatch(compact)
+    if word and word.group(1):
+        if period:
+            return _TIME_BAD  # 下午2点pm: two period words
+        compact, period = word.group(2), word.group(1)
+    clock = _clock(compact)
+    if clock is None:
+        return _TIME_BAD
+    hours, minutes = clock
+    if period in ("am", "pm") and not 1 <= hours <= 12:
+        return _TIME_BAD  # 13pm: unlike 下午14点, English never puts a 24-hour clock before am/pm
+    if period:
+        readings = {hours % 12, hours % 12 + 12} if 1 <= hours <= 12 else {hours}
+        inside = [h for h in readings if h in _PERIODS[period]]
+        if not inside:
+            return _TIME_BAD
+        hours = inside[0]
     if hours > 23 or minutes > 59:
-        return None
-    return f"{hours:02d}:{minutes:02d}"
+        return _TIME_IMPOSSIBLE
+    return Parsed(f"{hours:02d}:{minutes:02d}")
 
 
-def _date(text: str) -> str | None:
-    match = re.fullmatch(r"(?:(\d{4})[-/年.])?(\d{1,2})[-/月.](\d{1,2})日?", text.replace(" ", ""))
-    if not match:
-        return None
-    year = int(match.group(1)) if match.group(1) else 2000  # a leap year, so 02-29 is checked as possible
+# --- date -------------------------------------------------------------------------------------------
+
+# Month before day, as Chinese writes it: 12/1 is 1 December.
+_DATES = [
+    re.compile(r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})"),
+    re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"),
+    re.compile(rf"(?:(?P<y>[0-9]{{4}})年)?(?P<m>{_NUMBER})月(?P<d>{_NUMBER})[日号]?"),
+    re.compile(r"(?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})"),
+]
+
+
+def _date(text: str) -> Parsed:
+    compact = re.sub(r"\s+", "", text)
+    match = next((m for m in (p.fullmatch(compact) for p in _DATES) if m), None)
+    month = _number(match.group("m")) if match else None
+    day = _number(match.group("d")) if match else None
+    if match is None or month is None or day is None:
+        return _bad("日期格式不对，请输入如 2026-12-01 或 12月1日 的日期。",
+                    "That doesn't look like a date; please type one like 2026-12-01 or 12/1 (month/day).")
+    year = match.groupdict().get("y")
     try:
-        day = date(year, int(match.group(2)), int(match.group(3)))
+        # Without a year, check against a leap year so that 2月29日 is allowed.
+        date(int(year) if year else 2000, month, day)
     except ValueError:
-        return None
-    return day.isoformat() if match.group(1) else f"{day:%m-%d}"
+        shown_zh = f"{year}年{month}月{day}日" if year else f"{month}月{day}日"
+        shown_en = f"{year}-{month:02d}-{day:02d}" if year else f"{month}/{day}"
+        return _bad(f"没有{shown_zh}这一天，请检查后重新输入，如 2026-12-01 或 12月1日。",
+                    f"There is no such date as {shown_en}; please check it and type one like 2026-12-01 "
+                    "or 12/1.")
+    return Parsed(f"{year}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}")
+
+
+# --- yes / no and free text -------------------------------------------------------------------------
+
+_YES = {"是", "是的", "有", "要", "需要", "对", "好", "好的", "yes", "y", "ok", "1", "✓", "✔"}
+_NO = {"否", "无", "没有", "不", "不要", "不需要", "不用", "no", "n", "0", "✗", "✘", "×"}
+
+
+def _yes_no(text: str) -> Parsed:
+    answer = re.sub(r"[.!。~]+$", "", text).strip().lower()
+    if answer in _YES:
+        return Parsed("是")
+    if answer in _NO:
+        return Parsed("否")
+    return _bad("请回答“是”或“否”。", "Please answer “yes” or “no”.")
+
+
+def _text(raw: str) -> Parsed:
+    # Not NFKC: it would turn Chinese punctuation (，！？) into ASCII in what staff read. Control characters
+    # other than line breaks and tabs go: PostgreSQL refuses NUL, and the others only garble the summary.
+    text = "".join(c for c in raw if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs")).strip()
+    if not text:
+        return _bad("请输入内容（1–200 个字），如 需要轮椅。",
+                    "Please type something (1–200 characters), like “needs a wheelchair”.")
+    if len(text) > 200:
+        return _bad(f"内容太长了（{len(text)} 个字），请控制在 200 字以内。",
+                    f"That's too long ({len(text)} characters); please keep it within 200.")
+    return Parsed(text)
 
 
 def parse_field(kind: FieldKind, raw: str, *, max_count: int = 20) -> Parsed:
-    """Dates without a year come back as MM-DD (the form asks dates with buttons; this is for typed ones)."""
-    text = unicodedata.normalize("NFKC", raw).strip()
-    if kind == "name":
-        name = _name(text)
-        return Parsed(name) if name else _bad("姓名格式不对，请输入如“王英才”的姓名。",
-                                              "Please type a name, e.g. Wang Yingcai.")
-    if kind == "names":
-        names = [_name(part) for part in _SPLIT.split(text) if part.strip()]
-        if not names or None in names or len(names) > max_count:
-            return _bad(f"请输入姓名，多人用逗号分隔（最多 {max_count} 人），如“王英才，李四”。",
-                        f"Type names separated by commas (at most {max_count}), e.g. Wang Li, Li Si.")
-        return Parsed("、".join(n for n in names if n))
-    if kind == "count":
-        number = _chinese_number(re.sub(r"[人位辆个]$", "", text))
-        if number is None or number > max_count:
-            return _bad(f"请输入 0 到 {max_count} 之间的数字，如 2。", f"Type a number from 0 to {max_count}, e.g. 2.")
-        return Parsed(str(number))
-    if kind == "phone":
-        digits = re.sub(r"[\s\-()（）]", "", text)
-        digits = re.sub(r"^(\+?86)(?=1\d{10}$)", "", digits)
-        if re.fullmatch(r"1[3-9]\d{9}", digits):
-            return Parsed(digits)
-        landline = re.fullmatch(r"(0(?:10|2\d|[3-9]\d{2}))(\d{7,8})", digits)
-        if landline:
-            return Parsed(f"{landline.group(1)}-{landline.group(2)}")
-        return _bad("电话格式不对，请输入手机号（如 13800138000）或带区号的座机（如 020-86132888）。",
-                    "Type a mobile (e.g. 13800138000) or a landline with area code (e.g. 020-86132888).")
-    if kind == "plates":
-        if text.lower() in _NONE:
-            return Parsed("无")
-        plates = [re.sub(r"[\s·.\-]", "", p).upper() for p in re.split(r"[,，、;；]+|\s{2,}", text) if p.strip()]
-        if not plates or not all(_PLATE.match(p) for p in plates):
-            return _bad("车牌号格式不对，请输入如“粤A12345”的车牌，多辆用逗号分隔；没有请输入“无”。",
-                        "Type plates like 粤A12345, separated by commas; 无 if none.")
-        return Parsed("、".join(plates))
-    if kind == "flight_no":
-        flight = re.sub(r"\s", "", text).upper()
-        if _FLIGHT.match(flight):
-            return Parsed(flight)
-        return _bad("航班号格式不对，请输入如 CZ3101 的航班号。",
-                    "That doesn't look like a flight number; please type one like CZ3101.")
-    if kind == "time":
-        clock = _time(text)
-        return Parsed(clock) if clock else _bad("时间格式不对，请输入如 14:30 的时间。",
-                                                "Type a time like 14:30.")
-    if kind == "date":
-        day = _date(text)
-        return Parsed(day) if day else _bad("日期格式不对，请输入如 2026-12-01 或 12月1日。",
-                                            "Type a date like 2026-12-01.")
-    if kind == "yes_no":
-        lowered = text.lower()
-        if lowered in _YES:
-            return Parsed("是")
-        if lowered in _NO:
-            return Parsed("否")
-        return _bad("请回答“是”或“否”。", "Please answer yes or no.")
-    if 1 <= len(text) <= 200:
-        return Parsed(text)
-    return _bad("请输入 1 到 200 字的说明。", "Please type 1 to 200 characters.")
+    """The normalised value of `raw`, or an error; `max_count` bounds count, names and plates."""
+    match kind:
+        case "text":
+            return _text(raw)
+        case "name":
+            return _name(_clean(raw))
+        case "names":
+            return _names(_clean(raw), max_count)
+        case "count":
+            return _count(_clean(raw), max_count)
+        case "phone":
+            return _phone(_clean(raw))
+        case "plates":
+            return _plates(_clean(raw), max_count)
+        case "flight_no":
+            return _flight_no(_clean(raw))
+        case "time":
+            return _time(_clean(raw))
+        case "date":
+            return _date(_clean(raw))
+        case "yes_no":
+            return _yes_no(_clean(raw))
+        case _:
+            assert_never(kind)
