@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kb.schema import BookingType
 from bot.texts import Lang, t
-from db.models import Booking, Reminder
+from db.models import Booking, Reminder, User
 
 CLAIM_LEASE = timedelta(minutes=5)
 STAFF_ACTION_WITHIN = timedelta(hours=1)
@@ -45,10 +45,16 @@ def _claimable(now: datetime):  # type: ignore[no-untyped-def]
                and_(Reminder.status == "sending", Reminder.claimed_at < now - CLAIM_LEASE))
 
 
-async def claim(session: AsyncSession, reminder_id: int, now: datetime) -> bool:
-    result = await session.execute(update(Reminder).where(Reminder.id == reminder_id, _claimable(now))
-                                   .values(status="sending", claimed_at=now))
-    return result.rowcount == 1
+async def claim(session: AsyncSession, reminder_id: int, now: datetime) -> tuple[Booking, User | None] | None:
+    """Take the reminder for sending; returns its booking and holder, or None if it is not ours to send."""
+    claimed = (await session.execute(update(Reminder).where(Reminder.id == reminder_id, _claimable(now))
+                                     .values(status="sending", claimed_at=now)
+                                     .returning(Reminder.booking_id))).scalar_one_or_none()
+    if claimed is None:
+        return None
+    row = (await session.execute(select(Booking, User).outerjoin(User, User.id == Booking.user_id)
+                                 .where(Booking.id == claimed))).one()
+    return row[0], row[1]
 
 
 async def finish(session: AsyncSession, reminder_id: int, status: str, now: datetime) -> None:

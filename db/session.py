@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,11 +37,19 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time and makes the others poll with sleeps; queueing our own
+        # transactions here instead keeps bursts (many reminders due at once) prompt. Not re-entrant:
+        # a unit of work never opens another.
+        self._one_at_a_time = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed when the block ends, rolled back if it raises."""
-        async with self._sessions() as session, session.begin():
+        if self._one_at_a_time is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._one_at_a_time, self._sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

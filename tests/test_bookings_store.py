@@ -46,9 +46,12 @@ async def test_twenty_confirms_for_the_last_seat_make_exactly_one_booking(databa
     hospital = shipped.booking_types["hospital"]
     first = await place_booking(database, hospital, request(20, "first", "renmin", "2026-11-25 09:00"), NOW)
     assert first.booking is not None  # one of the slot's two seats is taken
+    other = Database(database.url)  # a second instance of the bot on the same database
     results = await asyncio.gather(*(
-        place_booking(database, hospital, request(u, f"k{u}", "renmin", "2026-11-25 09:00"), NOW) for u in range(1, 20)
+        place_booking(database if u % 2 else other, hospital, request(u, f"k{u}", "renmin", "2026-11-25 09:00"), NOW)
+        for u in range(1, 20)
     ))
+    await other.dispose()
     assert sum(r.booking is not None for r in results) == 1
     assert {v.code for r in results for v in r.violations} == {"full"}
     assert await count(database) == 2
@@ -60,10 +63,13 @@ async def test_twenty_confirms_for_the_last_quota_use_make_exactly_one_booking(d
     airport = shipped.booking_types["airport"]
     used = await place_booking(database, airport, request(1, "used", "domestic-departure", "2026-12-01 08:00"), NOW)
     assert used.booking is not None
+    other = Database(database.url)  # a second instance of the bot on the same database
     results = await asyncio.gather(*(  # the same holder on twenty devices, twenty different flights
-        place_booking(database, airport, request(1, f"k{n}", "domestic-departure", f"2026-12-{n + 2:02d} 08:00"), NOW)
+        place_booking(database if n % 2 else other, airport,
+                      request(1, f"k{n}", "domestic-departure", f"2026-12-{n + 2:02d} 08:00"), NOW)
         for n in range(20)
     ))
+    await other.dispose()
     assert sum(r.booking is not None for r in results) == 1
     assert {v.code for r in results for v in r.violations} == {"quota"}
 

@@ -18,7 +18,7 @@ from bot.handlers.common import SERVICES_KEY, services, who
 from bot.handlers.outbox_sender import drain_outbox
 from bot.services import Services
 from bot.texts import t
-from db.models import Booking, CardHolder, Reminder, User
+from db.models import CardHolder
 
 log = logging.getLogger(__name__)
 RETRY_FAILED_SEND = timedelta(seconds=30)
@@ -41,11 +41,11 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE, reminder_id: int) ->
     svc = services(context)
     now = svc.clock()
     async with svc.db.session() as session:
-        if not await reminders.claim(session, reminder_id, now):
+        claimed = await reminders.claim(session, reminder_id, now)
+        if claimed is None:
             return True  # sent, muted or cancelled already, or another instance has it
-        reminder = await session.get(Reminder, reminder_id)
-        booking = await session.get(Booking, reminder.booking_id)  # type: ignore[union-attr]
-        if booking is None or booking.status != "confirmed":
+        booking, user = claimed
+        if booking.status != "confirmed":
             await reminders.finish(session, reminder_id, "cancelled", now)
             return True
         if booking.starts_at <= now:
@@ -53,7 +53,6 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE, reminder_id: int) ->
             log.info("reminder %s dropped: booking %s began at %s, before it could be sent",
                      reminder_id, booking.id, booking.starts_at.isoformat())
             return True
-        user = await session.get(User, booking.user_id)
         lang = "en" if user is not None and user.language == "en" else "zh"
         text = reminders.reminder_text(booking, svc.knowledge.booking_types[booking.type], lang, svc.settings.tz)
         chat_id = booking.chat_id
@@ -66,8 +65,6 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE, reminder_id: int) ->
         return False
     async with svc.db.session() as session:
         await reminders.finish(session, reminder_id, "sent", svc.clock())
-    if svc.clock() - reminder.due_at > timedelta(minutes=1):  # type: ignore[union-attr]
-        log.info("reminder %s sent late (due %s)", reminder_id, reminder.due_at.isoformat())  # type: ignore[union-attr]
     return True
 
 
