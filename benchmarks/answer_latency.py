@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -20,16 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import peak_rss_mib, summary_ms  # noqa: E402
 from bot.kb.loader import KnowledgeBase, load_knowledge  # noqa: E402
 from bot.kb.schema import Entry  # noqa: E402
 from bot.matching.pinyin import run_syllables  # noqa: E402
 from bot.qa import Answerer  # noqa: E402
 
 OUT_OF_SCOPE = ["讲个笑话听听", "明天下雨吗", "What's the exchange rate today?", "高铁票怎么改签", "公积金贷款能贷多少"]
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def sample_questions(knowledge: KnowledgeBase, rng: random.Random, count: int) -> list[tuple[str, str | None]]:
@@ -77,10 +72,7 @@ def latencies_ms(answerer: Answerer, questions: list[tuple[str, str | None]], ro
 
 
 def report(label: str, timings: list[float]) -> None:
-    ordered = sorted(timings)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"{label}: n={len(ordered)} p50={statistics.median(ordered):.2f} ms p99={p99:.2f} ms "
-          f"max={ordered[-1]:.2f} ms")
+    print(f"{label}: {summary_ms(timings)}")
 
 
 def main() -> int:

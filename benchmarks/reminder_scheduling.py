@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
+from benchmarks.measure import peak_rss_mib, summary_ms  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.handlers.reminders import restore_reminders  # noqa: E402
 from bot.kb.loader import load_knowledge  # noqa: E402
@@ -37,10 +36,6 @@ from db.migrate import upgrade  # noqa: E402
 from db.models import Booking, CardHolder, Reminder, User  # noqa: E402
 from db.session import Database  # noqa: E402
 from tests.fake_telegram import FakeBotApi  # noqa: E402
-
-
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def seed(db: Database, pending: int, burst: int, burst_at: datetime) -> None:
@@ -80,22 +75,20 @@ async def run(pending: int, burst: int, url: str) -> None:
         return HTTPXRequest(httpx_kwargs={"transport": httpx.MockTransport(timed)}, connection_pool_size=64)
 
     app = build_application(svc, request=request, rate_limit=False)
-    before = rss_mib()
+    before = peak_rss_mib()
     async with app:
         await app.start()  # starts the JobQueue
         start = time.perf_counter()
         restored = await restore_reminders(app)
         restore_s = time.perf_counter() - start
-        print(f"restored {restored} reminders in {restore_s:.2f} s; peak RSS {before:.0f} -> {rss_mib():.0f} MiB")
+        print(f"restored {restored} reminders in {restore_s:.2f} s; peak RSS {before:.0f} -> {peak_rss_mib():.0f} MiB")
         deadline = time.time() + 30
         while len(arrivals) < burst and time.time() < deadline:
             await asyncio.sleep(0.05)
         await app.stop()
     await svc.db.dispose()
-    late = sorted(a - burst_at.timestamp() for a in arrivals[:burst])
-    p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
-    print(f"burst of {burst} due at one second: sent {len(late)}; lateness p50 {statistics.median(late) * 1000:.0f} ms, "
-          f"p99 {p99 * 1000:.0f} ms, max {late[-1] * 1000:.0f} ms")
+    late_ms = [(a - burst_at.timestamp()) * 1000 for a in arrivals[:burst]]
+    print(f"burst of {burst} due at one second: lateness {summary_ms(late_ms)}")
 
 
 def main() -> int:

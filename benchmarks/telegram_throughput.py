@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import resource
 import statistics
 import sys
 import tempfile
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from telegram import Update  # noqa: E402
 
+from benchmarks.measure import peak_rss_mib  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.kb.loader import load_knowledge  # noqa: E402
 from bot.qa import Answerer  # noqa: E402
@@ -33,10 +33,6 @@ from bot.settings import Settings  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.session import Database  # noqa: E402
 from tests.fake_telegram import FakeBotApi, fake_request  # noqa: E402
-
-
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def run(users: int, url: str) -> None:
@@ -50,7 +46,7 @@ async def run(users: int, url: str) -> None:
     updates = [fake.make_text_update(user_id, rng.choice(questions)[0], first_name=f"u{user_id}")
                for user_id in range(1, users + 1)]
     async with app:
-        print(f"before: peak RSS {rss_mib():.0f} MiB")
+        print(f"before: peak RSS {peak_rss_mib():.0f} MiB")
         batches: list[float] = []
         start = time.perf_counter()
         batch_start = start
@@ -65,7 +61,7 @@ async def run(users: int, url: str) -> None:
     print(f"{users} questions from {users} distinct users in {elapsed:.1f} s: {users / elapsed:.0f} questions/s "
           f"(median of 1000-question batches {statistics.median(batches):.0f}/s, "
           f"min {min(batches):.0f}/s, max {max(batches):.0f}/s)")
-    print(f"after: peak RSS {rss_mib():.0f} MiB (includes the fake API's record of every message)")
+    print(f"after: peak RSS {peak_rss_mib():.0f} MiB (includes the fake API's record of every message)")
 
 
 def main() -> int:
