@@ -86,6 +86,7 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CallbackQueryHandler(menu.open_entry, pattern=r"^entry:"))
     application.add_handler(CallbackQueryHandler(menu.back_to_menu, pattern=r"^menu$"))
     application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^forget:(yes|no)$"))
+    application.add_handler(CallbackQueryHandler(booking.book_button, pattern=r"^bk:start$"))
     application.add_handler(CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel)$"))
     application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^bkx:\d+$"))
     application.add_handler(CallbackQueryHandler(booking.change_booking, pattern=r"^bkm:\d+$"))

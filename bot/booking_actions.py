@@ -95,6 +95,12 @@ async def current(svc: Services, who: Who) -> FormView | None:
         return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)))
 
 
+async def waits_for_text(svc: Services, who: Who) -> bool:
+    """Whether the open form's current step is a typed one (else its buttons are the way on)."""
+    view = await current(svc, who)
+    return view is not None and view.screen is not None and view.screen.expects_text
+
+
 async def _step(svc: Services, who: Who, action: str, value: str = "") -> FormView | None:
     async with svc.db.session() as session:
         user, draft = await _load(session, svc, who)

@@ -97,15 +97,17 @@ async def bind(svc: Services, who: Who, number: str) -> tuple[BindResult, str]:
     return result, _bind_text(svc, result, who.lang)
 
 
-async def ask(svc: Services, who: Who, text: str) -> Asked | tuple[BindResult, str] | None:
-    """A plain text: a card number when one is expected, None when a booking form is open (the text is
-    for the form), otherwise a question (answered and logged)."""
+async def ask(svc: Services, who: Who, text: str, form_waits_for_buttons: bool = False
+              ) -> Asked | tuple[BindResult, str] | None:
+    """A plain text: a card number when one is expected, None when a booking form is open (the text may be
+    for the form: the caller decides), otherwise a question (answered and logged). With
+    `form_waits_for_buttons`, an open form is at a step of buttons, so the text is a question."""
     now = svc.clock()
     async with svc.db.session() as session:
         user = await ensure_user(session, who.user_id, who.first_name, who.lang, now)
-        if user.awaiting == AWAITING_BOOKING:
+        if user.awaiting == AWAITING_BOOKING and not form_waits_for_buttons:
             return None
-        if user.awaiting != AWAITING_CARD_NUMBER:
+        if user.awaiting != AWAITING_CARD_NUMBER or form_waits_for_buttons:
             answer = svc.answerer.answer(text, user.card)
             holder = await holder_of(session, user)
             question = await log_question(session, user.id, user.card, answer, now)

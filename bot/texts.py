@@ -147,6 +147,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "book_form_cancelled": {"zh": "已取消本次预约填写。", "en": "Booking form cancelled."},
     "book_no_form": {"zh": "没有正在填写的预约。发送 /book 开始。", "en": "No booking in progress. /book to start."},
+    "button_book": {"zh": "📅 在线预约", "en": "📅 Book online"},
     "button_back_step": {"zh": "⬅️ 上一步", "en": "⬅️ Back"},
     "button_cancel_booking": {"zh": "取消预约 #{id}", "en": "Cancel #{id}"},
     "button_change_booking": {"zh": "改期 #{id}", "en": "Change #{id}"},

@@ -165,3 +165,17 @@ async def test_a_notification_that_fails_is_retried_from_the_outbox(bot: Harness
 async def test_booking_needs_a_bound_card(bot: Harness) -> None:
     await bot.say(STRANGER, "/book")
     assert "/bind" in bot.fake.last_text(STRANGER)
+
+
+async def test_the_form_starts_from_an_answer_and_from_the_menu(bot: Harness) -> None:
+    await bot.say(HOLDER, "接机 举牌")
+    answer = bot.last_message(HOLDER)
+    await bot.press(HOLDER, bot.button(answer, "bk:start"), answer)
+    assert "请选择服务类型" in bot.fake.last_text(HOLDER)
+    await bot.say(HOLDER, "区总工会电话")  # the form waits for a button: a typed question is still answered
+    assert "86385035" in bot.fake.last_text(HOLDER)
+    assert "bk:start" not in [d for _, d in bot.fake.buttons(bot.last_message(HOLDER))]
+    await bot.say(DOCTOR_FAN, "/menu")
+    menu = bot.last_message(DOCTOR_FAN)
+    await bot.press(DOCTOR_FAN, bot.button(menu, "bk:start"), menu)
+    assert "请选择医院" in bot.fake.last_text(DOCTOR_FAN)

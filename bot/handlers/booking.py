@@ -50,6 +50,12 @@ async def book(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await show(update.effective_message, await booking_actions.begin(services(context), me), me.lang)
 
 
+async def book_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "book" button under an answer or in /menu starts the same form as /book."""
+    await update.callback_query.answer()
+    await book(update, context)
+
+
 async def form_text_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed input while a form is open (routed here by the question handler)."""
     me = who(update)

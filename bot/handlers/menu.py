@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot import holder_actions
 from bot.handlers.common import card_keyboard, services, who
-from bot.handlers.questions import send_entry
+from bot.handlers.questions import book_row, send_entry
 from bot.kb.schema import GENERAL_CARD
 from bot.texts import t
 
@@ -22,8 +22,10 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(t("choose_card_first", me.lang), reply_markup=card_keyboard(svc, me.lang))
         return
     sections = [e for e in svc.knowledge.entries if e.parent is None and e.card in (card, GENERAL_CARD)]
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(e.title, callback_data=f"entry:{e.id}")]
-                                     for e in sections])
+    rows = [[InlineKeyboardButton(e.title, callback_data=f"entry:{e.id}")] for e in sections]
+    if any(b.card == card for b in svc.knowledge.booking_types.values()):
+        rows.append([InlineKeyboardButton(t("button_book", me.lang), callback_data="bk:start")])
+    keyboard = InlineKeyboardMarkup(rows)
     await message.reply_text(t("menu", me.lang, card=html.escape(svc.card_name(card, me.lang))),
                              parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
@@ -37,7 +39,8 @@ async def open_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await query.answer()
     tier = (await holder_actions.profile(svc, me)).tier
     children = [e for e in svc.knowledge.entries if e.parent == entry.id]
-    rows = [[InlineKeyboardButton(f"▫️ {c.title}", callback_data=f"entry:{c.id}")] for c in children]
+    rows = [*book_row(svc, entry, me.lang),
+            *[[InlineKeyboardButton(f"▫️ {c.title}", callback_data=f"entry:{c.id}")] for c in children]]
     rows.append([InlineKeyboardButton(t("button_back", me.lang), callback_data="menu")])
     await send_entry(query.message, svc, entry, me.lang, tier, InlineKeyboardMarkup(rows))
 

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import holder_actions
+from bot import booking_actions, holder_actions
 from bot.handlers.booking import form_text_input
 from bot.handlers.common import services, who
 from bot.handover import staff_post_text
@@ -25,9 +25,17 @@ def _vote_row(question_id: int) -> list[InlineKeyboardButton]:
             InlineKeyboardButton("👎", callback_data=f"fb:{question_id}:-1")]
 
 
-def answer_keyboard(asked: Asked, lang: Lang) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton(f"🔎 {s.entry.title}", callback_data=f"alt:{asked.question_id}:{s.entry.id}")]
-            for s in asked.answer.alternatives]
+def book_row(svc: Services, entry: Entry, lang: Lang) -> list[list[InlineKeyboardButton]]:
+    """A "book" button under answers about a bookable service (booking_types' offered_with)."""
+    bookable = any(entry.id.startswith(prefix) for booking in svc.knowledge.booking_types.values()
+                   for prefix in booking.offered_with)
+    return [[InlineKeyboardButton(t("button_book", lang), callback_data="bk:start")]] if bookable else []
+
+
+def answer_keyboard(svc: Services, asked: Asked, lang: Lang) -> InlineKeyboardMarkup:
+    rows = book_row(svc, asked.answer.entry, lang) if asked.answer.entry else []
+    rows += [[InlineKeyboardButton(f"🔎 {s.entry.title}", callback_data=f"alt:{asked.question_id}:{s.entry.id}")]
+             for s in asked.answer.alternatives]
     if asked.answer.answered:
         rows.append(_vote_row(asked.question_id))
     else:
@@ -47,13 +55,15 @@ async def send_entry(message: Message, svc: Services, entry: Entry, lang: Lang, 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, me, message = services(context), who(update), update.effective_message
     outcome = await holder_actions.ask(svc, me, message.text)
-    if outcome is None:  # a booking form is open: the text fills it
-        await form_text_input(update, context)
-        return
+    if outcome is None:  # a booking form is open: typed steps take the text, button steps leave it a question
+        if await booking_actions.waits_for_text(svc, me):
+            await form_text_input(update, context)
+            return
+        outcome = await holder_actions.ask(svc, me, message.text, form_waits_for_buttons=True)
     if not isinstance(outcome, Asked):
         await reply_bind(update, outcome)
         return
-    keyboard = answer_keyboard(outcome, me.lang)
+    keyboard = answer_keyboard(svc, outcome, me.lang)
     if outcome.answer.entry is not None:
         await send_entry(message, svc, outcome.answer.entry, me.lang, outcome.tier, keyboard)
         return
@@ -73,7 +83,7 @@ async def open_alternative(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await query.answer()
     profile = await holder_actions.profile(svc, me)
     await send_entry(query.message, svc, entry, me.lang, profile.tier,
-                     InlineKeyboardMarkup([_vote_row(int(question_id))]))
+                     InlineKeyboardMarkup([*book_row(svc, entry, me.lang), _vote_row(int(question_id))]))
 
 
 async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

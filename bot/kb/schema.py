@@ -131,6 +131,8 @@ class BookingType(_Strict):
     changes_contact: str | None = None
     staff_chat_id: int | None = None  # else STAFF_CHAT_ID
     reminder_offsets_minutes: list[int] = Field(default_factory=lambda: [1440, 120])
+    # Answers whose entry id starts with one of these offer a "book" button.
+    offered_with: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> BookingType:
