@@ -13,7 +13,6 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -167,8 +166,4 @@ async def bookings_of(session: AsyncSession, user_id: int) -> list[Booking]:
     rows = await session.execute(select(Booking).where(Booking.user_id == user_id)
                                  .order_by(Booking.starts_at.desc()).limit(20))
     return list(rows.scalars())
-
-
-def local_start(booking: Booking, zone: ZoneInfo) -> datetime:
-    return booking.starts_at.astimezone(zone)
 

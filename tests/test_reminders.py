@@ -135,3 +135,19 @@ async def test_staff_get_the_agenda_and_a_nudge_for_bookings_left_pending(bot: H
     bot.clock.now = bot.clock.now.replace(year=2026, month=12, day=1, hour=0)  # 08:00 on the day, Shanghai
     await staff_agenda(bot.job_context())
     assert "今日预约（2026-12-01）" in bot.fake.last_text(STAFF_CHAT) and "14:30" in bot.fake.last_text(STAFF_CHAT)
+
+
+async def test_a_change_is_a_new_booking_and_the_old_one_loses_its_reminders(bot: Harness) -> None:  # noqa: F811
+    old = await confirmed_airport_booking(bot)
+    await bot.say(HOLDER, "/mybookings")
+    await bot.press(HOLDER, f"bkm:{old.id}", bot.last_message(HOLDER))
+    assert "请选择日期" in bot.fake.last_text(HOLDER)  # kind and details carried over
+    await tap(bot, HOLDER, "bk:c:2026-12-05")
+    await bot.say(HOLDER, "09:15")
+    assert "CZ3101" in bot.fake.last_text(HOLDER) and "确认提交吗" in bot.fake.last_text(HOLDER)
+    await tap(bot, HOLDER, "✅ 确认提交")
+    async with bot.svc.db.session() as session:
+        statuses = {b.id: b.status for b in (await session.execute(select(Booking))).scalars()}
+    assert statuses[old.id] == "cancelled" and sorted(statuses.values()) == ["cancelled", "pending"]
+    assert {r.status for r in await reminder_rows(bot)} == {"cancelled"}
+    assert "预约已改期" in "".join(m.get("text", "") for m in bot.fake.messages_to(STAFF_CHAT))
