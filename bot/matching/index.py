@@ -17,7 +17,8 @@ from rapidfuzz import fuzz, process
 
 from bot.kb.schema import Entry, MatchingConfig
 from bot.matching.normalize import compact, fold
-from bot.matching.tokens import ENGLISH, QuestionReader, Unit, document_syllables, document_tokens
+from bot.matching.tokens import (ENGLISH, LONE_HOMOPHONE_FACTOR, PINYIN, QuestionReader, Unit, document_syllables,
+                                 document_tokens)
 
 # How much a token found in each field counts: the matching fields were written to be matched,
 # the body only says things along the way.
@@ -83,9 +84,17 @@ class SearchIndex:
         if known:
             return known[0] * unit.weight
         first = unit.alternatives[0][0]
-        if len(first) == 2 and all(char in self._idf for char in first):
+        if unit.may_be_seam and all(char in self._idf for char in first):
             return self._unknown_idf * unit.weight * SEAM_FACTOR
         return self._unknown_idf * unit.weight
+
+    def _has_any(self, chars: Sequence[str], n: int) -> np.ndarray:
+        found = np.zeros(n, dtype=bool)
+        for char in chars:
+            postings = self._postings.get(char)
+            if postings is not None:
+                found[postings[0]] = True
+        return found
 
     def coverage(self, units: Sequence[Unit]) -> np.ndarray:
         """Share of the question's weighted units found in each entry, in [0, 1]."""
@@ -106,6 +115,8 @@ class SearchIndex:
                     break
                 contribution = np.zeros(n)
                 contribution[ids] = factor * values
+                if token.startswith(PINYIN) and unit.anchors:
+                    contribution *= np.where(self._has_any(unit.anchors, n), 1.0, LONE_HOMOPHONE_FACTOR / factor)
                 best = contribution if best is None else np.maximum(best, contribution)
             if best is not None:
                 total += importance * best

@@ -23,7 +23,8 @@ DIGITS = "d:"
 PAIR_WEIGHT = 1.0
 CHAR_WEIGHT = 0.25  # single characters are weak evidence ...
 LONE_CHAR_WEIGHT = 0.6  # ... unless the character stands alone between stop words or punctuation
-HOMOPHONE_FACTOR = 0.8  # a pair matched only by its sound is likely, not certain
+HOMOPHONE_FACTOR = 0.8  # a pair matched only by its sound is likely, not certain ...
+LONE_HOMOPHONE_FACTOR = 0.4  # ... and unlikely when the entry has neither of its characters (护照 ~ 户照)
 
 
 def stem(word: str) -> str:
@@ -43,6 +44,10 @@ class Unit:
 
     alternatives: tuple[tuple[str, float], ...]
     weight: float
+    # A pair inside a run of three or more characters may straddle two words; a run of two is one word.
+    may_be_seam: bool = False
+    # For a pair: its characters. A match by sound counts fully only where one of them is found too.
+    anchors: tuple[str, ...] = ()
 
 
 def document_tokens(text: str) -> set[str]:
@@ -125,5 +130,6 @@ class QuestionReader:
         units = [Unit(((char, 1.0),), CHAR_WEIGHT) for char in run]
         for i in range(len(run) - 1):
             sound = PINYIN + syllables[i] + syllables[i + 1]
-            units.append(Unit(((run[i : i + 2], 1.0), (sound, HOMOPHONE_FACTOR)), PAIR_WEIGHT))
+            units.append(Unit(((run[i : i + 2], 1.0), (sound, HOMOPHONE_FACTOR)), PAIR_WEIGHT, len(run) > 2,
+                              tuple(run[i : i + 2])))
         return units
