@@ -87,3 +87,9 @@ def test_specific_questions_get_the_specific_entry_of_the_shipped_base(
     answer = shipped_answerer.answer(question, card)
     assert answer.entry is not None and answer.entry.id == expected_id
     assert fact in answer.entry.body
+
+
+@pytest.mark.parametrize("question", ["怎么办护照", "社保怎么交", "房贷利率多少", "你好", "hello", "驾照换证"])
+def test_the_shipped_base_declines_what_it_does_not_cover(shipped_answerer: Answerer, question: str) -> None:
+    # 护照 sounds like 户照 (hukou pages) but shares no character with them: not a typo of anything here.
+    assert not shipped_answerer.answer(question, "baiyun").answered
