@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run chat test check bench score clean
+.PHONY: install run chat test check lint bench score clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ test: $(STAMP)
 	$(PY) -m bot kb check
 	$(PY) -m pytest
 
+lint: $(STAMP)
+	$(VENV)/bin/ruff check --select F,E9,I bot db tests benchmarks
+	$(VENV)/bin/ruff format --check bot db tests benchmarks
+
 bench: $(STAMP)
 	$(PY) benchmarks/answer_latency.py
+	$(PY) benchmarks/telegram_throughput.py
+	$(PY) benchmarks/reminder_scheduling.py
 
 score: $(STAMP)
 	$(PY) ../shared/eval/score.py ../shared/eval/dev.jsonl

@@ -24,10 +24,18 @@ from bot.kb.schema import Entry  # noqa: E402
 from bot.matching.pinyin import run_syllables  # noqa: E402
 from bot.qa import Answerer  # noqa: E402
 
-OUT_OF_SCOPE = ["讲个笑话听听", "明天下雨吗", "What's the exchange rate today?", "高铁票怎么改签", "公积金贷款能贷多少"]
+OUT_OF_SCOPE = [
+    "讲个笑话听听",
+    "明天下雨吗",
+    "What's the exchange rate today?",
+    "高铁票怎么改签",
+    "公积金贷款能贷多少",
+]
 
 
-def sample_questions(knowledge: KnowledgeBase, rng: random.Random, count: int) -> list[tuple[str, str | None]]:
+def sample_questions(
+    knowledge: KnowledgeBase, rng: random.Random, count: int
+) -> list[tuple[str, str | None]]:
     pool: list[tuple[str, str | None]] = []
     for entry in knowledge.entries:
         card = None if entry.card == "general" else entry.card
@@ -49,12 +57,18 @@ def generated_knowledge(base: KnowledgeBase, size: int, rng: random.Random) -> K
     entries = []
     for n in range(size):
         picked = rng.sample(words, 8)
-        entries.append(Entry(
-            id=f"gen.{n}", card=rng.choice(cards), section="测试", title="".join(picked[:2]),
-            questions=["".join(rng.sample(picked, 3)) + "怎么办" for _ in range(5)],
-            keywords=picked, keywords_en=rng.sample(english, 5),
-            body=rng.choice(bodies)[: rng.randint(200, 800)],
-        ))
+        entries.append(
+            Entry(
+                id=f"gen.{n}",
+                card=rng.choice(cards),
+                section="测试",
+                title="".join(picked[:2]),
+                questions=["".join(rng.sample(picked, 3)) + "怎么办" for _ in range(5)],
+                keywords=picked,
+                keywords_en=rng.sample(english, 5),
+                body=rng.choice(bodies)[: rng.randint(200, 800)],
+            )
+        )
     return KnowledgeBase(cards=base.cards, matching=base.matching, entries=tuple(entries), sources={})
 
 
@@ -76,7 +90,9 @@ def report(label: str, timings: list[float]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--questions", type=int, default=500)
@@ -88,17 +104,21 @@ def main() -> int:
     loaded = time.perf_counter()
     answerer = Answerer(knowledge)
     indexed = time.perf_counter()
-    print(f"shipped base: {len(knowledge.entries)} entries; load {1000 * (loaded - start):.0f} ms, "
-          f"index {1000 * (indexed - loaded):.0f} ms, total {1000 * (indexed - start):.0f} ms; "
-          f"peak RSS {peak_rss_mib():.0f} MiB")
+    print(
+        f"shipped base: {len(knowledge.entries)} entries; load {1000 * (loaded - start):.0f} ms, "
+        f"index {1000 * (indexed - loaded):.0f} ms, total {1000 * (indexed - start):.0f} ms; "
+        f"peak RSS {peak_rss_mib():.0f} MiB"
+    )
     questions = sample_questions(knowledge, rng, args.questions)
     report("shipped latency", latencies_ms(answerer, questions, args.rounds))
 
     big = generated_knowledge(knowledge, args.entries, rng)
     start = time.perf_counter()
     big_answerer = Answerer(big)
-    print(f"generated base: {len(big.entries)} entries; index {time.perf_counter() - start:.1f} s; "
-          f"peak RSS {peak_rss_mib():.0f} MiB")
+    print(
+        f"generated base: {len(big.entries)} entries; index {time.perf_counter() - start:.1f} s; "
+        f"peak RSS {peak_rss_mib():.0f} MiB"
+    )
     report(f"{args.entries} latency", latencies_ms(big_answerer, questions, args.rounds))
     return 0
 

@@ -14,4 +14,6 @@ def peak_rss_mib() -> float:
 def summary_ms(values_ms: list[float]) -> str:
     ordered = sorted(values_ms)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"n={len(ordered)} p50={statistics.median(ordered):.2f} ms p99={p99:.2f} ms max={ordered[-1]:.2f} ms"
+    return (
+        f"n={len(ordered)} p50={statistics.median(ordered):.2f} ms p99={p99:.2f} ms max={ordered[-1]:.2f} ms"
+    )

@@ -42,19 +42,56 @@ async def seed(db: Database, pending: int, burst: int, burst_at: datetime) -> No
     now = datetime.now(UTC)
     users = pending + burst
     async with db.session() as session:
-        await session.execute(insert(CardHolder), [{"card_number": f"C{n}", "card": "baiyun", "holder_name": "x",
-                                                    "tier": "standard", "valid_until": now.date()} for n in range(1)])
-        await session.execute(insert(User), [{"id": n, "first_name": "u", "language": "zh", "created_at": now}
-                                             for n in range(1, users + 1)])
-        await session.execute(insert(Booking), [{
-            "id": n, "user_id": n, "chat_id": n, "card_number": "C0", "type": "airport", "kind": "domestic-arrival",
-            "starts_at": (burst_at + timedelta(hours=3)) if n > pending else now + timedelta(days=2, minutes=n),
-            "status": "confirmed", "fields": {}, "request_key": f"k{n}", "created_at": now,
-        } for n in range(1, users + 1)])
-        await session.execute(insert(Reminder), [{
-            "booking_id": n, "offset_minutes": 120, "status": "scheduled",
-            "due_at": burst_at if n > pending else now + timedelta(days=1, minutes=n),
-        } for n in range(1, users + 1)])
+        await session.execute(
+            insert(CardHolder),
+            [
+                {
+                    "card_number": f"C{n}",
+                    "card": "baiyun",
+                    "holder_name": "x",
+                    "tier": "standard",
+                    "valid_until": now.date(),
+                }
+                for n in range(1)
+            ],
+        )
+        await session.execute(
+            insert(User),
+            [{"id": n, "first_name": "u", "language": "zh", "created_at": now} for n in range(1, users + 1)],
+        )
+        await session.execute(
+            insert(Booking),
+            [
+                {
+                    "id": n,
+                    "user_id": n,
+                    "chat_id": n,
+                    "card_number": "C0",
+                    "type": "airport",
+                    "kind": "domestic-arrival",
+                    "starts_at": (burst_at + timedelta(hours=3))
+                    if n > pending
+                    else now + timedelta(days=2, minutes=n),
+                    "status": "confirmed",
+                    "fields": {},
+                    "request_key": f"k{n}",
+                    "created_at": now,
+                }
+                for n in range(1, users + 1)
+            ],
+        )
+        await session.execute(
+            insert(Reminder),
+            [
+                {
+                    "booking_id": n,
+                    "offset_minutes": 120,
+                    "status": "scheduled",
+                    "due_at": burst_at if n > pending else now + timedelta(days=1, minutes=n),
+                }
+                for n in range(1, users + 1)
+            ],
+        )
 
 
 async def run(pending: int, burst: int, url: str) -> None:
@@ -81,7 +118,9 @@ async def run(pending: int, burst: int, url: str) -> None:
         start = time.perf_counter()
         restored = await restore_reminders(app)
         restore_s = time.perf_counter() - start
-        print(f"restored {restored} reminders in {restore_s:.2f} s; peak RSS {before:.0f} -> {peak_rss_mib():.0f} MiB")
+        print(
+            f"restored {restored} reminders in {restore_s:.2f} s; peak RSS {before:.0f} -> {peak_rss_mib():.0f} MiB"
+        )
         deadline = time.time() + 30
         while len(arrivals) < burst and time.time() < deadline:
             await asyncio.sleep(0.05)
@@ -92,7 +131,9 @@ async def run(pending: int, burst: int, url: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pending", type=int, default=10_000)
     parser.add_argument("--burst", type=int, default=100)
     args = parser.parse_args()

@@ -43,8 +43,10 @@ async def run(users: int, url: str) -> None:
     app = build_application(svc, request=lambda: fake_request(fake), rate_limit=False)
     rng = random.Random(7)
     questions = [(q, e.card if e.card != "general" else None) for e in knowledge.entries for q in e.questions]
-    updates = [fake.make_text_update(user_id, rng.choice(questions)[0], first_name=f"u{user_id}")
-               for user_id in range(1, users + 1)]
+    updates = [
+        fake.make_text_update(user_id, rng.choice(questions)[0], first_name=f"u{user_id}")
+        for user_id in range(1, users + 1)
+    ]
     async with app:
         print(f"before: peak RSS {peak_rss_mib():.0f} MiB")
         batches: list[float] = []
@@ -58,14 +60,18 @@ async def run(users: int, url: str) -> None:
                 batch_start = now
         elapsed = time.perf_counter() - start
     await svc.db.dispose()
-    print(f"{users} questions from {users} distinct users in {elapsed:.1f} s: {users / elapsed:.0f} questions/s "
-          f"(median of 1000-question batches {statistics.median(batches):.0f}/s, "
-          f"min {min(batches):.0f}/s, max {max(batches):.0f}/s)")
+    print(
+        f"{users} questions from {users} distinct users in {elapsed:.1f} s: {users / elapsed:.0f} questions/s "
+        f"(median of 1000-question batches {statistics.median(batches):.0f}/s, "
+        f"min {min(batches):.0f}/s, max {max(batches):.0f}/s)"
+    )
     print(f"after: peak RSS {peak_rss_mib():.0f} MiB (includes the fake API's record of every message)")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=10_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:

@@ -6,14 +6,21 @@ from collections.abc import Callable
 from datetime import time, timedelta
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
-                          CommandHandler, MessageHandler, filters)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 from telegram.request import BaseRequest
 
 from bot.handlers import admin, booking, fallback, menu, privacy, questions, reminders, staff, start
-from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.common import SERVICES_KEY
 from bot.handlers.errors import on_error
+from bot.handlers.outbox_sender import drain_outbox
 from bot.services import Services
 from bot.texts import Lang
 
@@ -52,7 +59,9 @@ async def set_command_menus(application: Application) -> None:
     """Everyone sees the user commands (Chinese, or English for English clients); admins also see theirs."""
     bot, svc = application.bot, application.bot_data[SERVICES_KEY]
     await bot.set_my_commands(_commands(USER_COMMANDS, "zh"), scope=BotCommandScopeDefault())
-    await bot.set_my_commands(_commands(USER_COMMANDS, "en"), scope=BotCommandScopeDefault(), language_code="en")
+    await bot.set_my_commands(
+        _commands(USER_COMMANDS, "en"), scope=BotCommandScopeDefault(), language_code="en"
+    )
     for admin_id in svc.settings.admin_ids:
         scope = BotCommandScopeChat(admin_id)
         await bot.set_my_commands(_commands(ADMIN_COMMANDS, "zh"), scope=scope)
@@ -80,25 +89,33 @@ def register_handlers(application: Application, svc: Services) -> None:
     # 2. Buttons; each pattern names one kind of callback data.
     application.add_handler(CallbackQueryHandler(start.choose_card, pattern=r"^card:"))
     application.add_handler(CallbackQueryHandler(start.cancel_bind, pattern=r"^bind:cancel$"))
-    application.add_handler(CallbackQueryHandler(questions.open_alternative, pattern=r"^alt:\d+:[a-z0-9.\-]+$"))
+    application.add_handler(
+        CallbackQueryHandler(questions.open_alternative, pattern=r"^alt:\d+:[a-z0-9.\-]+$")
+    )
     application.add_handler(CallbackQueryHandler(questions.vote, pattern=r"^fb:\d+:-?1$"))
     application.add_handler(CallbackQueryHandler(questions.hand_over, pattern=r"^ho:\d+$"))
     application.add_handler(CallbackQueryHandler(menu.open_entry, pattern=r"^entry:"))
     application.add_handler(CallbackQueryHandler(menu.back_to_menu, pattern=r"^menu$"))
     application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^forget:(yes|no)$"))
     application.add_handler(CallbackQueryHandler(booking.book_button, pattern=r"^bk:start$"))
-    application.add_handler(CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel)$"))
+    application.add_handler(
+        CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel)$")
+    )
     application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^bkx:\d+$"))
     application.add_handler(CallbackQueryHandler(booking.change_booking, pattern=r"^bkm:\d+$"))
     application.add_handler(CallbackQueryHandler(reminders.mute_reminder, pattern=r"^rm:\d+$"))
-    application.add_handler(CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj):\d+(:[a-z]+)?$"))
+    application.add_handler(
+        CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj):\d+(:[a-z]+)?$")
+    )
 
     # 3. Staff replying to a hand-over in the staff chat.
     if svc.settings.staff_chat_id is not None:
-        application.add_handler(MessageHandler(
-            filters.Chat(svc.settings.staff_chat_id) & filters.REPLY & filters.TEXT & ~filters.COMMAND,
-            staff.staff_reply,
-        ))
+        application.add_handler(
+            MessageHandler(
+                filters.Chat(svc.settings.staff_chat_id) & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                staff.staff_reply,
+            )
+        )
 
     # 4. Catch-alls for private chats: questions, then unknown commands, then what the bot cannot read.
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.on_text))

@@ -45,7 +45,9 @@ async def _context(session: AsyncSession, svc: Services, user: User, draft: Draf
         used = await bookings.quota_used(session, booking_type, user.card_number or "", year)
         if draft.day is not None and booking_type.timing == "slots" and draft.kind is not None:
             start = datetime.combine(date.fromisoformat(draft.day), datetime.min.time(), zone)
-            taken = await bookings.seats_taken(session, booking_type, draft.kind, start, start + timedelta(days=1))
+            taken = await bookings.seats_taken(
+                session, booking_type, draft.kind, start, start + timedelta(days=1)
+            )
     return FormContext(types, now, zone, lang, used, taken)
 
 
@@ -149,10 +151,12 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
     booking_type = svc.knowledge.booking_types[booking.type]
     kind = booking_type.kind(booking.kind)
     start = booking.starts_at.astimezone(svc.settings.tz)
-    lines = [f"<b>{html.escape(heading)} #{booking.id}</b>",
-             f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
-             f"时间：{start:%Y-%m-%d %H:%M}",
-             f"持卡人：{html.escape(holder.holder_name if holder else '')}（{html.escape(booking.card_number)}）"]
+    lines = [
+        f"<b>{html.escape(heading)} #{booking.id}</b>",
+        f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
+        f"时间：{start:%Y-%m-%d %H:%M}",
+        f"持卡人：{html.escape(holder.holder_name if holder else '')}（{html.escape(booking.card_number)}）",
+    ]
     if kind and kind.service_point:
         lines.append(f"服务地点：{html.escape(kind.service_point)}")
     for spec in booking_type.fields:
@@ -173,13 +177,22 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         user, draft = await _load(session, svc, who)
     if draft is None or draft.token != token:
         async with svc.db.session() as session:  # a second tap after the first one placed it
-            existing = (await session.execute(select(Booking).where(
-                Booking.request_key == token, Booking.user_id == who.user_id))).scalar_one_or_none()
+            existing = (
+                await session.execute(
+                    select(Booking).where(Booking.request_key == token, Booking.user_id == who.user_id)
+                )
+            ).scalar_one_or_none()
         return FormView(notice=t("book_already" if existing else "book_expired", who.lang), booking=existing)
     booking_type = svc.knowledge.booking_types[draft.type]  # type: ignore[index]
-    request = BookingRequest(user_id=who.user_id, chat_id=who.user_id, card_number=user.card_number or "",
-                             kind=draft.kind or "", starts_at=start_at(draft, FormContext({}, now, svc.settings.tz, who.lang)),
-                             fields=dict(draft.values), request_key=draft.token)
+    request = BookingRequest(
+        user_id=who.user_id,
+        chat_id=who.user_id,
+        card_number=user.card_number or "",
+        kind=draft.kind or "",
+        starts_at=start_at(draft, FormContext({}, now, svc.settings.tz, who.lang)),
+        fields=dict(draft.values),
+        request_key=draft.token,
+    )
 
     async def announce(session: AsyncSession, booking: Booking) -> None:
         holder = await session.get(CardHolder, booking.card_number)
@@ -188,11 +201,18 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
             if old is not None:
                 await reminders.cancel_for(session, old.id)
             if old is not None and (chat := staff_chat(svc, booking_type)) is not None:
-                await outbox.enqueue(session, chat, staff_notice(svc, old, holder, "预约已改期，原预约取消"), now)
+                await outbox.enqueue(
+                    session, chat, staff_notice(svc, old, holder, "预约已改期，原预约取消"), now
+                )
         chat = staff_chat(svc, booking_type)
         if chat is not None:
-            await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, "新预约"), now,
-                                 buttons=[[("✅ 确认", f"st:ok:{booking.id}"), ("❌ 拒绝", f"st:no:{booking.id}")]])
+            await outbox.enqueue(
+                session,
+                chat,
+                staff_notice(svc, booking, holder, "新预约"),
+                now,
+                buttons=[[("✅ 确认", f"st:ok:{booking.id}"), ("❌ 拒绝", f"st:no:{booking.id}")]],
+            )
         await _close_form(session, who.user_id)
 
     try:
@@ -201,7 +221,9 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         return FormView(notice=t("book_busy", who.lang))
     if placed.booking is None:  # the slot filled up, the quota ran out, or time moved past the notice limit
         violation, view = placed.violations[0], await current(svc, who)
-        return FormView(view.screen if view else None, notice=violation.zh if who.lang == "zh" else violation.en)
+        return FormView(
+            view.screen if view else None, notice=violation.zh if who.lang == "zh" else violation.en
+        )
     return FormView(notice=t("book_submitted", who.lang, id=placed.booking.id), booking=placed.booking)
 
 
@@ -219,11 +241,16 @@ async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str
     a confirmed booking gets its reminders."""
     now = svc.clock()
     async with svc.db.session() as session:
-        booking = await bookings.decide(session, booking_id, approve, REJECT_REASONS.get(reason_code or ""), now)
+        booking = await bookings.decide(
+            session, booking_id, approve, REJECT_REASONS.get(reason_code or ""), now
+        )
         if booking is None:
             return None
-        scheduled = reminders.schedule_for(session, booking, svc.knowledge.booking_types[booking.type]) \
-            if approve else []
+        scheduled = (
+            reminders.schedule_for(session, booking, svc.knowledge.booking_types[booking.type])
+            if approve
+            else []
+        )
         user = await session.get(User, booking.user_id)
         lang: Lang = "en" if user is not None and user.language == "en" else "zh"
         booking_type = svc.knowledge.booking_types[booking.type]
@@ -233,12 +260,27 @@ async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str
         if approve:
             place = (kind.service_point or kind.title.zh) if kind else ""
             duration = timedelta(minutes=booking_type.slot_minutes or 60)
-            ics = booking_ics(booking.id, what, start, duration, place, booking_type.changes_contact or "",
-                              booking_type.reminder_offsets_minutes)
-            text = t("book_confirmed", lang, id=booking.id, what=html.escape(what), at=f"{start:%Y-%m-%d %H:%M}")
+            ics = booking_ics(
+                booking.id,
+                what,
+                start,
+                duration,
+                place,
+                booking_type.changes_contact or "",
+                booking_type.reminder_offsets_minutes,
+            )
+            text = t(
+                "book_confirmed", lang, id=booking.id, what=html.escape(what), at=f"{start:%Y-%m-%d %H:%M}"
+            )
             await outbox.enqueue(session, booking.chat_id, text, now, document=ics)
         else:
-            text = t("book_rejected", lang, id=booking.id, what=html.escape(what), reason=html.escape(booking.reason or ""))
+            text = t(
+                "book_rejected",
+                lang,
+                id=booking.id,
+                what=html.escape(what),
+                reason=html.escape(booking.reason or ""),
+            )
             await outbox.enqueue(session, booking.chat_id, text, now)
         await session.flush()
         return Decided(booking, [(r.id, r.due_at) for r in scheduled])
@@ -270,4 +312,3 @@ def booking_line(svc: Services, booking: Booking, lang: Lang) -> str:
     title = booking_type.title.zh if lang == "zh" else booking_type.title.en
     kind_title = (kind.title.zh if lang == "zh" else kind.title.en) if kind else booking.kind
     return f"#{booking.id} {booking.starts_at.astimezone(svc.settings.tz):%Y-%m-%d %H:%M} {title} · {kind_title} [{status}]"
-

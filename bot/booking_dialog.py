@@ -95,56 +95,96 @@ def start_at(draft: Draft, ctx: FormContext) -> datetime:
 def quota_line(booking: BookingType, ctx: FormContext) -> str:
     if booking.yearly_quota is None:
         return ""
-    return _l(ctx, f"（本年度已使用 {ctx.quota_used}/{booking.yearly_quota} 次）",
-              f" (used {ctx.quota_used}/{booking.yearly_quota} this year)")
+    return _l(
+        ctx,
+        f"（本年度已使用 {ctx.quota_used}/{booking.yearly_quota} 次）",
+        f" (used {ctx.quota_used}/{booking.yearly_quota} this year)",
+    )
 
 
 def screen(draft: Draft, ctx: FormContext) -> Screen:
     step = step_of(draft, ctx)
     if step == "type":
-        return Screen(step, _l(ctx, "请选择预约服务：", "Choose a service to book:"),
-                      tuple(Choice(b.title.zh if ctx.lang == "zh" else b.title.en, b.id) for b in ctx.types.values()))
+        return Screen(
+            step,
+            _l(ctx, "请选择预约服务：", "Choose a service to book:"),
+            tuple(Choice(b.title.zh if ctx.lang == "zh" else b.title.en, b.id) for b in ctx.types.values()),
+        )
     booking = ctx.types[draft.type]  # type: ignore[index]
     if step == "kind":
-        what = _l(ctx, "请选择医院：", "Choose the hospital:") if booking.timing == "slots" else \
-            _l(ctx, "请选择服务类型：", "Choose the service:")
-        return Screen(step, what + quota_line(booking, ctx),
-                      tuple(Choice(k.title.zh if ctx.lang == "zh" else k.title.en, k.id) for k in booking.kinds))
+        what = (
+            _l(ctx, "请选择医院：", "Choose the hospital:")
+            if booking.timing == "slots"
+            else _l(ctx, "请选择服务类型：", "Choose the service:")
+        )
+        return Screen(
+            step,
+            what + quota_line(booking, ctx),
+            tuple(Choice(k.title.zh if ctx.lang == "zh" else k.title.en, k.id) for k in booking.kinds),
+        )
     kind = booking.kind(draft.kind)  # type: ignore[arg-type]
     if step == "date":
         days = bookable_days(booking, kind, ctx.now, ctx.zone)  # type: ignore[arg-type]
-        text = _l(ctx, "请选择日期：", "Choose the date:") if days else \
-            _l(ctx, "近期没有可预约的日期。", "No bookable dates at the moment.")
-        return Screen(step, text, tuple(Choice(f"{d:%m-%d} {_weekday(d, ctx.lang)}", d.isoformat()) for d in days))
+        text = (
+            _l(ctx, "请选择日期：", "Choose the date:")
+            if days
+            else _l(ctx, "近期没有可预约的日期。", "No bookable dates at the moment.")
+        )
+        return Screen(
+            step, text, tuple(Choice(f"{d:%m-%d} {_weekday(d, ctx.lang)}", d.isoformat()) for d in days)
+        )
     if step == "time":
         if booking.timing == "slots":
             slots = free_slots(booking, kind, date.fromisoformat(draft.day), ctx.now, ctx.zone, ctx.taken)  # type: ignore[arg-type]
-            text = _l(ctx, "请选择时段：", "Choose a time:") if slots else \
-                _l(ctx, "这一天已约满，请返回选择其他日期。", "That day is full; go back and choose another.")
+            text = (
+                _l(ctx, "请选择时段：", "Choose a time:")
+                if slots
+                else _l(
+                    ctx, "这一天已约满，请返回选择其他日期。", "That day is full; go back and choose another."
+                )
+            )
             return Screen(step, text, tuple(Choice(f"{s:%H:%M}", f"{s:%H:%M}") for s in slots))
-        return Screen(step, _l(ctx, "请输入航班起飞/抵达时间（如 14:30）：", "Type the flight's departure/arrival "
-                                    "time (e.g. 14:30):"), expects_text=True)
+        return Screen(
+            step,
+            _l(
+                ctx,
+                "请输入航班起飞/抵达时间（如 14:30）：",
+                "Type the flight's departure/arrival time (e.g. 14:30):",
+            ),
+            expects_text=True,
+        )
     if step == "field":
         spec = next_field(draft, ctx)
         label = spec.label.zh if ctx.lang == "zh" else spec.label.en
         if spec.kind == "yes_no":
-            return Screen(step, f"{label}？", (Choice(_l(ctx, "是", "Yes"), "是"), Choice(_l(ctx, "否", "No"), "否")))
+            return Screen(
+                step, f"{label}？", (Choice(_l(ctx, "是", "Yes"), "是"), Choice(_l(ctx, "否", "No"), "否"))
+            )
         optional = "" if spec.required else _l(ctx, "（没有请输入“无”）", " (type 无 if none)")
         return Screen(step, _l(ctx, f"请输入{label}{optional}：", f"{label}{optional}:"), expects_text=True)
-    return Screen(step, summary(draft, ctx) + "\n\n" + _l(ctx, "确认提交吗？", "Submit this booking?"),
-                  (Choice(_l(ctx, "✅ 确认提交", "✅ Submit"), draft.token),))
+    return Screen(
+        step,
+        summary(draft, ctx) + "\n\n" + _l(ctx, "确认提交吗？", "Submit this booking?"),
+        (Choice(_l(ctx, "✅ 确认提交", "✅ Submit"), draft.token),),
+    )
 
 
 def _weekday(day: date, lang: Lang) -> str:
-    return ("周一", "周二", "周三", "周四", "周五", "周六", "周日")[day.weekday()] if lang == "zh" else f"{day:%a}"
+    return (
+        ("周一", "周二", "周三", "周四", "周五", "周六", "周日")[day.weekday()]
+        if lang == "zh"
+        else f"{day:%a}"
+    )
 
 
 def summary(draft: Draft, ctx: FormContext) -> str:
     booking = ctx.types[draft.type]  # type: ignore[index]
     kind = booking.kind(draft.kind)  # type: ignore[arg-type]
-    lines = [f"{booking.title.zh if ctx.lang == 'zh' else booking.title.en} · "
-             f"{kind.title.zh if ctx.lang == 'zh' else kind.title.en}",  # type: ignore[union-attr]
-             _l(ctx, f"时间：{draft.day} {draft.at}", f"Time: {draft.day} {draft.at}")]
+    lines = [
+        f"{booking.title.zh if ctx.lang == 'zh' else booking.title.en} · "
+        f"{kind.title.zh if ctx.lang == 'zh' else kind.title.en}",  # type: ignore[union-attr]
+        _l(ctx, f"时间：{draft.day} {draft.at}", f"Time: {draft.day} {draft.at}"),
+    ]
     if kind.service_point:  # type: ignore[union-attr]
         lines.append(_l(ctx, f"服务地点：{kind.service_point}", f"Service point: {kind.service_point}"))  # type: ignore[union-attr]
     for spec in booking.fields:
@@ -160,7 +200,9 @@ def choose(draft: Draft, value: str, ctx: FormContext) -> str | None:
     step = step_of(draft, ctx)
     current = screen(draft, ctx)
     if value not in {c.value for c in current.choices}:
-        return _l(ctx, "该选项已失效，请按最新的按钮操作。", "That button has expired; please use the latest one.")
+        return _l(
+            ctx, "该选项已失效，请按最新的按钮操作。", "That button has expired; please use the latest one."
+        )
     if step == "type":
         draft.type = value
     elif step == "kind":

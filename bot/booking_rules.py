@@ -48,12 +48,18 @@ def is_open(booking: BookingType, start: datetime) -> bool:
         return False
     end = (start + timedelta(minutes=booking.slot_minutes or 0)).time()
     begins = start.time()
-    return any(_parse_clock(a) <= begins and end <= _parse_clock(b) and end > begins for a, b in opening.periods)
+    return any(
+        _parse_clock(a) <= begins and end <= _parse_clock(b) and end > begins for a, b in opening.periods
+    )
 
 
 def slot_starts(booking: BookingType, day: date, zone: ZoneInfo) -> list[datetime]:
     """Every slot of a day in opening hours (none on closed days)."""
-    if booking.opening is None or booking.slot_minutes is None or day.isoweekday() not in booking.opening.weekdays:
+    if (
+        booking.opening is None
+        or booking.slot_minutes is None
+        or day.isoweekday() not in booking.opening.weekdays
+    ):
         return []
     step = timedelta(minutes=booking.slot_minutes)
     starts = []
@@ -71,8 +77,13 @@ def check_time(booking: BookingType, kind: BookingKind, start: datetime, now: da
     zone = start.tzinfo
     assert isinstance(zone, ZoneInfo), "appointment times carry the rules' zone"
     if start <= now:
-        return [Violation("in_past", "这个时间已经过去了，请选择以后的时间。",
-                          "That time has passed; please choose a later one.")]
+        return [
+            Violation(
+                "in_past",
+                "这个时间已经过去了，请选择以后的时间。",
+                "That time has passed; please choose a later one.",
+            )
+        ]
     problems = []
     notice = min_notice(booking, kind)
     if start - now < notice:
@@ -84,14 +95,26 @@ def check_time(booking: BookingType, kind: BookingKind, start: datetime, now: da
             en = f"{kind.title.en} must be booked at least {_hours(notice)} hours before the flight."
         problems.append(Violation("too_late", zh, en))
     if start.date() > last_day(booking, now, zone):
-        problems.append(Violation("too_far", f"最多可提前 {booking.horizon_days} 天预约。",
-                                  f"Bookings open {booking.horizon_days} days ahead at most."))
+        problems.append(
+            Violation(
+                "too_far",
+                f"最多可提前 {booking.horizon_days} 天预约。",
+                f"Bookings open {booking.horizon_days} days ahead at most.",
+            )
+        )
     if booking.timing == "slots":
         if not is_open(booking, start):
-            problems.append(Violation("closed", "该时间不在服务时间内（周一至周五 08:00–12:00、14:00–17:30）。",
-                                      "That time is outside opening hours."))
+            problems.append(
+                Violation(
+                    "closed",
+                    "该时间不在服务时间内（周一至周五 08:00–12:00、14:00–17:30）。",
+                    "That time is outside opening hours.",
+                )
+            )
         elif start not in slot_starts(booking, start.date(), zone):
-            problems.append(Violation("off_slot", "请选择整点或半点的时段。", "Please choose one of the offered slots."))
+            problems.append(
+                Violation("off_slot", "请选择整点或半点的时段。", "Please choose one of the offered slots.")
+            )
     return problems
 
 
@@ -102,8 +125,11 @@ def service_year(start: datetime) -> int:
 
 def quota_violation(booking: BookingType, used: int) -> Violation | None:
     if booking.yearly_quota is not None and used >= booking.yearly_quota:
-        return Violation("quota", f"本年度 {booking.yearly_quota} 次服务已用完。",
-                         f"This year's {booking.yearly_quota} uses are used up.")
+        return Violation(
+            "quota",
+            f"本年度 {booking.yearly_quota} 次服务已用完。",
+            f"This year's {booking.yearly_quota} uses are used up.",
+        )
     return None
 
 
@@ -117,14 +143,29 @@ def bookable_days(booking: BookingType, kind: BookingKind, now: datetime, zone: 
     today = now.astimezone(zone).date()
     days = [today + timedelta(days=n) for n in range(booking.horizon_days + 1)]
     if booking.timing == "slots":
-        return [d for d in days if any(not check_time(booking, kind, s, now) for s in slot_starts(booking, d, zone))]
+        return [
+            d
+            for d in days
+            if any(not check_time(booking, kind, s, now) for s in slot_starts(booking, d, zone))
+        ]
     last_minute = timedelta(hours=23, minutes=59)
-    return [d for d in days if datetime.combine(d, time(), zone) + last_minute - now >= min_notice(booking, kind)]
+    return [
+        d for d in days if datetime.combine(d, time(), zone) + last_minute - now >= min_notice(booking, kind)
+    ]
 
 
-def free_slots(booking: BookingType, kind: BookingKind, day: date, now: datetime, zone: ZoneInfo,
-               taken: Mapping[datetime, int]) -> list[datetime]:
+def free_slots(
+    booking: BookingType,
+    kind: BookingKind,
+    day: date,
+    now: datetime,
+    zone: ZoneInfo,
+    taken: Mapping[datetime, int],
+) -> list[datetime]:
     """Slots of the day that pass every rule and still have a seat (`taken`: bookings per slot start)."""
     capacity = booking.capacity_per_slot or 0
-    return [s for s in slot_starts(booking, day, zone)
-            if not check_time(booking, kind, s, now) and taken.get(s, 0) < capacity]
+    return [
+        s
+        for s in slot_starts(booking, day, zone)
+        if not check_time(booking, kind, s, now) and taken.get(s, 0) < capacity
+    ]

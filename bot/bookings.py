@@ -54,25 +54,40 @@ def _lowest_free(taken: set[int], limit: int) -> int | None:
 
 
 async def quota_used(session: AsyncSession, booking_type: BookingType, card_number: str, year: int) -> int:
-    return int(await session.scalar(select(func.count()).select_from(QuotaUse).where(
-        QuotaUse.card_number == card_number, QuotaUse.type == booking_type.id, QuotaUse.year == year)) or 0)
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(QuotaUse)
+            .where(
+                QuotaUse.card_number == card_number, QuotaUse.type == booking_type.id, QuotaUse.year == year
+            )
+        )
+        or 0
+    )
 
 
-async def seats_taken(session: AsyncSession, booking_type: BookingType, kind: str, start: datetime,
-                      end: datetime) -> dict[datetime, int]:
+async def seats_taken(
+    session: AsyncSession, booking_type: BookingType, kind: str, start: datetime, end: datetime
+) -> dict[datetime, int]:
     rows = await session.execute(
-        select(SlotSeat.starts_at, func.count()).where(
-            SlotSeat.type == booking_type.id, SlotSeat.kind == kind,
-            SlotSeat.starts_at >= start, SlotSeat.starts_at < end,
-        ).group_by(SlotSeat.starts_at)
+        select(SlotSeat.starts_at, func.count())
+        .where(
+            SlotSeat.type == booking_type.id,
+            SlotSeat.kind == kind,
+            SlotSeat.starts_at >= start,
+            SlotSeat.starts_at < end,
+        )
+        .group_by(SlotSeat.starts_at)
     )
     return {at: int(count) for at, count in rows.all()}
 
 
-async def _place_once(session: AsyncSession, booking_type: BookingType, request: BookingRequest,
-                      now: datetime) -> Placed:
-    existing = (await session.execute(
-        select(Booking).where(Booking.request_key == request.request_key))).scalar_one_or_none()
+async def _place_once(
+    session: AsyncSession, booking_type: BookingType, request: BookingRequest, now: datetime
+) -> Placed:
+    existing = (
+        await session.execute(select(Booking).where(Booking.request_key == request.request_key))
+    ).scalar_one_or_none()
     if existing is not None:
         return Placed(existing, duplicate=True)
     kind = booking_type.kind(request.kind)
@@ -83,30 +98,69 @@ async def _place_once(session: AsyncSession, booking_type: BookingType, request:
     use = seat = None
     year = service_year(request.starts_at)
     if booking_type.yearly_quota is not None:
-        taken = set((await session.execute(select(QuotaUse.use).where(
-            QuotaUse.card_number == request.card_number, QuotaUse.type == booking_type.id,
-            QuotaUse.year == year))).scalars())
+        taken = set(
+            (
+                await session.execute(
+                    select(QuotaUse.use).where(
+                        QuotaUse.card_number == request.card_number,
+                        QuotaUse.type == booking_type.id,
+                        QuotaUse.year == year,
+                    )
+                )
+            ).scalars()
+        )
         use = _lowest_free(taken, booking_type.yearly_quota)
         if use is None:
             return Placed(None, (quota_violation(booking_type, len(taken)),))  # type: ignore[arg-type]
     if booking_type.capacity_per_slot is not None:
-        taken = set((await session.execute(select(SlotSeat.seat).where(
-            SlotSeat.type == booking_type.id, SlotSeat.kind == request.kind,
-            SlotSeat.starts_at == request.starts_at))).scalars())
+        taken = set(
+            (
+                await session.execute(
+                    select(SlotSeat.seat).where(
+                        SlotSeat.type == booking_type.id,
+                        SlotSeat.kind == request.kind,
+                        SlotSeat.starts_at == request.starts_at,
+                    )
+                )
+            ).scalars()
+        )
         seat = _lowest_free(taken, booking_type.capacity_per_slot)
         if seat is None:
             return Placed(None, (full_violation(),))
-    booking = Booking(user_id=request.user_id, chat_id=request.chat_id, card_number=request.card_number,
-                      type=booking_type.id, kind=request.kind, starts_at=request.starts_at, status="pending",
-                      fields=request.fields, request_key=request.request_key, created_at=now)
+    booking = Booking(
+        user_id=request.user_id,
+        chat_id=request.chat_id,
+        card_number=request.card_number,
+        type=booking_type.id,
+        kind=request.kind,
+        starts_at=request.starts_at,
+        status="pending",
+        fields=request.fields,
+        request_key=request.request_key,
+        created_at=now,
+    )
     session.add(booking)
     await session.flush()
     if use is not None:
-        session.add(QuotaUse(card_number=request.card_number, type=booking_type.id, year=year, use=use,
-                             booking_id=booking.id))
+        session.add(
+            QuotaUse(
+                card_number=request.card_number,
+                type=booking_type.id,
+                year=year,
+                use=use,
+                booking_id=booking.id,
+            )
+        )
     if seat is not None:
-        session.add(SlotSeat(type=booking_type.id, kind=request.kind, starts_at=request.starts_at, seat=seat,
-                             booking_id=booking.id))
+        session.add(
+            SlotSeat(
+                type=booking_type.id,
+                kind=request.kind,
+                starts_at=request.starts_at,
+                seat=seat,
+                booking_id=booking.id,
+            )
+        )
     await session.flush()
     return Placed(booking)
 
@@ -114,8 +168,13 @@ async def _place_once(session: AsyncSession, booking_type: BookingType, request:
 AfterPlacing = Callable[[AsyncSession, Booking], Awaitable[None]]
 
 
-async def place_booking(db: Database, booking_type: BookingType, request: BookingRequest, now: datetime,
-                        also: AfterPlacing | None = None) -> Placed:
+async def place_booking(
+    db: Database,
+    booking_type: BookingType,
+    request: BookingRequest,
+    now: datetime,
+    also: AfterPlacing | None = None,
+) -> Placed:
     """Place the booking in one transaction (retried when it loses a race). `also`, when given, is an
     async callable run in the same transaction after a booking was placed: the outbox notification."""
     for attempt in range(ATTEMPTS):
@@ -150,8 +209,9 @@ async def cancel(session: AsyncSession, booking_id: int, user_id: int, now: date
     return booking
 
 
-async def decide(session: AsyncSession, booking_id: int, approve: bool, reason: str | None,
-                 now: datetime) -> Booking | None:
+async def decide(
+    session: AsyncSession, booking_id: int, approve: bool, reason: str | None, now: datetime
+) -> Booking | None:
     """Staff confirm or reject a pending booking (None: not pending any more, e.g. decided by a colleague)."""
     booking = await session.get(Booking, booking_id, with_for_update=True)
     if booking is None or booking.status != "pending":
@@ -163,7 +223,7 @@ async def decide(session: AsyncSession, booking_id: int, approve: bool, reason: 
 
 
 async def bookings_of(session: AsyncSession, user_id: int) -> list[Booking]:
-    rows = await session.execute(select(Booking).where(Booking.user_id == user_id)
-                                 .order_by(Booking.starts_at.desc()).limit(20))
+    rows = await session.execute(
+        select(Booking).where(Booking.user_id == user_id).order_by(Booking.starts_at.desc()).limit(20)
+    )
     return list(rows.scalars())
-

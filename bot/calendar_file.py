@@ -7,8 +7,15 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 
 
-def booking_ics(booking_id: int, title: str, start: datetime, duration: timedelta, location: str,
-                description: str, reminders: list[int]) -> str:
+def booking_ics(
+    booking_id: int,
+    title: str,
+    start: datetime,
+    duration: timedelta,
+    location: str,
+    description: str,
+    reminders: list[int],
+) -> str:
     calendar = Calendar()
     calendar.add("prodid", "-//cardbot//bookings//ZH")
     calendar.add("version", "2.0")

@@ -62,9 +62,15 @@ def parse_registry(text: str, cards: set[str], tiers: set[str]) -> Registry:
         if problems:
             registry.problems.extend(RowProblem(line, p) for p in problems)
         elif valid_until is not None:
-            registry.rows.append(CardHolder(card_number=number, card=values["card"],
-                                            holder_name=values["holder_name"], tier=values["tier"],
-                                            valid_until=valid_until))
+            registry.rows.append(
+                CardHolder(
+                    card_number=number,
+                    card=values["card"],
+                    holder_name=values["holder_name"],
+                    tier=values["tier"],
+                    valid_until=valid_until,
+                )
+            )
     return registry
 
 
@@ -89,10 +95,13 @@ class BindResult:
 
 
 async def _recent_failures(session: AsyncSession, user_id: int, now: datetime) -> tuple[int, datetime | None]:
-    count, oldest = (await session.execute(
-        select(func.count(BindAttempt.id), func.min(BindAttempt.at))
-        .where(BindAttempt.user_id == user_id, BindAttempt.at > now - BIND_WINDOW)
-    )).one()
+    count, oldest = (
+        await session.execute(
+            select(func.count(BindAttempt.id), func.min(BindAttempt.at)).where(
+                BindAttempt.user_id == user_id, BindAttempt.at > now - BIND_WINDOW
+            )
+        )
+    ).one()
     return int(count), oldest
 
 
@@ -106,9 +115,11 @@ async def bind_card(session: AsyncSession, user: User, number: str, now: datetim
         return BindResult("wrong", tries_left=BIND_ATTEMPTS - failures - 1)
     if holder.valid_until < today:
         return BindResult("expired", holder=holder)
-    other = (await session.execute(
-        select(User.id).where(User.card_number == holder.card_number, User.id != user.id)
-    )).first()
+    other = (
+        await session.execute(
+            select(User.id).where(User.card_number == holder.card_number, User.id != user.id)
+        )
+    ).first()
     if other is not None:
         return BindResult("taken")
     user.card_number, user.card, user.awaiting = holder.card_number, holder.card, None

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bot.kb.loader import check_knowledge, load_knowledge, KnowledgeError
+from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
 from bot.qa import Answer, Answerer
 from bot.render import answer_text
 from bot.settings import get_settings
@@ -162,7 +162,9 @@ def cmd_cardholders_import(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="cardbot: service-card self-service bot")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="cardbot: service-card self-service bot"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     ask = commands.add_parser("ask", help="answer one question, or a batch of them")

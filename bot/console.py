@@ -73,11 +73,18 @@ class Console:
             self.say(t("book_form_cancelled", lang))
         elif name == "mybookings":
             rows = await booking_actions.my_bookings(svc, me)
-            self.say("\n".join([t("mybookings_title", lang)] + [booking_actions.booking_line(svc, b, lang) for b in rows])
-                     if rows else t("mybookings_none", lang))
+            self.say(
+                "\n".join(
+                    [t("mybookings_title", lang)] + [booking_actions.booking_line(svc, b, lang) for b in rows]
+                )
+                if rows
+                else t("mybookings_none", lang)
+            )
         elif name == "cancelbooking" and argument.isdigit():
             cancelled = await booking_actions.cancel_booking(svc, me, int(argument))
-            self.say(t("booking_cancelled", lang, id=argument) if cancelled else t("booking_not_cancellable", lang))
+            self.say(
+                t("booking_cancelled", lang, id=argument) if cancelled else t("booking_not_cancellable", lang)
+            )
         elif name == "privacy":
             self.say(t("privacy", lang))
         elif name == "forget":
@@ -91,7 +98,9 @@ class Console:
         if self.last is None:
             self.say(t("console_nothing_to_rate", lang))
         elif name == "staff":
-            request = await holder_actions.hand_over(self.svc, self.who, self.last.question_id, self.who.user_id)
+            request = await holder_actions.hand_over(
+                self.svc, self.who, self.last.question_id, self.who.user_id
+            )
             # Not posted from here: the running bot posts hand-overs that have no posting yet.
             self.say(t("console_staff_queued", lang, id=request.handover.id) if request else t("gone", lang))
         else:
@@ -129,7 +138,9 @@ class Console:
             return
         if self.last is not None and text.isdigit() and 1 <= int(text) <= len(self.last.answer.alternatives):
             suggestion = self.last.answer.alternatives[int(text) - 1]
-            entry = await holder_actions.open_suggestion(self.svc, self.who, self.last.question_id, suggestion.entry.id)
+            entry = await holder_actions.open_suggestion(
+                self.svc, self.who, self.last.question_id, suggestion.entry.id
+            )
             if entry is not None:
                 await self.show(entry)
             return
@@ -150,8 +161,9 @@ class Console:
                 self.say(f"{number}. {suggestion.entry.title}")
 
 
-async def run_console(svc: Services, who: Who, card: str | None, stdin: TextIO | None = None,
-                      stdout: TextIO | None = None) -> int:
+async def run_console(
+    svc: Services, who: Who, card: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     console = Console(svc, who, stdout)
     console.say(t("console_welcome", who.lang))

@@ -16,23 +16,27 @@ from db.models import Handover, HandoverPost, QuestionLog
 FIRST_RESPONSE_WITHIN = timedelta(hours=1)
 
 
-async def open_handover(session: AsyncSession, question: QuestionLog, chat_id: int, now: datetime) -> Handover:
+async def open_handover(
+    session: AsyncSession, question: QuestionLog, chat_id: int, now: datetime
+) -> Handover:
     """One hand-over per question: pressing the button twice does not post twice."""
-    existing = (await session.execute(
-        select(Handover).where(Handover.question_id == question.id)
-    )).scalar_one_or_none()
+    existing = (
+        await session.execute(select(Handover).where(Handover.question_id == question.id))
+    ).scalar_one_or_none()
     if existing is not None:
         return existing
     question.outcome = "handover"
-    handover = Handover(user_id=question.user_id, chat_id=chat_id, question_id=question.id,
-                        text=question.text, created_at=now)
+    handover = Handover(
+        user_id=question.user_id, chat_id=chat_id, question_id=question.id, text=question.text, created_at=now
+    )
     session.add(handover)
     await session.flush()
     return handover
 
 
-async def record_post(session: AsyncSession, handover: Handover, chat_id: int, message_id: int,
-                      now: datetime) -> None:
+async def record_post(
+    session: AsyncSession, handover: Handover, chat_id: int, message_id: int, now: datetime
+) -> None:
     handover.last_posted_at = now
     session.add(HandoverPost(chat_id=chat_id, message_id=message_id, handover_id=handover.id))
 
@@ -50,17 +54,26 @@ def mark_replied(handover: Handover, now: datetime) -> None:
 async def overdue(session: AsyncSession, now: datetime) -> list[Handover]:
     """Unanswered hand-overs posted over an hour ago, and any whose first posting failed."""
     rows = await session.execute(
-        select(Handover).where(
+        select(Handover)
+        .where(
             Handover.first_reply_at.is_(None),
             or_(Handover.last_posted_at.is_(None), Handover.last_posted_at <= now - FIRST_RESPONSE_WITHIN),
-        ).order_by(Handover.id)
+        )
+        .order_by(Handover.id)
     )
     return list(rows.scalars())
 
 
-def staff_post_text(svc: Services, handover_id: int, first_name: str, card: str | None, question: str,
-                    prefix: str = "") -> str:
+def staff_post_text(
+    svc: Services, handover_id: int, first_name: str, card: str | None, question: str, prefix: str = ""
+) -> str:
     """Staff see the first name and card, never a phone number; user text is escaped."""
-    body = t("handover_post", "zh", id=handover_id, name=html.escape(first_name),
-             card=html.escape(svc.card_name(card, "zh")), question=html.escape(question))
+    body = t(
+        "handover_post",
+        "zh",
+        id=handover_id,
+        name=html.escape(first_name),
+        card=html.escape(svc.card_name(card, "zh")),
+        question=html.escape(question),
+    )
     return f"{prefix}\n{body}" if prefix else body

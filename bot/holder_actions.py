@@ -76,8 +76,13 @@ def _bind_text(svc: Services, result: BindResult, lang: Lang) -> str:
     holder = result.holder
     if result.status == "bound" and holder is not None:
         card = svc.knowledge.cards[holder.card]
-        return t("bind_ok", lang, holder=holder.holder_name, card=svc.card_name(holder.card, lang),
-                 tier=card.tiers.get(holder.tier, holder.tier))
+        return t(
+            "bind_ok",
+            lang,
+            holder=holder.holder_name,
+            card=svc.card_name(holder.card, lang),
+            tier=card.tiers.get(holder.tier, holder.tier),
+        )
     if result.status == "wrong":
         return t("bind_wrong", lang, left=result.tries_left)
     if result.status == "locked" and result.retry_after is not None:
@@ -97,8 +102,9 @@ async def bind(svc: Services, who: Who, number: str) -> tuple[BindResult, str]:
     return result, _bind_text(svc, result, who.lang)
 
 
-async def ask(svc: Services, who: Who, text: str, form_waits_for_buttons: bool = False
-              ) -> Asked | tuple[BindResult, str] | None:
+async def ask(
+    svc: Services, who: Who, text: str, form_waits_for_buttons: bool = False
+) -> Asked | tuple[BindResult, str] | None:
     """A plain text: a card number when one is expected, None when a booking form is open (the text may be
     for the form: the caller decides), otherwise a question (answered and logged). With
     `form_waits_for_buttons`, an open form is at a step of buttons, so the text is a question."""

@@ -36,7 +36,9 @@ class Answerer:
         self.index = SearchIndex(knowledge.entries, knowledge.matching)
         entry_cards = np.array([entry.card for entry in self.index.entries])
         self._card_masks = {card: entry_cards == card for card in [*knowledge.cards, GENERAL_CARD]}
-        self._aliases = {card.id: [fold_question(a) for a in card.aliases] for card in knowledge.cards.values()}
+        self._aliases = {
+            card.id: [fold_question(a) for a in card.aliases] for card in knowledge.cards.values()
+        }
         self._other_places = [fold_question(p) for p in knowledge.matching.other_places]
 
     def named_cards(self, question: str) -> set[str]:
@@ -68,11 +70,15 @@ class Answerer:
         top, rest = ranked[0], ranked[1:]
         entries = self.index.entries
         alternatives = tuple(
-            Suggestion(entries[s.position], s.score) for s in rest if s.score >= matching.alternative_threshold
+            Suggestion(entries[s.position], s.score)
+            for s in rest
+            if s.score >= matching.alternative_threshold
         )
         if top.score < matching.answer_threshold:
             declined_offers = tuple(
-                Suggestion(entries[s.position], s.score) for s in ranked if s.score >= matching.alternative_threshold
+                Suggestion(entries[s.position], s.score)
+                for s in ranked
+                if s.score >= matching.alternative_threshold
             )
             return Answer(question, None, top.score, declined_offers[: matching.max_alternatives])
         return Answer(question, entries[top.position], top.score, alternatives[: matching.max_alternatives])

@@ -11,12 +11,20 @@ from bot.qa import Answer
 from db.models import QuestionLog, Vote
 
 
-async def log_question(session: AsyncSession, user_id: int, card: str | None, answer: Answer,
-                       now: datetime) -> QuestionLog:
+async def log_question(
+    session: AsyncSession, user_id: int, card: str | None, answer: Answer, now: datetime
+) -> QuestionLog:
     entry = answer.entry
-    row = QuestionLog(user_id=user_id, text=answer.question, card=card, entry_id=entry.id if entry else None,
-                      score=answer.score, answered=answer.answered,
-                      outcome="answered" if answer.answered else "declined", created_at=now)
+    row = QuestionLog(
+        user_id=user_id,
+        text=answer.question,
+        card=card,
+        entry_id=entry.id if entry else None,
+        score=answer.score,
+        answered=answer.answered,
+        outcome="answered" if answer.answered else "declined",
+        created_at=now,
+    )
     session.add(row)
     await session.flush()
     return row
@@ -28,12 +36,14 @@ async def own_question(session: AsyncSession, question_id: int, user_id: int) ->
     return row if row is not None and row.user_id == user_id else None
 
 
-async def record_vote(session: AsyncSession, question_id: int, user_id: int, value: int, now: datetime) -> bool:
+async def record_vote(
+    session: AsyncSession, question_id: int, user_id: int, value: int, now: datetime
+) -> bool:
     if value not in (1, -1) or await own_question(session, question_id, user_id) is None:
         return False
-    vote = (await session.execute(
-        select(Vote).where(Vote.question_id == question_id, Vote.user_id == user_id)
-    )).scalar_one_or_none()
+    vote = (
+        await session.execute(select(Vote).where(Vote.question_id == question_id, Vote.user_id == user_id))
+    ).scalar_one_or_none()
     if vote is None:
         session.add(Vote(question_id=question_id, user_id=user_id, value=value, at=now))
     else:
@@ -43,7 +53,9 @@ async def record_vote(session: AsyncSession, question_id: int, user_id: int, val
 
 async def unanswered(session: AsyncSession, limit: int = 20) -> list[QuestionLog]:
     rows = await session.execute(
-        select(QuestionLog).where(QuestionLog.answered.is_(False))
-        .order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc()).limit(limit)
+        select(QuestionLog)
+        .where(QuestionLog.answered.is_(False))
+        .order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc())
+        .limit(limit)
     )
     return list(rows.scalars())

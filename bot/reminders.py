@@ -24,36 +24,57 @@ STAFF_ACTION_WITHIN = timedelta(hours=1)
 
 
 def schedule_for(session: AsyncSession, booking: Booking, booking_type: BookingType) -> list[Reminder]:
-    rows = [Reminder(booking_id=booking.id, offset_minutes=minutes, status="scheduled",
-                     due_at=booking.starts_at - timedelta(minutes=minutes))
-            for minutes in booking_type.reminder_offsets_minutes]
+    rows = [
+        Reminder(
+            booking_id=booking.id,
+            offset_minutes=minutes,
+            status="scheduled",
+            due_at=booking.starts_at - timedelta(minutes=minutes),
+        )
+        for minutes in booking_type.reminder_offsets_minutes
+    ]
     session.add_all(rows)
     return rows
 
 
 async def cancel_for(session: AsyncSession, booking_id: int) -> list[int]:
     """Cancel the booking's pending reminders; returns their ids (their scheduler jobs go too)."""
-    ids = list((await session.execute(select(Reminder.id).where(
-        Reminder.booking_id == booking_id, Reminder.status == "scheduled"))).scalars())
+    ids = list(
+        (
+            await session.execute(
+                select(Reminder.id).where(Reminder.booking_id == booking_id, Reminder.status == "scheduled")
+            )
+        ).scalars()
+    )
     if ids:
         await session.execute(update(Reminder).where(Reminder.id.in_(ids)).values(status="cancelled"))
     return ids
 
 
 def _claimable(now: datetime):  # type: ignore[no-untyped-def]
-    return or_(Reminder.status == "scheduled",
-               and_(Reminder.status == "sending", Reminder.claimed_at < now - CLAIM_LEASE))
+    return or_(
+        Reminder.status == "scheduled",
+        and_(Reminder.status == "sending", Reminder.claimed_at < now - CLAIM_LEASE),
+    )
 
 
 async def claim(session: AsyncSession, reminder_id: int, now: datetime) -> tuple[Booking, User | None] | None:
     """Take the reminder for sending; returns its booking and holder, or None if it is not ours to send."""
-    claimed = (await session.execute(update(Reminder).where(Reminder.id == reminder_id, _claimable(now))
-                                     .values(status="sending", claimed_at=now)
-                                     .returning(Reminder.booking_id))).scalar_one_or_none()
+    claimed = (
+        await session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, _claimable(now))
+            .values(status="sending", claimed_at=now)
+            .returning(Reminder.booking_id)
+        )
+    ).scalar_one_or_none()
     if claimed is None:
         return None
-    row = (await session.execute(select(Booking, User).outerjoin(User, User.id == Booking.user_id)
-                                 .where(Booking.id == claimed))).one()
+    row = (
+        await session.execute(
+            select(Booking, User).outerjoin(User, User.id == Booking.user_id).where(Booking.id == claimed)
+        )
+    ).one()
     return row[0], row[1]
 
 
@@ -66,7 +87,9 @@ async def finish(session: AsyncSession, reminder_id: int, status: str, now: date
 
 
 async def restorable(session: AsyncSession, now: datetime) -> list[tuple[int, datetime]]:
-    rows = await session.execute(select(Reminder.id, Reminder.due_at).where(_claimable(now)).order_by(Reminder.due_at))
+    rows = await session.execute(
+        select(Reminder.id, Reminder.due_at).where(_claimable(now)).order_by(Reminder.due_at)
+    )
     return [(rid, due) for rid, due in rows.all()]
 
 
@@ -78,7 +101,8 @@ class Upcoming:
 
 async def upcoming_for(session: AsyncSession, user_id: int, now: datetime) -> list[Upcoming]:
     rows = await session.execute(
-        select(Reminder, Booking).join(Booking, Booking.id == Reminder.booking_id)
+        select(Reminder, Booking)
+        .join(Booking, Booking.id == Reminder.booking_id)
         .where(Booking.user_id == user_id, Reminder.status == "scheduled", Reminder.due_at > now)
         .order_by(Reminder.due_at)
     )
@@ -99,8 +123,9 @@ async def mute(session: AsyncSession, reminder_id: int, user_id: int) -> bool:
 def reminder_text(booking: Booking, booking_type: BookingType, lang: Lang, zone: ZoneInfo) -> str:
     kind = booking_type.kind(booking.kind)
     start = booking.starts_at.astimezone(zone)
-    what = f"{booking_type.title.zh if lang == 'zh' else booking_type.title.en} · " + \
-        (kind.title.zh if lang == "zh" else kind.title.en if kind else booking.kind)  # type: ignore[union-attr]
+    what = f"{booking_type.title.zh if lang == 'zh' else booking_type.title.en} · " + (
+        kind.title.zh if lang == "zh" else kind.title.en if kind else booking.kind
+    )  # type: ignore[union-attr]
     lines = [t("reminder", lang, id=booking.id, what=what, at=f"{start:%Y-%m-%d %H:%M}")]
     if kind is not None and kind.service_point:
         lines.append(t("reminder_point", lang, point=kind.service_point))
@@ -112,16 +137,26 @@ def reminder_text(booking: Booking, booking_type: BookingType, lang: Lang, zone:
 
 
 async def day_agenda(session: AsyncSession, start: datetime, end: datetime) -> list[Booking]:
-    rows = await session.execute(select(Booking).where(
-        Booking.starts_at >= start, Booking.starts_at < end, Booking.status.in_(("pending", "confirmed")))
-        .order_by(Booking.starts_at))
+    rows = await session.execute(
+        select(Booking)
+        .where(
+            Booking.starts_at >= start, Booking.starts_at < end, Booking.status.in_(("pending", "confirmed"))
+        )
+        .order_by(Booking.starts_at)
+    )
     return list(rows.scalars())
 
 
 async def waiting_for_staff(session: AsyncSession, now: datetime) -> list[Booking]:
     """Pending bookings no staff member acted on within an hour of being posted (or raised again)."""
     since = now - STAFF_ACTION_WITHIN
-    rows = await session.execute(select(Booking).where(
-        Booking.status == "pending", Booking.created_at <= since,
-        or_(Booking.raised_at.is_(None), Booking.raised_at <= since)).order_by(Booking.id))
+    rows = await session.execute(
+        select(Booking)
+        .where(
+            Booking.status == "pending",
+            Booking.created_at <= since,
+            or_(Booking.raised_at.is_(None), Booking.raised_at <= since),
+        )
+        .order_by(Booking.id)
+    )
     return list(rows.scalars())

@@ -19,7 +19,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "source": {"zh": "来源", "en": "Source"},
     "contact": {"zh": "咨询电话", "en": "Phone"},
     "tier_only": {"zh": "【仅限突出贡献优秀企业家】", "en": "[Outstanding Contribution Entrepreneurs only] "},
-    "tier_yours": {"zh": "⭐ 您的突出贡献优秀企业家待遇：", "en": "⭐ Your Outstanding Contribution benefit: "},
+    "tier_yours": {
+        "zh": "⭐ 您的突出贡献优秀企业家待遇：",
+        "en": "⭐ Your Outstanding Contribution benefit: ",
+    },
     "console_welcome": {
         "zh": "cardbot 控制台（与 Telegram 相同的功能）。直接输入问题；数字打开推荐问题。\n"
         "/card zhangdian|baiyun 选择卡种　/bind [卡号] 绑定卡号　/menu 服务目录　/open 编号 查看条目\n"
@@ -94,7 +97,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "help": {
         "zh": "直接输入问题即可，例如“区中医院绿色通道电话”“孩子上学怎么安排”。\n\n"
         "/start 选择卡种\n/menu 浏览服务目录\n/bind 绑定卡号\n/book 预约服务\n/mybookings 我的预约\n/privacy 隐私说明\n/forget 删除我的数据\n/help 帮助",
-        "en": "Just type a question, e.g. \"green channel phone of the TCM hospital\".\n\n"
+        "en": 'Just type a question, e.g. "green channel phone of the TCM hospital".\n\n'
         "/start choose your card\n/menu browse services\n/bind link your card number\n/book make a booking\n/mybookings your bookings\n/privacy what we store\n"
         "/forget delete my data\n/help this help",
     },
@@ -116,7 +119,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Delete all your data (card link, questions, hand-overs)? This cannot be undone.",
     },
     "forget_yes": {"zh": "确认删除", "en": "Delete"},
-    "forget_done": {"zh": "已删除您的全部数据。再次使用请发送 /start。", "en": "All your data is deleted. /start to begin again."},
+    "forget_done": {
+        "zh": "已删除您的全部数据。再次使用请发送 /start。",
+        "en": "All your data is deleted. /start to begin again.",
+    },
     "forget_kept": {"zh": "已取消，数据未删除。", "en": "Cancelled; nothing deleted."},
     "error": {
         "zh": "抱歉，系统出了点问题，请稍后再试。",
@@ -125,14 +131,25 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "unanswered_none": {"zh": "暂无未解答的问题。", "en": "No unanswered questions."},
     "unanswered_title": {"zh": "<b>最近未解答的问题</b>", "en": "<b>Recent unanswered questions</b>"},
     "book_needs_card": {
-        "zh": "预约服务需要先绑定卡号：请发送 /bind。", "en": "Bookings need a linked card number: send /bind.",
+        "zh": "预约服务需要先绑定卡号：请发送 /bind。",
+        "en": "Bookings need a linked card number: send /bind.",
     },
     "book_nothing": {
-        "zh": "您的卡暂无可在线预约的服务。", "en": "Your card has no services to book online.",
+        "zh": "您的卡暂无可在线预约的服务。",
+        "en": "Your card has no services to book online.",
     },
-    "book_already": {"zh": "该预约已提交，请勿重复操作。/mybookings 查看。", "en": "Already submitted. /mybookings"},
-    "book_expired": {"zh": "该预约表单已失效，请发送 /book 重新开始。", "en": "That form has expired; /book to start again."},
-    "book_busy": {"zh": "当前预约人数较多，请稍后再点一次确认。", "en": "Busy right now; please tap submit again."},
+    "book_already": {
+        "zh": "该预约已提交，请勿重复操作。/mybookings 查看。",
+        "en": "Already submitted. /mybookings",
+    },
+    "book_expired": {
+        "zh": "该预约表单已失效，请发送 /book 重新开始。",
+        "en": "That form has expired; /book to start again.",
+    },
+    "book_busy": {
+        "zh": "当前预约人数较多，请稍后再点一次确认。",
+        "en": "Busy right now; please tap submit again.",
+    },
     "book_submitted": {
         "zh": "✅ 预约 #{id} 已提交，等待工作人员确认，结果会第一时间通知您。",
         "en": "✅ Booking #{id} submitted; staff will confirm it and you will be told here.",
@@ -146,15 +163,24 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Sorry, booking #{id} ({what}) could not be arranged: {reason}",
     },
     "book_form_cancelled": {"zh": "已取消本次预约填写。", "en": "Booking form cancelled."},
-    "book_no_form": {"zh": "没有正在填写的预约。发送 /book 开始。", "en": "No booking in progress. /book to start."},
+    "book_no_form": {
+        "zh": "没有正在填写的预约。发送 /book 开始。",
+        "en": "No booking in progress. /book to start.",
+    },
     "button_book": {"zh": "📅 在线预约", "en": "📅 Book online"},
     "button_back_step": {"zh": "⬅️ 上一步", "en": "⬅️ Back"},
     "button_cancel_booking": {"zh": "取消预约 #{id}", "en": "Cancel #{id}"},
     "button_change_booking": {"zh": "改期 #{id}", "en": "Change #{id}"},
-    "mybookings_none": {"zh": "您还没有预约。发送 /book 预约服务。", "en": "No bookings yet. /book to make one."},
+    "mybookings_none": {
+        "zh": "您还没有预约。发送 /book 预约服务。",
+        "en": "No bookings yet. /book to make one.",
+    },
     "mybookings_title": {"zh": "<b>我的预约</b>", "en": "<b>My bookings</b>"},
     "booking_cancelled": {"zh": "预约 #{id} 已取消。", "en": "Booking #{id} is cancelled."},
-    "booking_not_cancellable": {"zh": "该预约无法取消（已结束或不属于您）。", "en": "That booking cannot be cancelled."},
+    "booking_not_cancellable": {
+        "zh": "该预约无法取消（已结束或不属于您）。",
+        "en": "That booking cannot be cancelled.",
+    },
     "staff_decided": {"zh": "{heading}（{name}）", "en": "{heading} ({name})"},
     "staff_reject_why": {"zh": "请选择拒绝原因：", "en": "Choose a reason:"},
     "staff_already": {"zh": "该预约已处理过了。", "en": "Already decided."},

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import CardHolder, User
 
 
-async def ensure_user(session: AsyncSession, user_id: int, first_name: str, language: str,
-                      now: datetime) -> User:
+async def ensure_user(
+    session: AsyncSession, user_id: int, first_name: str, language: str, now: datetime
+) -> User:
     user = await session.get(User, user_id)
     if user is None:
         user = User(id=user_id, first_name=first_name, language=language, created_at=now)

@@ -29,10 +29,10 @@ def small_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
 
 import asyncio  # noqa: E402
 import os  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 import shutil  # noqa: E402
 import socket  # noqa: E402
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
@@ -83,7 +83,9 @@ def postgres_migrated() -> Iterator[str]:
 
 
 async def _admin(*statements: str) -> None:
-    engine = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")  # CREATE DATABASE: no transaction
+    engine = create_async_engine(
+        POSTGRES_URL, isolation_level="AUTOCOMMIT"
+    )  # CREATE DATABASE: no transaction
     async with engine.connect() as connection:
         for statement in statements:
             await connection.execute(text(statement))

@@ -48,33 +48,76 @@ NOT_MODIFIED = (
 # the real server decodes by field type, so we do too (a text "123" must stay a string).
 _JSON_FIELDS = frozenset(
     {
-        "reply_markup", "entities", "caption_entities", "commands", "scope", "reply_parameters",
-        "link_preview_options", "allowed_updates", "media", "results", "rights", "message_ids",
+        "reply_markup",
+        "entities",
+        "caption_entities",
+        "commands",
+        "scope",
+        "reply_parameters",
+        "link_preview_options",
+        "allowed_updates",
+        "media",
+        "results",
+        "rights",
+        "message_ids",
     }
 )
 _INT_FIELDS = frozenset(
     {
-        "chat_id", "message_id", "user_id", "offset", "limit", "timeout", "cache_time",
-        "message_thread_id", "reply_to_message_id", "from_chat_id", "max_connections", "until_date",
+        "chat_id",
+        "message_id",
+        "user_id",
+        "offset",
+        "limit",
+        "timeout",
+        "cache_time",
+        "message_thread_id",
+        "reply_to_message_id",
+        "from_chat_id",
+        "max_connections",
+        "until_date",
     }
 )
 _BOOL_FIELDS = frozenset(
     {
-        "disable_notification", "protect_content", "show_alert", "drop_pending_updates",
-        "allow_sending_without_reply", "disable_content_type_detection", "disable_web_page_preview",
-        "allow_paid_broadcast", "only_if_banned", "revoke_messages",
+        "disable_notification",
+        "protect_content",
+        "show_alert",
+        "drop_pending_updates",
+        "allow_sending_without_reply",
+        "disable_content_type_detection",
+        "disable_web_page_preview",
+        "allow_paid_broadcast",
+        "only_if_banned",
+        "revoke_messages",
     }
 )
 _CHAT_ACTIONS = frozenset(
     {
-        "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-        "upload_document", "choose_sticker", "find_location", "record_video_note",
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
         "upload_video_note",
     }
 )
 _BUTTON_ACTIONS = (
-    "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat", "web_app", "login_url", "callback_game", "pay", "copy_text",
+    "callback_data",
+    "url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "web_app",
+    "login_url",
+    "callback_game",
+    "pay",
+    "copy_text",
 )
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -122,17 +165,27 @@ def _byte_offset(text: str, index: int) -> int:
 # --------------------------------------------------------------------------- Telegram HTML
 
 _HTML_TAGS: dict[str, str] = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "a": "text_link", "code": "code", "pre": "pre", "span": "spoiler", "tg-spoiler": "spoiler",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "span": "spoiler",
+    "tg-spoiler": "spoiler",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
 }
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
 _TAG_NAME_RE = re.compile(r"[a-zA-Z0-9-]*")
-_ATTR_RE = re.compile(
-    r"""\s*([a-zA-Z0-9_-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?"""
-)
+_ATTR_RE = re.compile(r"""\s*([a-zA-Z0-9_-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 
 
 @dataclass
@@ -200,7 +253,7 @@ def parse_telegram_html(text: str) -> tuple[str, list[JSON]]:
             top = stack.pop()
             if top.name != name:
                 raise fail(
-                    f'Unmatched end tag at byte offset {_byte_offset(text, tag_start)}, '
+                    f"Unmatched end tag at byte offset {_byte_offset(text, tag_start)}, "
                     f'expected "</{top.name}>", found "</{name}>"'
                 )
             entity = _html_entity(top, offset)
@@ -264,8 +317,12 @@ def _html_entity(tag: _OpenTag, end: int) -> JSON | None:
     elif kind == "blockquote" and "expandable" in tag.attrs:
         entity["type"] = "expandable_blockquote"
     elif kind == "code" and tag.attrs.get("class", "").startswith("language-"):
-        entity = {"type": "pre", "offset": tag.offset, "length": length,
-                  "language": tag.attrs["class"].removeprefix("language-")}
+        entity = {
+            "type": "pre",
+            "offset": tag.offset,
+            "length": length,
+            "language": tag.attrs["class"].removeprefix("language-"),
+        }
     return entity
 
 
@@ -340,10 +397,13 @@ def _parse_multipart(body: bytes, content_type: str) -> Iterator[tuple[str, str 
             yield name, payload.decode("utf-8")
             continue
         type_m = re.search(r"(?im)^content-type:\s*([^\r\n]+)", headers)
-        yield name, UploadedFile(
-            file_name=_unescape_form_param(file_m.group(1)),
-            mime_type=type_m.group(1).strip() if type_m else "application/octet-stream",
-            content=payload,
+        yield (
+            name,
+            UploadedFile(
+                file_name=_unescape_form_param(file_m.group(1)),
+                mime_type=type_m.group(1).strip() if type_m else "application/octet-stream",
+                content=payload,
+            ),
         )
 
 
@@ -367,10 +427,24 @@ def parse_params(request: httpx.Request) -> JSON:
 # --------------------------------------------------------------------------- the fake server
 
 _METHODS = (
-    "getMe", "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage",
-    "answerCallbackQuery", "setMyCommands", "deleteMyCommands", "getMyCommands", "sendDocument",
-    "sendChatAction", "getChatMember", "getUpdates", "setWebhook", "deleteWebhook",
-    "getWebhookInfo", "close", "logOut",
+    "getMe",
+    "sendMessage",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "deleteMessage",
+    "answerCallbackQuery",
+    "setMyCommands",
+    "deleteMyCommands",
+    "getMyCommands",
+    "sendDocument",
+    "sendChatAction",
+    "getChatMember",
+    "getUpdates",
+    "setWebhook",
+    "deleteWebhook",
+    "getWebhookInfo",
+    "close",
+    "logOut",
 )
 # Bot API method names are case-insensitive.
 _CANONICAL = {name.lower(): name for name in _METHODS}
@@ -532,8 +606,11 @@ class FakeBotApi:
 
     def _chat(self, user: JSON, chat_id: ChatId | None, chat_type: str) -> JSON:
         if chat_type == "private":
-            chat: JSON = {"id": user["id"] if chat_id is None else chat_id,
-                          "first_name": user["first_name"], "type": "private"}
+            chat: JSON = {
+                "id": user["id"] if chat_id is None else chat_id,
+                "first_name": user["first_name"],
+                "type": "private",
+            }
         else:
             cid = chat_id if chat_id is not None else -1_000_000_000_000 - user["id"]
             chat = {"id": cid, "title": "测试群", "type": chat_type}
@@ -592,8 +669,13 @@ class FakeBotApi:
             command = text.split(maxsplit=1)[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
         message = self._incoming(
-            user_id, chat_id=chat_id, first_name=first_name, language_code=language_code,
-            chat_type=chat_type, reply_to_message=reply_to_message, content=content,
+            user_id,
+            chat_id=chat_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_type=chat_type,
+            reply_to_message=reply_to_message,
+            content=content,
         )
         return self._update(message=message)
 
@@ -638,11 +720,24 @@ class FakeBotApi:
         language_code: str | None = "zh-hans",
         chat_type: str = "private",
     ) -> JSON:
-        sticker: JSON = {**self._file_ids("STK"), "type": "regular", "width": 512, "height": 512,
-                         "is_animated": False, "is_video": False, "emoji": emoji, "file_size": 20480}
+        sticker: JSON = {
+            **self._file_ids("STK"),
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "file_size": 20480,
+        }
         message = self._incoming(
-            user_id, chat_id=chat_id, first_name=first_name, language_code=language_code,
-            chat_type=chat_type, reply_to_message=None, content={"sticker": sticker},
+            user_id,
+            chat_id=chat_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_type=chat_type,
+            reply_to_message=None,
+            content={"sticker": sticker},
         )
         return self._update(message=message)
 
@@ -659,16 +754,26 @@ class FakeBotApi:
         base = self._file_ids("PHO")
         # Telegram sends several sizes of the same photo, smallest first.
         photo = [
-            {"file_id": f"{base['file_id']}_{w}", "file_unique_id": f"{base['file_unique_id']}_{w}",
-             "width": w, "height": w * 3 // 4, "file_size": w * 40}
+            {
+                "file_id": f"{base['file_id']}_{w}",
+                "file_unique_id": f"{base['file_unique_id']}_{w}",
+                "width": w,
+                "height": w * 3 // 4,
+                "file_size": w * 40,
+            }
             for w in (90, 320, 800)
         ]
         content: JSON = {"photo": photo}
         if caption is not None:
             content["caption"] = caption
         message = self._incoming(
-            user_id, chat_id=chat_id, first_name=first_name, language_code=language_code,
-            chat_type=chat_type, reply_to_message=None, content=content,
+            user_id,
+            chat_id=chat_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_type=chat_type,
+            reply_to_message=None,
+            content=content,
         )
         return self._update(message=message)
 
@@ -682,11 +787,20 @@ class FakeBotApi:
         language_code: str | None = "zh-hans",
         chat_type: str = "private",
     ) -> JSON:
-        voice: JSON = {**self._file_ids("VOI"), "duration": duration, "mime_type": "audio/ogg",
-                       "file_size": duration * 2000}
+        voice: JSON = {
+            **self._file_ids("VOI"),
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": duration * 2000,
+        }
         message = self._incoming(
-            user_id, chat_id=chat_id, first_name=first_name, language_code=language_code,
-            chat_type=chat_type, reply_to_message=None, content={"voice": voice},
+            user_id,
+            chat_id=chat_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_type=chat_type,
+            reply_to_message=None,
+            content={"voice": voice},
         )
         return self._update(message=message)
 
@@ -697,8 +811,11 @@ class FakeBotApi:
             if chat_id not in self.chats:
                 # Unknown ids are auto-created: positive = private chat, negative = group.
                 self.chats[chat_id] = (
-                    {"id": chat_id, "type": "private",
-                     "first_name": self.users.get(chat_id, {}).get("first_name", f"user{chat_id}")}
+                    {
+                        "id": chat_id,
+                        "type": "private",
+                        "first_name": self.users.get(chat_id, {}).get("first_name", f"user{chat_id}"),
+                    }
                     if chat_id > 0
                     else {"id": chat_id, "title": "测试群", "type": "supergroup"}
                 )
@@ -757,7 +874,7 @@ class FakeBotApi:
     @staticmethod
     def _check_inline_button(button: Any) -> None:
         if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-            raise ApiError("can't parse inline keyboard button: Field \"text\" must be of type String")
+            raise ApiError('can\'t parse inline keyboard button: Field "text" must be of type String')
         if not button["text"].strip():
             raise ApiError("BUTTON_TEXT_INVALID")
         # Telegram treats an empty callback_data like a missing one.
@@ -832,9 +949,14 @@ class FakeBotApi:
     # ------------------------------------------------------------------ API methods
 
     def _api_getMe(self, params: JSON) -> JSON:
-        return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False, "can_connect_to_business": False,
-                "has_main_web_app": False}
+        return {
+            **BOT_USER,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     def _api_sendMessage(self, params: JSON) -> JSON:
         chat = self._chat_for(params.get("chat_id"))
@@ -856,12 +978,21 @@ class FakeBotApi:
                 raise ApiError("Request Entity Too Large", 413)
             ids = self._file_ids("DOC")
             self.files[ids["file_id"]] = document
-            doc_json: JSON = {**ids, "file_name": document.file_name, "mime_type": document.mime_type,
-                              "file_size": len(document.content)}
+            doc_json: JSON = {
+                **ids,
+                "file_name": document.file_name,
+                "mime_type": document.mime_type,
+                "file_size": len(document.content),
+            }
         elif isinstance(document, str) and document in self.files:
             stored = self.files[document]
-            doc_json = {"file_id": document, "file_unique_id": f"u{document}", "file_name": stored.file_name,
-                        "mime_type": stored.mime_type, "file_size": len(stored.content)}
+            doc_json = {
+                "file_id": document,
+                "file_unique_id": f"u{document}",
+                "file_name": stored.file_name,
+                "mime_type": stored.mime_type,
+                "file_size": len(stored.content),
+            }
         elif isinstance(document, str) and document.startswith(("http://", "https://")):
             doc_json = {**self._file_ids("DOC"), "file_name": document.rsplit("/", 1)[-1]}
         else:
@@ -972,22 +1103,44 @@ class FakeBotApi:
         elif status == "administrator":
             # PTB requires every admin right to be present, as the real API sends them all.
             member.update(
-                {"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-                 "can_delete_messages": True, "can_manage_video_chats": True,
-                 "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
-                 "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
-                 "can_delete_stories": False, "can_pin_messages": True}
+                {
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": True,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": True,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                    "can_pin_messages": True,
+                }
             )
         elif status == "kicked":
             member["until_date"] = 0
         elif status == "restricted":
             member.update(
-                {"is_member": True, "can_send_messages": False, "can_send_audios": False,
-                 "can_send_documents": False, "can_send_photos": False, "can_send_videos": False,
-                 "can_send_video_notes": False, "can_send_voice_notes": False, "can_send_polls": False,
-                 "can_send_other_messages": False, "can_add_web_page_previews": False,
-                 "can_change_info": False, "can_invite_users": False, "can_pin_messages": False,
-                 "can_manage_topics": False, "until_date": 0}
+                {
+                    "is_member": True,
+                    "can_send_messages": False,
+                    "can_send_audios": False,
+                    "can_send_documents": False,
+                    "can_send_photos": False,
+                    "can_send_videos": False,
+                    "can_send_video_notes": False,
+                    "can_send_voice_notes": False,
+                    "can_send_polls": False,
+                    "can_send_other_messages": False,
+                    "can_add_web_page_previews": False,
+                    "can_change_info": False,
+                    "can_invite_users": False,
+                    "can_pin_messages": False,
+                    "can_manage_topics": False,
+                    "until_date": 0,
+                }
             )
         return member
 
@@ -1010,8 +1163,11 @@ class FakeBotApi:
         return True
 
     def _api_getWebhookInfo(self, params: JSON) -> JSON:
-        return {"url": self.webhook_url, "has_custom_certificate": False,
-                "pending_update_count": len(self.pending_updates)}
+        return {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.pending_updates),
+        }
 
     def _api_close(self, params: JSON) -> bool:
         return True

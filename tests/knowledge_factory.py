@@ -11,9 +11,18 @@ SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
 
 
 def entry_file(
-    folder: Path, name: str, *, id: str, card: str, title: str, body: str, section: str = "一、测试",
-    questions: list[str] | None = None, keywords: list[str] | None = None,
-    keywords_en: list[str] | None = None, **extra: object,
+    folder: Path,
+    name: str,
+    *,
+    id: str,
+    card: str,
+    title: str,
+    body: str,
+    section: str = "一、测试",
+    questions: list[str] | None = None,
+    keywords: list[str] | None = None,
+    keywords_en: list[str] | None = None,
+    **extra: object,
 ) -> Path:
     meta: dict[str, object] = {"id": id, "card": card, "section": section, "title": title}
     for key, value in (("questions", questions), ("keywords", keywords), ("keywords_en", keywords_en)):
@@ -32,24 +41,59 @@ def small_knowledge(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("cards.yaml", "matching.yaml", "bookings.yaml"):
         shutil.copy(SHIPPED / name, folder / name)
-    entry_file(folder, "01-hospital.md", id="zd.hospital", card="zhangdian", title="区中医院就医绿色通道",
-               body="区中医院\n\n服务专员：阎大庆\n\n就医绿色通道服务电话：0533-2286525",
-               questions=["中医院看病怎么走绿色通道", "中医院的服务专员是谁"],
-               keywords=["区中医院", "中医院", "看病", "绿色通道"],
-               keywords_en=["hospital", "chinese medicine", "green channel"])
-    entry_file(folder, "02-ticket.md", id="zd.ticket", card="zhangdian", title="景点免门票",
-               body="在全区所有收费旅游景点可享受单次2人陪同免门票服务。",
-               questions=["去景区要买门票吗", "带家人旅游免票吗"], keywords=["门票", "景点", "景区", "旅游"],
-               keywords_en=["ticket", "scenic spot", "tourism"])
-    entry_file(folder, "01-airport.md", id="by.airport", card="baiyun", title="机场贵宾接送机服务",
-               body="持卡人可享受每年2次白云国际机场国内贵宾或者国际嘉宾接送机服务。预约电话：13560135683（翁先生）。",
-               questions=["机场贵宾厅怎么预约", "接机送机服务怎么约"], keywords=["机场", "贵宾厅", "接机", "送机"],
-               keywords_en=["airport", "vip", "pick-up"])
-    entry_file(folder, "02-hospital.md", id="by.hospital", card="baiyun", title="区属公立医院优先就医",
-               body="持卡人可在区属公立医院就医时享受优先挂号、优先缴费等服务。",
-               questions=["看病能优先挂号吗", "医院看病怎么走绿色通道"], keywords=["医院", "看病", "挂号", "绿色通道"],
-               keywords_en=["hospital", "registration", "priority"])
-    entry_file(folder, "01-insurance.md", id="gen.insurance", card="general", title="淄博齐惠保年度保费",
-               body="低保、特困人群10元/人（人民币壹拾元整）", questions=["齐惠保一年多少钱", "齐惠保怎么交费"],
-               keywords=["齐惠保", "保费", "保险"], keywords_en=["insurance", "premium"])
+    entry_file(
+        folder,
+        "01-hospital.md",
+        id="zd.hospital",
+        card="zhangdian",
+        title="区中医院就医绿色通道",
+        body="区中医院\n\n服务专员：阎大庆\n\n就医绿色通道服务电话：0533-2286525",
+        questions=["中医院看病怎么走绿色通道", "中医院的服务专员是谁"],
+        keywords=["区中医院", "中医院", "看病", "绿色通道"],
+        keywords_en=["hospital", "chinese medicine", "green channel"],
+    )
+    entry_file(
+        folder,
+        "02-ticket.md",
+        id="zd.ticket",
+        card="zhangdian",
+        title="景点免门票",
+        body="在全区所有收费旅游景点可享受单次2人陪同免门票服务。",
+        questions=["去景区要买门票吗", "带家人旅游免票吗"],
+        keywords=["门票", "景点", "景区", "旅游"],
+        keywords_en=["ticket", "scenic spot", "tourism"],
+    )
+    entry_file(
+        folder,
+        "01-airport.md",
+        id="by.airport",
+        card="baiyun",
+        title="机场贵宾接送机服务",
+        body="持卡人可享受每年2次白云国际机场国内贵宾或者国际嘉宾接送机服务。预约电话：13560135683（翁先生）。",
+        questions=["机场贵宾厅怎么预约", "接机送机服务怎么约"],
+        keywords=["机场", "贵宾厅", "接机", "送机"],
+        keywords_en=["airport", "vip", "pick-up"],
+    )
+    entry_file(
+        folder,
+        "02-hospital.md",
+        id="by.hospital",
+        card="baiyun",
+        title="区属公立医院优先就医",
+        body="持卡人可在区属公立医院就医时享受优先挂号、优先缴费等服务。",
+        questions=["看病能优先挂号吗", "医院看病怎么走绿色通道"],
+        keywords=["医院", "看病", "挂号", "绿色通道"],
+        keywords_en=["hospital", "registration", "priority"],
+    )
+    entry_file(
+        folder,
+        "01-insurance.md",
+        id="gen.insurance",
+        card="general",
+        title="淄博齐惠保年度保费",
+        body="低保、特困人群10元/人（人民币壹拾元整）",
+        questions=["齐惠保一年多少钱", "齐惠保怎么交费"],
+        keywords=["齐惠保", "保费", "保险"],
+        keywords_en=["insurance", "premium"],
+    )
     return folder

@@ -141,7 +141,10 @@ TWENTY_ONE = TWENTY + "、王五"
         ("date", "2028-02-29", "2028-02-29"),
         # yes_no
         *[("yes_no", raw, "是") for raw in ["是", "有", "要", "需要", "yes", "Yes", "Y", "1", "✓", "１"]],
-        *[("yes_no", raw, "否") for raw in ["否", "无", "没有", "不", "不要", "不需要", "no", "NO", "n", "0"]],
+        *[
+            ("yes_no", raw, "否")
+            for raw in ["否", "无", "没有", "不", "不要", "不需要", "no", "NO", "n", "0"]
+        ],
         ("yes_no", "是的。", "是"),
         # text: stripped, but not NFKC, so Chinese punctuation stays as typed
         ("text", "  需要轮椅，谢谢！ ", "需要轮椅，谢谢！"),
@@ -205,8 +208,12 @@ def test_accepted(kind: FieldKind, raw: str, value: str) -> None:
         ("plates", "粤A12345、abc", "车牌“abc”格式不对", "“abc”"),
         ("plates", "、".join(["粤A12345"] * 21), "最多只能填 20 个车牌", "At most 20 plates"),
         # flight_no
-        ("flight_no", "", "航班号格式不对，请输入如 CZ3101 的航班号。",
-         "That doesn't look like a flight number; please type one like CZ3101."),
+        (
+            "flight_no",
+            "",
+            "航班号格式不对，请输入如 CZ3101 的航班号。",
+            "That doesn't look like a flight number; please type one like CZ3101.",
+        ),
         ("flight_no", "3101", "如 CZ3101", "like CZ3101"),  # an all-digit airline code
         ("flight_no", "CZ", "如 CZ3101", "like CZ3101"),
         ("flight_no", "CZ31011", "如 CZ3101", "like CZ3101"),

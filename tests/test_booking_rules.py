@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.booking_rules import (bookable_days, check_time, free_slots, quota_violation, service_year,
-                               slot_starts)
+from bot.booking_rules import (
+    bookable_days,
+    check_time,
+    free_slots,
+    quota_violation,
+    service_year,
+    slot_starts,
+)
 from bot.kb.loader import KnowledgeBase
 from bot.kb.schema import BookingType
 
@@ -43,7 +49,9 @@ def hospital(shipped: KnowledgeBase) -> BookingType:
         ("intl-departure", "2027-01-01 06:00", "2026-12-31 23:00", []),  # across the new year
     ],
 )
-def test_airport_notice_and_horizon(airport: BookingType, kind: str, flight: str, now: str, codes: list[str]) -> None:
+def test_airport_notice_and_horizon(
+    airport: BookingType, kind: str, flight: str, now: str, codes: list[str]
+) -> None:
     found = check_time(airport, airport.kind(kind), local(flight), local(now))  # type: ignore[arg-type]
     assert [v.code for v in found] == codes
 
@@ -63,14 +71,20 @@ def test_airport_notice_and_horizon(airport: BookingType, kind: str, flight: str
         ("2026-11-25 09:15", "2026-11-23 10:00", ["off_slot"]),
     ],
 )
-def test_hospital_notice_horizon_and_hours(hospital: BookingType, slot: str, now: str, codes: list[str]) -> None:
+def test_hospital_notice_horizon_and_hours(
+    hospital: BookingType, slot: str, now: str, codes: list[str]
+) -> None:
     found = check_time(hospital, hospital.kind("zhongyi"), local(slot), local(now))  # type: ignore[arg-type]
     assert [v.code for v in found] == codes
 
 
 def test_same_day_hospital_request_gives_the_green_channel_phone(hospital: BookingType) -> None:
-    [violation] = check_time(hospital, hospital.kind("zhongyi"), local("2026-11-23 15:00"),  # type: ignore[arg-type]
-                             local("2026-11-23 09:00"))
+    [violation] = check_time(
+        hospital,
+        hospital.kind("zhongyi"),
+        local("2026-11-23 15:00"),  # type: ignore[arg-type]
+        local("2026-11-23 09:00"),
+    )
     assert "0533-2286525" in violation.zh and "0533-2286525" in violation.en
 
 
@@ -89,7 +103,11 @@ def test_the_yearly_quota(airport: BookingType, hospital: BookingType, used: int
 def test_slots_of_a_day_and_the_last_free_seat(hospital: BookingType) -> None:
     day = date(2026, 11, 25)
     starts = slot_starts(hospital, day, SH)
-    assert len(starts) == 8 + 7 and starts[0] == local("2026-11-25 08:00") and starts[-1] == local("2026-11-25 17:00")
+    assert (
+        len(starts) == 8 + 7
+        and starts[0] == local("2026-11-25 08:00")
+        and starts[-1] == local("2026-11-25 17:00")
+    )
     now = local("2026-11-23 10:00")
     kind = hospital.kind("renmin")
     one_left = {starts[0]: 1}

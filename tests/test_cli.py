@@ -28,7 +28,9 @@ def test_ask_json_answers_with_the_contract_fields(capsys: pytest.CaptureFixture
     [answer] = ask_json(capsys, "--json", "--card", "zhangdian", "区中医院绿色通道电话")
     assert set(answer) == CONTRACT_KEYS
     assert answer["answered"] is True and answer["entry_id"] == "zhangdian.medical.zhongyi"
-    assert "0533-2286525" in str(answer["text"]) and "张店区优秀企业家服务保障卡 · 二、医疗保健" in str(answer["text"])
+    assert "0533-2286525" in str(answer["text"]) and "张店区优秀企业家服务保障卡 · 二、医疗保健" in str(
+        answer["text"]
+    )
     assert isinstance(answer["score"], float)
     for alternative in answer["alternatives"]:  # type: ignore[union-attr]
         assert set(alternative) == {"entry_id", "title", "score"}
@@ -47,8 +49,14 @@ def test_english_questions_get_english_fallback(capsys: pytest.CaptureFixture[st
 
 def test_batch_answers_every_line_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     batch = tmp_path / "q.jsonl"
-    lines = [{"q": "区总工会电话多少", "card": "baiyun"}, {"q": "讲个笑话"}, {"q": "齐惠保多少钱", "card": None}]
-    batch.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n\n", encoding="utf-8")
+    lines = [
+        {"q": "区总工会电话多少", "card": "baiyun"},
+        {"q": "讲个笑话"},
+        {"q": "齐惠保多少钱", "card": None},
+    ]
+    batch.write_text(
+        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n\n", encoding="utf-8"
+    )
     answers = ask_json(capsys, "--batch", str(batch))
     assert [a["answered"] for a in answers] == [True, False, True]
     assert answers[0]["entry_id"] == "baiyun.union" and "86385035" in str(answers[0]["text"])
@@ -63,8 +71,10 @@ def test_batch_reports_a_bad_line(tmp_path: Path) -> None:
 
 async def test_the_console_offers_the_card_holder_features(database, shipped_answerer: Answerer) -> None:  # type: ignore[no-untyped-def]
     svc = Services(Settings(_env_file=None), shipped_answerer.knowledge, shipped_answerer, database)
-    script = "/card baiyun\n区图书馆电话\n1\n/good\n/staff\n/menu\n/open baiyun.culture\n/bind ZD9999\n" \
-             "/card tianhe\n/forget\n/quit\n"
+    script = (
+        "/card baiyun\n区图书馆电话\n1\n/good\n/staff\n/menu\n/open baiyun.culture\n/bind ZD9999\n"
+        "/card tianhe\n/forget\n/quit\n"
+    )
     stdout = io.StringIO()
     assert await run_console(svc, Who(9, "console", "zh"), None, io.StringIO(script), stdout) == 0
     out = stdout.getvalue()
@@ -96,16 +106,24 @@ def test_run_without_a_token_explains_and_falls_back_to_the_console(
 
 
 async def test_the_console_books_like_telegram(database, shipped_answerer: Answerer) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
     from bot.cardholders import import_registry, parse_registry
     from db.models import Booking
-    from sqlalchemy import select
     from tests.telegram_harness import FakeClock
 
     async with database.session() as session:
-        await import_registry(session, parse_registry(
-            "card_number,card,holder_name,tier,valid_until\nZD0001,zhangdian,李企业,standard,2030-12-31\n",
-            {"zhangdian", "baiyun"}, {"standard"}))
-    svc = Services(Settings(_env_file=None), shipped_answerer.knowledge, shipped_answerer, database, FakeClock())
+        await import_registry(
+            session,
+            parse_registry(
+                "card_number,card,holder_name,tier,valid_until\nZD0001,zhangdian,李企业,standard,2030-12-31\n",
+                {"zhangdian", "baiyun"},
+                {"standard"},
+            ),
+        )
+    svc = Services(
+        Settings(_env_file=None), shipped_answerer.knowledge, shipped_answerer, database, FakeClock()
+    )
     script = "/bind ZD0001\n/book\n2\n2\n1\n李企业\n12345\n0533-2126305\n复查\n1\n/mybookings\n/quit\n"
     stdout = io.StringIO()
     await run_console(svc, Who(31, "console", "zh"), None, io.StringIO(script), stdout)

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, inspect, select
 
-from bot.cardholders import BIND_ATTEMPTS, import_registry, parse_registry, bind_card
-from bot.handover import open_handover, overdue, record_post, handover_for_reply, mark_replied
+from bot.cardholders import BIND_ATTEMPTS, bind_card, import_registry, parse_registry
+from bot.handover import handover_for_reply, mark_replied, open_handover, overdue, record_post
 from bot.qa import Answer
 from bot.question_log import log_question, record_vote, unanswered
 from bot.users import ensure_user, forget, set_card
@@ -49,7 +49,9 @@ def test_registry_rows_are_all_checked_and_reported_by_line() -> None:
     messages = [str(p) for p in registry.problems]
     assert "line 5: card_number ZD0001 repeats line 2" in messages
     assert any(m.startswith("line 6: empty holder_name") for m in messages)
-    assert any("unknown card 'tianhe'" in m for m in messages) and any("unknown tier 'vip'" in m for m in messages)
+    assert any("unknown card 'tianhe'" in m for m in messages) and any(
+        "unknown tier 'vip'" in m for m in messages
+    )
     assert any("not a date" in m for m in messages)
     assert parsed("number,card\n1,zhangdian\n").problems[0].message.startswith("missing column(s)")
 
@@ -76,8 +78,10 @@ async def test_binding_right_wrong_expired_taken_and_locked(database: Database) 
         assert alice.card == "zhangdian" and alice.card_number == "ZD0002"
         assert (await bind_card(session, bob, "ZD0002", NOW, TODAY)).status == "taken"
         assert (await bind_card(session, bob, "BY0002", NOW, TODAY)).status == "expired"
-        results = [await bind_card(session, bob, f"NOPE{n}", NOW + timedelta(minutes=n), TODAY)
-                   for n in range(BIND_ATTEMPTS)]
+        results = [
+            await bind_card(session, bob, f"NOPE{n}", NOW + timedelta(minutes=n), TODAY)
+            for n in range(BIND_ATTEMPTS)
+        ]
         assert [r.tries_left for r in results] == list(range(BIND_ATTEMPTS - 1, -1, -1))
         locked = await bind_card(session, bob, "ZD0001", NOW + timedelta(minutes=10), TODAY)
         assert locked.status == "locked" and locked.retry_after == timedelta(minutes=50)
@@ -98,7 +102,9 @@ async def test_votes_only_on_ones_own_questions(database: Database, small_answer
     async with database.session() as session:
         await ensure_user(session, 1, "Alice", "zh", NOW)
         await ensure_user(session, 2, "Bob", "zh", NOW)
-        question = await log_question(session, 1, "zhangdian", small_answerer.answer("中医院绿色通道", "zhangdian"), NOW)
+        question = await log_question(
+            session, 1, "zhangdian", small_answerer.answer("中医院绿色通道", "zhangdian"), NOW
+        )
         declined = await log_question(session, 1, None, Answer("讲个笑话", None, 0.0, ()), NOW)
         assert await record_vote(session, question.id, 1, 1, NOW)
         assert await record_vote(session, question.id, 1, -1, NOW)  # a change of mind replaces the vote
@@ -141,6 +147,8 @@ async def test_forget_deletes_everything_of_the_user_only(database: Database) ->
         assert await forget(session, 1)
     async with database.session() as session:
         for model in (User, QuestionLog, Vote, Handover, BindAttempt):
-            owners = set((await session.execute(select(model.user_id if model is not User else model.id))).scalars())
+            owners = set(
+                (await session.execute(select(model.user_id if model is not User else model.id))).scalars()
+            )
             assert owners == {2}, model.__name__
         assert (await session.scalar(select(func.count()).select_from(CardHolder))) == 3

@@ -40,12 +40,17 @@ def test_bad_yaml_is_reported_at_its_line(folder: Path, capsys: pytest.CaptureFi
     assert any(line.startswith(f"{bad}:") and "bad YAML" in line for line in lines)
 
 
-def test_missing_field_unknown_card_and_duplicate_id(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_field_unknown_card_and_duplicate_id(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = folder / "zhangdian" / "07-missing.md"
-    missing.write_text("---\nid: zd.missing\ncard: zhangdian\nsection: 一、测试\n---\n正文\n", encoding="utf-8")
+    missing.write_text(
+        "---\nid: zd.missing\ncard: zhangdian\nsection: 一、测试\n---\n正文\n", encoding="utf-8"
+    )
     unknown = entry_file(folder, "08-unknown.md", id="zd.unknown", card="zhangdian", title="t", body="正文")
-    unknown.write_text(unknown.read_text(encoding="utf-8").replace("card: zhangdian", "card: tianhe"),
-                       encoding="utf-8")
+    unknown.write_text(
+        unknown.read_text(encoding="utf-8").replace("card: zhangdian", "card: tianhe"), encoding="utf-8"
+    )
     duplicate = entry_file(folder, "09-dup.md", id="zd.ticket", card="zhangdian", title="t", body="正文")
     code, lines = check_output(folder, capsys)
     assert code == 1
@@ -56,7 +61,9 @@ def test_missing_field_unknown_card_and_duplicate_id(folder: Path, capsys: pytes
 
 def test_empty_and_over_long_answers(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = entry_file(folder, "10-empty.md", id="zd.empty", card="zhangdian", title="空", body="")
-    long = entry_file(folder, "11-long.md", id="zd.long", card="zhangdian", title="长", body="字" * (MAX_BODY_CHARS + 1))
+    long = entry_file(
+        folder, "11-long.md", id="zd.long", card="zhangdian", title="长", body="字" * (MAX_BODY_CHARS + 1)
+    )
     code, lines = check_output(folder, capsys)
     assert code == 1
     assert f"{empty}:7: empty answer" in lines
@@ -64,8 +71,9 @@ def test_empty_and_over_long_answers(folder: Path, capsys: pytest.CaptureFixture
 
 
 def test_unknown_parent_and_unknown_field(folder: Path) -> None:
-    orphan = entry_file(folder, "12-orphan.md", id="zd.orphan", card="zhangdian", title="t", body="正文",
-                        parent="zd.nothing")
+    orphan = entry_file(
+        folder, "12-orphan.md", id="zd.orphan", card="zhangdian", title="t", body="正文", parent="zd.nothing"
+    )
     odd = entry_file(folder, "13-odd.md", id="zd.odd", card="zhangdian", title="t", body="正文", colour="red")
     knowledge, problems = check_knowledge(folder)
     messages = [str(p) for p in problems]
@@ -75,8 +83,15 @@ def test_unknown_parent_and_unknown_field(folder: Path) -> None:
 
 
 def test_a_number_where_text_is_expected_is_reported(folder: Path) -> None:
-    path = entry_file(folder, "14-number.md", id="zd.number", card="zhangdian", title="t", body="正文",
-                      keywords=["电话", "x"])
+    path = entry_file(
+        folder,
+        "14-number.md",
+        id="zd.number",
+        card="zhangdian",
+        title="t",
+        body="正文",
+        keywords=["电话", "x"],
+    )
     path.write_text(path.read_text(encoding="utf-8").replace("- x", "- 86132888"), encoding="utf-8")
     _, problems = check_knowledge(folder)
     assert [p.line for p in problems] == [8] and "keywords.1" in problems[0].message

@@ -27,7 +27,9 @@ def seeds() -> str:
 def test_every_phone_number_and_url_is_printed_in_the_guides(shipped: KnowledgeBase, seeds: str) -> None:
     missing = []
     for entry in shipped.entries:
-        for found in NUMBER.findall(entry.body) + [p for phone in entry.phones for p in NUMBER.findall(phone)]:
+        for found in NUMBER.findall(entry.body) + [
+            p for phone in entry.phones for p in NUMBER.findall(phone)
+        ]:
             if _squash(found) not in seeds:
                 missing.append(f"{entry.id}: {found}")
     assert not missing

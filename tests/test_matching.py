@@ -25,8 +25,9 @@ def top_id(answerer: Answerer, question: str, card: str | None = None) -> str | 
         ("齐惠保多少钱", "baiyun", "gen.insurance"),  # general material serves every card
     ],
 )
-def test_question_variants_find_the_entry(small_answerer: Answerer, question: str, card: str,
-                                          expected: str) -> None:
+def test_question_variants_find_the_entry(
+    small_answerer: Answerer, question: str, card: str, expected: str
+) -> None:
     assert top_id(small_answerer, question, card) == expected
 
 
@@ -89,7 +90,9 @@ def test_specific_questions_get_the_specific_entry_of_the_shipped_base(
     assert fact in answer.entry.body
 
 
-@pytest.mark.parametrize("question", ["怎么办护照", "社保怎么交", "房贷利率多少", "你好", "hello", "驾照换证"])
+@pytest.mark.parametrize(
+    "question", ["怎么办护照", "社保怎么交", "房贷利率多少", "你好", "hello", "驾照换证"]
+)
 def test_the_shipped_base_declines_what_it_does_not_cover(shipped_answerer: Answerer, question: str) -> None:
     # 护照 sounds like 户照 (hukou pages) but shares no character with them: not a typo of anything here.
     assert not shipped_answerer.answer(question, "baiyun").answered

@@ -35,7 +35,12 @@ def test_split_syllables_prefers_fewest_pieces_and_rejects_non_pinyin() -> None:
 
 def test_stem_makes_plurals_singular() -> None:
     assert [stem(w) for w in ["tickets", "facilities", "boxes", "class", "bus"]] == [
-        "ticket", "facility", "box", "class", "bus"]
+        "ticket",
+        "facility",
+        "box",
+        "class",
+        "bus",
+    ]
 
 
 def test_document_tokens_hold_characters_pairs_pinyin_words_and_numbers() -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
-from bot.handlers.reminders import restore_reminders, send_reminder, staff_agenda, nudge_staff
+from bot.handlers.reminders import nudge_staff, restore_reminders, send_reminder, staff_agenda
 from bot.kb.loader import KnowledgeBase
 from bot.reminders import CLAIM_LEASE
 from db.models import Booking, Reminder
@@ -69,7 +67,9 @@ async def test_cancelling_removes_the_reminders(bot: Harness) -> None:  # noqa: 
 
 
 async def test_after_a_restart_a_missed_reminder_is_sent_once_late_and_a_past_one_dropped(
-    bot: Harness, database: Database, shipped: KnowledgeBase  # noqa: F811
+    bot: Harness,
+    database: Database,
+    shipped: KnowledgeBase,  # noqa: F811
 ) -> None:
     await confirmed_airport_booking(bot)
     first, second = await reminder_rows(bot)
@@ -99,8 +99,9 @@ async def test_a_crash_between_claim_and_send_neither_duplicates_nor_loses(bot: 
     first, _ = await reminder_rows(bot)
     bot.clock.now = first.due_at
     async with bot.svc.db.session() as session:  # the process claimed it, then died before sending
-        await session.execute(update(Reminder).where(Reminder.id == first.id)
-                              .values(status="sending", claimed_at=bot.clock.now))
+        await session.execute(
+            update(Reminder).where(Reminder.id == first.id).values(status="sending", claimed_at=bot.clock.now)
+        )
     results = await asyncio.gather(*(send_reminder(bot.job_context(), first.id) for _ in range(5)))
     assert all(results) and reminder_texts(bot) == []  # still within the claim's lease: nobody sends
     bot.clock.advance(CLAIM_LEASE + timedelta(seconds=1))
@@ -134,7 +135,9 @@ async def test_staff_get_the_agenda_and_a_nudge_for_bookings_left_pending(bot: H
     assert "超过1小时未处理" in bot.fake.last_text(STAFF_CHAT)
     bot.clock.now = bot.clock.now.replace(year=2026, month=12, day=1, hour=0)  # 08:00 on the day, Shanghai
     await staff_agenda(bot.job_context())
-    assert "今日预约（2026-12-01）" in bot.fake.last_text(STAFF_CHAT) and "14:30" in bot.fake.last_text(STAFF_CHAT)
+    assert "今日预约（2026-12-01）" in bot.fake.last_text(STAFF_CHAT) and "14:30" in bot.fake.last_text(
+        STAFF_CHAT
+    )
 
 
 async def test_a_change_is_a_new_booking_and_the_old_one_loses_its_reminders(bot: Harness) -> None:  # noqa: F811

@@ -32,8 +32,15 @@ def assert_valid_html(chunk: str) -> None:
 
 
 def entry(body: str) -> Entry:
-    return Entry(id="zd.test", card="zhangdian", section="二、医疗保健", title="体检 <b>&", body=body,
-                 phones=["0533-2126207"], department="区卫生健康局")
+    return Entry(
+        id="zd.test",
+        card="zhangdian",
+        section="二、医疗保健",
+        title="体检 <b>&",
+        body=body,
+        phones=["0533-2126207"],
+        department="区卫生健康局",
+    )
 
 
 def test_html_escapes_knowledge_text_and_keeps_only_our_tags(shipped: KnowledgeBase) -> None:

@@ -19,8 +19,10 @@ from tests.telegram_harness import STAFF_CHAT, FakeClock, Harness, make_harness
 from tests.test_telegram_bot import settings
 
 HOLDER, DOCTOR_FAN, STRANGER, STAFFER = 201, 202, 203, 555
-REGISTRY = ("card_number,card,holder_name,tier,valid_until\nBY0001,baiyun,王英才,standard,2030-12-31\n"
-            "ZD0001,zhangdian,李企业,standard,2030-12-31\n")
+REGISTRY = (
+    "card_number,card,holder_name,tier,valid_until\nBY0001,baiyun,王英才,standard,2030-12-31\n"
+    "ZD0001,zhangdian,李企业,standard,2030-12-31\n"
+)
 
 
 async def build(database: Database, knowledge: KnowledgeBase, clock: FakeClock | None = None) -> Harness:
@@ -53,7 +55,18 @@ async def fill_airport(bot: Harness, kind: str = "国内航班送机", day: str 
     assert "本年度已使用 0/2 次" in bot.fake.last_text(HOLDER)
     await tap(bot, HOLDER, kind)
     await tap(bot, HOLDER, day)
-    for text in ["14:30", "王英才", "CZ3101", "2", "王英才，李四", "13800138000", "1", "张三", "1", "粤A12345"]:
+    for text in [
+        "14:30",
+        "王英才",
+        "CZ3101",
+        "2",
+        "王英才，李四",
+        "13800138000",
+        "1",
+        "张三",
+        "1",
+        "粤A12345",
+    ]:
         await bot.say(HOLDER, text)
     await tap(bot, HOLDER, "是")
     await tap(bot, HOLDER, "否")
@@ -71,7 +84,9 @@ async def test_airport_booking_end_to_end_with_staff_confirmation(bot: Harness) 
         assert len(list((await session.execute(select(Booking))).scalars())) == 1
 
     notice = bot.last_message(STAFF_CHAT)
-    assert "新预约" in notice["text"] and "13800138000" in notice["text"] and "航班号：CZ3101" in notice["text"]
+    assert (
+        "新预约" in notice["text"] and "13800138000" in notice["text"] and "航班号：CZ3101" in notice["text"]
+    )
     await bot.press(STRANGER, bot.button(notice, "st:ok:"), notice)
     assert bot.fake.callback_answers[-1]["text"] == "仅限工作人员操作。"
     await bot.press(STAFFER, bot.button(notice, "st:ok:"), notice)
@@ -97,7 +112,9 @@ async def test_invalid_inputs_are_re_asked_with_a_specific_message(bot: Harness)
     assert "CZ3101" in bot.fake.last_text(HOLDER)  # the example in the error
 
 
-async def test_back_cancel_and_a_restart_mid_form(bot: Harness, database: Database, shipped: KnowledgeBase) -> None:
+async def test_back_cancel_and_a_restart_mid_form(
+    bot: Harness, database: Database, shipped: KnowledgeBase
+) -> None:
     await bot.say(HOLDER, "/book")
     await tap(bot, HOLDER, "国内航班接机")
     await tap(bot, HOLDER, "bk:c:2026-12-02")

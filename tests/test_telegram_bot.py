@@ -25,15 +25,23 @@ REGISTRY = "card_number,card,holder_name,tier,valid_until\nZD0002,zhangdian,李�
 
 
 def settings(knowledge_dir: Path) -> Settings:
-    return Settings(_env_file=None, telegram_bot_token="123:TEST", knowledge_dir=knowledge_dir,
-                    staff_chat_id=STAFF_CHAT, admin_ids=[ADMIN], database_url="sqlite+aiosqlite://")
+    return Settings(
+        _env_file=None,
+        telegram_bot_token="123:TEST",
+        knowledge_dir=knowledge_dir,
+        staff_chat_id=STAFF_CHAT,
+        admin_ids=[ADMIN],
+        database_url="sqlite+aiosqlite://",
+    )
 
 
 async def harness_for(knowledge: KnowledgeBase, knowledge_dir: Path, database: Database) -> Harness:
     clock = FakeClock()
     svc = Services(settings(knowledge_dir), knowledge, Answerer(knowledge), database, clock)
     async with database.session() as session:
-        await import_registry(session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard", "outstanding"}))
+        await import_registry(
+            session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard", "outstanding"})
+        )
     return make_harness(svc, clock)
 
 
@@ -66,7 +74,9 @@ async def test_binding_right_wrong_and_over_the_limit(bot: Harness) -> None:
     await bot.say(ALICE, "ZD9999")
     assert "还可尝试 4 次" in bot.fake.last_text(ALICE)
     await bot.say(ALICE, "ZD0002")
-    assert bot.fake.last_text(ALICE) == "✅ 绑定成功：李四，张店区优秀企业家服务保障卡（突出贡献优秀企业家）。"
+    assert (
+        bot.fake.last_text(ALICE) == "✅ 绑定成功：李四，张店区优秀企业家服务保障卡（突出贡献优秀企业家）。"
+    )
 
     for n in range(5):
         await bot.say(BOB, f"/bind WRONG{n}")
@@ -125,7 +135,10 @@ async def test_handover_round_trip_with_escaping_and_a_repost_after_an_hour(bot:
     await bot.press(ALICE, bot.button(declined, "ho:"), declined, first_name="<i>A&B</i>")  # double tap: once
     [post] = bot.fake.messages_to(STAFF_CHAT)
     [staff_call] = [c for c in bot.fake.calls_of("sendMessage") if str(c["chat_id"]) == str(STAFF_CHAT)]
-    assert "&lt;b&gt;卡&lt;/b&gt; &amp; 丢了" in staff_call["text"] and "&lt;i&gt;A&amp;B&lt;/i&gt;" in staff_call["text"]
+    assert (
+        "&lt;b&gt;卡&lt;/b&gt; &amp; 丢了" in staff_call["text"]
+        and "&lt;i&gt;A&amp;B&lt;/i&gt;" in staff_call["text"]
+    )
     assert "<i>A&B</i>" in post["text"] and "张店区优秀企业家服务保障卡" in post["text"]
 
     bot.fake.members[(STAFF_CHAT, BOB)] = "left"
@@ -138,8 +151,9 @@ async def test_handover_round_trip_with_escaping_and_a_repost_after_an_hour(bot:
     assert repost["text"].startswith("⏰ 超过1小时未回复")
 
     bot.fake.members[(STAFF_CHAT, STAFFER)] = "member"
-    await bot.say(STAFFER, "请带身份证到<窗口>办理", chat_id=STAFF_CHAT, chat_type="supergroup",
-                  reply_to_message=repost)
+    await bot.say(
+        STAFFER, "请带身份证到<窗口>办理", chat_id=STAFF_CHAT, chat_type="supergroup", reply_to_message=repost
+    )
     assert bot.fake.last_text(ALICE) == "💬 工作人员回复：\n请带身份证到<窗口>办理"
     assert bot.fake.last_text(STAFF_CHAT) == "✅ 已送达用户。"
     async with bot.svc.db.session() as session:
@@ -147,10 +161,19 @@ async def test_handover_round_trip_with_escaping_and_a_repost_after_an_hour(bot:
         assert handover.first_reply_at == bot.clock.now
 
 
-async def test_long_answers_are_split_with_buttons_under_the_last_part(database: Database, tmp_path: Path) -> None:
+async def test_long_answers_are_split_with_buttons_under_the_last_part(
+    database: Database, tmp_path: Path
+) -> None:
     folder = small_knowledge(tmp_path / "knowledge")
-    entry_file(folder, "09-long.md", id="zd.long", card="zhangdian", title="超长说明", keywords=["超长说明"],
-               body="\n\n".join(f"第{n}条：材料<原件>&复印件。" * 15 for n in range(11)))
+    entry_file(
+        folder,
+        "09-long.md",
+        id="zd.long",
+        card="zhangdian",
+        title="超长说明",
+        keywords=["超长说明"],
+        body="\n\n".join(f"第{n}条：材料<原件>&复印件。" * 15 for n in range(11)),
+    )
     knowledge = load_knowledge(folder)
     bot = await harness_for(knowledge, folder, database)
     async with bot.app:
@@ -214,7 +237,9 @@ async def test_admins_list_unanswered_questions_others_cannot(bot: Harness) -> N
     assert "讲个<笑话>" in bot.fake.last_text(ADMIN)
 
 
-async def test_a_failure_is_logged_and_the_user_told_politely(bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failure_is_logged_and_the_user_told_politely(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     bot.fake.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
     await bot.say(ALICE, "区中医院电话")
     assert bot.fake.last_text(ALICE) == "抱歉，系统出了点问题，请稍后再试。"

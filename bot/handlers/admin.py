@@ -24,7 +24,9 @@ async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     tz = svc.settings.tz
     lines = [t("unanswered_title", lang)]
     for row in rows:
-        line = f"{row.created_at.astimezone(tz):%m-%d %H:%M} · {html.escape(row.text[:200])} ({row.score:.2f})"
+        line = (
+            f"{row.created_at.astimezone(tz):%m-%d %H:%M} · {html.escape(row.text[:200])} ({row.score:.2f})"
+        )
         if len("\n".join([*lines, line])) > TELEGRAM_LIMIT:
             break
         lines.append(line)

@@ -24,9 +24,13 @@ def form_keyboard(view: FormView, lang: Lang) -> InlineKeyboardMarkup:
         prefix = "bk:ok:" if screen.step == "confirm" else "bk:c:"
         buttons = [InlineKeyboardButton(c.label, callback_data=prefix + c.value) for c in screen.choices]
         per_row = 3 if screen.step in ("date", "time") else 1  # dates and times are short: three a row
-        rows = [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
-    rows.append([InlineKeyboardButton(t("button_back_step", lang), callback_data="bk:back"),
-                 InlineKeyboardButton(t("button_cancel", lang), callback_data="bk:cancel")])
+        rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    rows.append(
+        [
+            InlineKeyboardButton(t("button_back_step", lang), callback_data="bk:back"),
+            InlineKeyboardButton(t("button_cancel", lang), callback_data="bk:cancel"),
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -76,7 +80,9 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await show(query.message, view, me.lang, edit=True)
         await drain_outbox(context)
         return
-    view = await (booking_actions.go_back(svc, me) if action == "back" else booking_actions.press(svc, me, rest[0]))
+    view = await (
+        booking_actions.go_back(svc, me) if action == "back" else booking_actions.press(svc, me, rest[0])
+    )
     await show(query.message, view or FormView(notice=t("book_no_form", me.lang)), me.lang, edit=True)
 
 
@@ -92,12 +98,21 @@ async def my_bookings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     for booking in rows:
         lines.append(html.escape(booking_actions.booking_line(svc, booking, me.lang)))
         if booking.status in ("pending", "confirmed") and booking.starts_at > now:
-            buttons.append([
-                InlineKeyboardButton(t("button_change_booking", me.lang, id=booking.id), callback_data=f"bkm:{booking.id}"),
-                InlineKeyboardButton(t("button_cancel_booking", me.lang, id=booking.id), callback_data=f"bkx:{booking.id}"),
-            ])
-    await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML,
-                                              reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
+            buttons.append(
+                [
+                    InlineKeyboardButton(
+                        t("button_change_booking", me.lang, id=booking.id), callback_data=f"bkm:{booking.id}"
+                    ),
+                    InlineKeyboardButton(
+                        t("button_cancel_booking", me.lang, id=booking.id), callback_data=f"bkx:{booking.id}"
+                    ),
+                ]
+            )
+    await update.effective_message.reply_text(
+        "\n".join(lines),
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
+    )
 
 
 async def cancel_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -128,11 +143,18 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     _, action, booking_id, *reason = query.data.split(":")
     if action == "no":  # ask why before rejecting
         await query.answer()
-        await query.edit_message_reply_markup(InlineKeyboardMarkup(
-            [[InlineKeyboardButton(text, callback_data=f"st:rj:{booking_id}:{code}")]
-             for code, text in REJECT_REASONS.items()]))
+        await query.edit_message_reply_markup(
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(text, callback_data=f"st:rj:{booking_id}:{code}")]
+                    for code, text in REJECT_REASONS.items()
+                ]
+            )
+        )
         return
-    decided = await booking_actions.decide(svc, int(booking_id), action == "ok", reason[0] if reason else None)
+    decided = await booking_actions.decide(
+        svc, int(booking_id), action == "ok", reason[0] if reason else None
+    )
     if decided is None:
         await query.answer(t("staff_already", "zh"), show_alert=True)
         return
@@ -143,5 +165,6 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     heading = "✅ 已确认" if booking.status == "confirmed" else f"❌ 已拒绝：{booking.reason}"
     await query.edit_message_text(
         f"{query.message.text_html}\n\n{html.escape(t('staff_decided', 'zh', heading=heading, name=query.from_user.first_name))}",
-        parse_mode=ParseMode.HTML)
+        parse_mode=ParseMode.HTML,
+    )
     await drain_outbox(context)

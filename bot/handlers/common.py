@@ -29,10 +29,16 @@ def who(update: Update) -> Who:
 
 
 def card_keyboard(svc: Services, lang: Lang) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(card.name if lang == "zh" else card.name_en, callback_data=f"card:{card.id}")]
-        for card in svc.knowledge.cards.values()
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    card.name if lang == "zh" else card.name_en, callback_data=f"card:{card.id}"
+                )
+            ]
+            for card in svc.knowledge.cards.values()
+        ]
+    )
 
 
 def cancel_button(data: str, lang: Lang) -> InlineKeyboardMarkup:

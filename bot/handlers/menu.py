@@ -26,8 +26,11 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if any(b.card == card for b in svc.knowledge.booking_types.values()):
         rows.append([InlineKeyboardButton(t("button_book", me.lang), callback_data="bk:start")])
     keyboard = InlineKeyboardMarkup(rows)
-    await message.reply_text(t("menu", me.lang, card=html.escape(svc.card_name(card, me.lang))),
-                             parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    await message.reply_text(
+        t("menu", me.lang, card=html.escape(svc.card_name(card, me.lang))),
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+    )
 
 
 async def open_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -39,8 +42,10 @@ async def open_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await query.answer()
     tier = (await holder_actions.profile(svc, me)).tier
     children = [e for e in svc.knowledge.entries if e.parent == entry.id]
-    rows = [*book_row(svc, entry, me.lang),
-            *[[InlineKeyboardButton(f"▫️ {c.title}", callback_data=f"entry:{c.id}")] for c in children]]
+    rows = [
+        *book_row(svc, entry, me.lang),
+        *[[InlineKeyboardButton(f"▫️ {c.title}", callback_data=f"entry:{c.id}")] for c in children],
+    ]
     rows.append([InlineKeyboardButton(t("button_back", me.lang), callback_data="menu")])
     await send_entry(query.message, svc, entry, me.lang, tier, InlineKeyboardMarkup(rows))
 

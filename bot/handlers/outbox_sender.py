@@ -20,14 +20,25 @@ async def drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
     async with svc.db.session() as session:
         pending = await outbox.due(session, svc.clock())
     for message in pending:
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data) for text, data in row]
-                                       for row in message.buttons]) if message.buttons else None
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(text, callback_data=data) for text, data in row]
+                    for row in message.buttons
+                ]
+            )
+            if message.buttons
+            else None
+        )
         try:
-            await context.bot.send_message(message.chat_id, message.text, parse_mode=ParseMode.HTML,
-                                           reply_markup=markup)
+            await context.bot.send_message(
+                message.chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
             if message.document:
-                await context.bot.send_document(message.chat_id, InputFile(message.document.encode("utf-8"),
-                                                                           filename=f"booking-{message.id}.ics"))
+                await context.bot.send_document(
+                    message.chat_id,
+                    InputFile(message.document.encode("utf-8"), filename=f"booking-{message.id}.ics"),
+                )
         except TelegramError:
             log.warning("outbox message %s not sent; will retry", message.id, exc_info=True)
             async with svc.db.session() as session:

@@ -17,8 +17,14 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = lang_of(update)
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(t("forget_yes", lang), callback_data="forget:yes"),
-                                      InlineKeyboardButton(t("button_cancel", lang), callback_data="forget:no")]])
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t("forget_yes", lang), callback_data="forget:yes"),
+                InlineKeyboardButton(t("button_cancel", lang), callback_data="forget:no"),
+            ]
+        ]
+    )
     await update.effective_message.reply_text(t("forget_confirm", lang), reply_markup=keyboard)
 
 

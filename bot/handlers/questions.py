@@ -11,8 +11,8 @@ from telegram.ext import ContextTypes
 from bot import booking_actions, holder_actions
 from bot.handlers.booking import form_text_input
 from bot.handlers.common import services, who
-from bot.handover import staff_post_text
 from bot.handlers.start import reply_bind
+from bot.handover import staff_post_text
 from bot.holder_actions import Asked
 from bot.kb.schema import Entry
 from bot.render import entry_blocks, html_chunks
@@ -21,35 +21,51 @@ from bot.texts import Lang, t
 
 
 def _vote_row(question_id: int) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton("👍", callback_data=f"fb:{question_id}:1"),
-            InlineKeyboardButton("👎", callback_data=f"fb:{question_id}:-1")]
+    return [
+        InlineKeyboardButton("👍", callback_data=f"fb:{question_id}:1"),
+        InlineKeyboardButton("👎", callback_data=f"fb:{question_id}:-1"),
+    ]
 
 
 def book_row(svc: Services, entry: Entry, lang: Lang) -> list[list[InlineKeyboardButton]]:
     """A "book" button under answers about a bookable service (booking_types' offered_with)."""
-    bookable = any(entry.id.startswith(prefix) for booking in svc.knowledge.booking_types.values()
-                   for prefix in booking.offered_with)
+    bookable = any(
+        entry.id.startswith(prefix)
+        for booking in svc.knowledge.booking_types.values()
+        for prefix in booking.offered_with
+    )
     return [[InlineKeyboardButton(t("button_book", lang), callback_data="bk:start")]] if bookable else []
 
 
 def answer_keyboard(svc: Services, asked: Asked, lang: Lang) -> InlineKeyboardMarkup:
     rows = book_row(svc, asked.answer.entry, lang) if asked.answer.entry else []
-    rows += [[InlineKeyboardButton(f"🔎 {s.entry.title}", callback_data=f"alt:{asked.question_id}:{s.entry.id}")]
-             for s in asked.answer.alternatives]
+    rows += [
+        [InlineKeyboardButton(f"🔎 {s.entry.title}", callback_data=f"alt:{asked.question_id}:{s.entry.id}")]
+        for s in asked.answer.alternatives
+    ]
     if asked.answer.answered:
         rows.append(_vote_row(asked.question_id))
     else:
-        rows.append([InlineKeyboardButton(t("button_handover", lang), callback_data=f"ho:{asked.question_id}")])
+        rows.append(
+            [InlineKeyboardButton(t("button_handover", lang), callback_data=f"ho:{asked.question_id}")]
+        )
     return InlineKeyboardMarkup(rows)
 
 
-async def send_entry(message: Message, svc: Services, entry: Entry, lang: Lang, tier: str | None,
-                     keyboard: InlineKeyboardMarkup | None) -> None:
+async def send_entry(
+    message: Message,
+    svc: Services,
+    entry: Entry,
+    lang: Lang,
+    tier: str | None,
+    keyboard: InlineKeyboardMarkup | None,
+) -> None:
     """The entry in as many messages as it needs; the buttons go under the last one."""
     chunks = html_chunks(entry_blocks(entry, svc.knowledge, lang, tier))
     for number, chunk in enumerate(chunks, start=1):
-        await message.reply_text(chunk, parse_mode=ParseMode.HTML,
-                                 reply_markup=keyboard if number == len(chunks) else None)
+        await message.reply_text(
+            chunk, parse_mode=ParseMode.HTML, reply_markup=keyboard if number == len(chunks) else None
+        )
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -82,8 +98,14 @@ async def open_alternative(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     await query.answer()
     profile = await holder_actions.profile(svc, me)
-    await send_entry(query.message, svc, entry, me.lang, profile.tier,
-                     InlineKeyboardMarkup([*book_row(svc, entry, me.lang), _vote_row(int(question_id))]))
+    await send_entry(
+        query.message,
+        svc,
+        entry,
+        me.lang,
+        profile.tier,
+        InlineKeyboardMarkup([*book_row(svc, entry, me.lang), _vote_row(int(question_id))]),
+    )
 
 
 async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -99,7 +121,9 @@ async def hand_over(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if staff_chat is None:
         await query.answer(t("handover_unavailable", me.lang), show_alert=True)
         return
-    request = await holder_actions.hand_over(svc, me, int(query.data.removeprefix("ho:")), query.message.chat.id)
+    request = await holder_actions.hand_over(
+        svc, me, int(query.data.removeprefix("ho:")), query.message.chat.id
+    )
     if request is None:
         await query.answer(t("not_yours", me.lang), show_alert=True)
         return
@@ -107,9 +131,9 @@ async def hand_over(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not request.first_time:
         return
     post = await context.bot.send_message(
-        staff_chat, staff_post_text(svc, request.handover.id, me.first_name, request.card, request.handover.text),
+        staff_chat,
+        staff_post_text(svc, request.handover.id, me.first_name, request.card, request.handover.text),
         parse_mode=ParseMode.HTML,
     )
     await holder_actions.posted(svc, request.handover, post.chat.id, post.message_id)
     await query.message.reply_text(t("handover_sent", me.lang))
-

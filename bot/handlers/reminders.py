@@ -24,11 +24,14 @@ log = logging.getLogger(__name__)
 RETRY_FAILED_SEND = timedelta(seconds=30)
 
 
-def schedule_reminder(context_or_app: ContextTypes.DEFAULT_TYPE | Application, reminder_id: int,
-                      due: datetime) -> None:
+def schedule_reminder(
+    context_or_app: ContextTypes.DEFAULT_TYPE | Application, reminder_id: int, due: datetime
+) -> None:
     svc: Services = context_or_app.bot_data[SERVICES_KEY]
     wait = max(0.0, (due - svc.clock()).total_seconds())  # a past due time fires at once, never skipped
-    context_or_app.job_queue.run_once(fire_reminder, when=wait, data=reminder_id, name=f"reminder:{reminder_id}")
+    context_or_app.job_queue.run_once(
+        fire_reminder, when=wait, data=reminder_id, name=f"reminder:{reminder_id}"
+    )
 
 
 async def fire_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,11 +53,17 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE, reminder_id: int) ->
             return True
         if booking.starts_at <= now:
             await reminders.finish(session, reminder_id, "dropped", now)
-            log.info("reminder %s dropped: booking %s began at %s, before it could be sent",
-                     reminder_id, booking.id, booking.starts_at.isoformat())
+            log.info(
+                "reminder %s dropped: booking %s began at %s, before it could be sent",
+                reminder_id,
+                booking.id,
+                booking.starts_at.isoformat(),
+            )
             return True
         lang = "en" if user is not None and user.language == "en" else "zh"
-        text = reminders.reminder_text(booking, svc.knowledge.booking_types[booking.type], lang, svc.settings.tz)
+        text = reminders.reminder_text(
+            booking, svc.knowledge.booking_types[booking.type], lang, svc.settings.tz
+        )
         chat_id = booking.chat_id
     try:
         await context.bot.send_message(chat_id, html.escape(text), parse_mode=ParseMode.HTML)
@@ -90,10 +99,15 @@ async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     lines, buttons = [t("reminders_title", me.lang)], []
     for item in upcoming:
         at = f"{item.reminder.due_at.astimezone(zone):%m-%d %H:%M}"
-        lines.append(f"{at} · #{item.booking.id} {html.escape(svc.knowledge.booking_types[item.booking.type].title.zh)}")
-        buttons.append([InlineKeyboardButton(t("button_mute", me.lang, at=at), callback_data=f"rm:{item.reminder.id}")])
-    await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML,
-                                              reply_markup=InlineKeyboardMarkup(buttons))
+        lines.append(
+            f"{at} · #{item.booking.id} {html.escape(svc.knowledge.booking_types[item.booking.type].title.zh)}"
+        )
+        buttons.append(
+            [InlineKeyboardButton(t("button_mute", me.lang, at=at), callback_data=f"rm:{item.reminder.id}")]
+        )
+    await update.effective_message.reply_text(
+        "\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(buttons)
+    )
 
 
 async def mute_reminder(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -113,8 +127,10 @@ async def staff_agenda(context: ContextTypes.DEFAULT_TYPE) -> None:
     async with svc.db.session() as session:
         day = await reminders.day_agenda(session, start, start + timedelta(days=1))
         if day:
-            text = "\n".join([t("agenda_title", "zh", day=f"{start:%Y-%m-%d}")] +
-                             [html.escape(booking_line(svc, b, "zh")) for b in day])
+            text = "\n".join(
+                [t("agenda_title", "zh", day=f"{start:%Y-%m-%d}")]
+                + [html.escape(booking_line(svc, b, "zh")) for b in day]
+            )
         else:
             text = t("agenda_none", "zh", day=f"{start:%Y-%m-%d}")
         await outbox.enqueue(session, svc.settings.staff_chat_id, text, now)
@@ -133,8 +149,13 @@ async def nudge_staff(context: ContextTypes.DEFAULT_TYPE) -> None:
             if chat is None:
                 continue
             holder = await session.get(CardHolder, booking.card_number)
-            await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, t("staff_waiting", "zh")), now,
-                                 buttons=[[("✅ 确认", f"st:ok:{booking.id}"), ("❌ 拒绝", f"st:no:{booking.id}")]])
+            await outbox.enqueue(
+                session,
+                chat,
+                staff_notice(svc, booking, holder, t("staff_waiting", "zh")),
+                now,
+                buttons=[[("✅ 确认", f"st:ok:{booking.id}"), ("❌ 拒绝", f"st:no:{booking.id}")]],
+            )
             booking.raised_at = now
     if waiting:
         await drain_outbox(context)

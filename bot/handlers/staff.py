@@ -42,8 +42,9 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not await is_staff(context, svc, message.from_user.id):
         await message.reply_text(t("staff_only", "zh"))
         return
-    await context.bot.send_message(chat_id, t("staff_reply", lang, text=html.escape(message.text)),
-                                   parse_mode=ParseMode.HTML)
+    await context.bot.send_message(
+        chat_id, t("staff_reply", lang, text=html.escape(message.text)), parse_mode=ParseMode.HTML
+    )
     async with svc.db.session() as session:
         handover = await session.merge(handover)
         mark_replied(handover, svc.clock())
@@ -62,8 +63,14 @@ async def repost_overdue(context: ContextTypes.DEFAULT_TYPE) -> None:
         names = {h.id: await session.get(User, h.user_id) for h in due}
     for handover in due:
         user = names[handover.id]
-        text = staff_post_text(svc, handover.id, user.first_name if user else "", user.card if user else None,
-                                  handover.text, prefix=t("handover_repost", "zh") if handover.last_posted_at else "")
+        text = staff_post_text(
+            svc,
+            handover.id,
+            user.first_name if user else "",
+            user.card if user else None,
+            handover.text,
+            prefix=t("handover_repost", "zh") if handover.last_posted_at else "",
+        )
         post = await context.bot.send_message(staff_chat, text, parse_mode=ParseMode.HTML)
         async with svc.db.session() as session:
             await record_post(session, await session.merge(handover), post.chat.id, post.message_id, now)

@@ -17,8 +17,9 @@ from bot.texts import t
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, me = services(context), who(update)
     await holder_actions.profile(svc, me)  # registers the user
-    await update.effective_message.reply_text(t("start", me.lang, name=me.first_name),
-                                              reply_markup=card_keyboard(svc, me.lang))
+    await update.effective_message.reply_text(
+        t("start", me.lang, name=me.first_name), reply_markup=card_keyboard(svc, me.lang)
+    )
 
 
 async def choose_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -28,8 +29,9 @@ async def choose_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(t("gone", me.lang))
         return
     await query.answer()
-    await query.edit_message_text(t("card_chosen", me.lang, card=html.escape(svc.card_name(card, me.lang))),
-                                  parse_mode=ParseMode.HTML)
+    await query.edit_message_text(
+        t("card_chosen", me.lang, card=html.escape(svc.card_name(card, me.lang))), parse_mode=ParseMode.HTML
+    )
 
 
 async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -39,8 +41,9 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply_bind(update, await holder_actions.bind(svc, me, " ".join(context.args)))
         return
     await holder_actions.expect_card_number(svc, me, True)
-    await update.effective_message.reply_text(t("bind_prompt", me.lang),
-                                              reply_markup=cancel_button("bind:cancel", me.lang))
+    await update.effective_message.reply_text(
+        t("bind_prompt", me.lang), reply_markup=cancel_button("bind:cancel", me.lang)
+    )
 
 
 async def cancel_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -57,7 +57,9 @@ def _key_line(lines: list[str], key: str, default: int) -> int:
 
 def _item_line(lines: list[str], key_line: int, index: int) -> int:
     """The line of item `index` of a block-style YAML list under the key at `key_line`."""
-    items = [n for n, line in enumerate(lines[key_line:], start=key_line + 1) if line.lstrip().startswith("- ")]
+    items = [
+        n for n, line in enumerate(lines[key_line:], start=key_line + 1) if line.lstrip().startswith("- ")
+    ]
     block = [n for offset, n in enumerate(items) if n == key_line + 1 + offset]
     return block[index] if index < len(block) else key_line
 
@@ -145,8 +147,13 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     booking_types = {b.id: b for b in bookings_file.booking_types} if bookings_file else {}
     for booking_type in booking_types.values():
         if cards and booking_type.card not in cards:
-            problems.append(Problem(directory / BOOKINGS_FILE, 1,
-                                    f"booking type '{booking_type.id}': unknown card '{booking_type.card}'"))
+            problems.append(
+                Problem(
+                    directory / BOOKINGS_FILE,
+                    1,
+                    f"booking type '{booking_type.id}': unknown card '{booking_type.card}'",
+                )
+            )
 
     entries: list[Entry] = []
     sources: dict[str, Path] = {}
@@ -156,25 +163,35 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         if entry is None:
             continue
         if entry.id in sources:
-            problems.append(Problem(path, id_line, f"duplicate id '{entry.id}' (also in {sources[entry.id]})"))
+            problems.append(
+                Problem(path, id_line, f"duplicate id '{entry.id}' (also in {sources[entry.id]})")
+            )
             continue
         if cards and entry.card not in cards and entry.card != GENERAL_CARD:
             known = ", ".join([*cards, GENERAL_CARD])
-            problems.append(Problem(path, _key_line(path.read_text(encoding="utf-8").splitlines(), "card", 1),
-                                    f"unknown card '{entry.card}' (known: {known})"))
+            problems.append(
+                Problem(
+                    path,
+                    _key_line(path.read_text(encoding="utf-8").splitlines(), "card", 1),
+                    f"unknown card '{entry.card}' (known: {known})",
+                )
+            )
             continue
         entries.append(entry)
         sources[entry.id] = path
         parent_lines[entry.id] = _key_line(path.read_text(encoding="utf-8").splitlines(), "parent", id_line)
     for entry in entries:
         if entry.parent is not None and entry.parent not in sources:
-            problems.append(Problem(sources[entry.id], parent_lines[entry.id], f"parent '{entry.parent}' not found"))
+            problems.append(
+                Problem(sources[entry.id], parent_lines[entry.id], f"parent '{entry.parent}' not found")
+            )
     if not entries and not problems:
         problems.append(Problem(directory, 1, "no entries (*/*.md) found"))
     if problems or cards_file is None or matching is None or bookings_file is None:
         return None, problems
-    return KnowledgeBase(cards=cards, matching=matching, entries=tuple(entries), sources=sources,
-                         booking_types=booking_types), []
+    return KnowledgeBase(
+        cards=cards, matching=matching, entries=tuple(entries), sources=sources, booking_types=booking_types
+    ), []
 
 
 def load_knowledge(directory: Path) -> KnowledgeBase:

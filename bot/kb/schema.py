@@ -71,7 +71,9 @@ class Entry(_Strict):
 
 # --- booking types (knowledge/bookings.yaml) ------------------------------------------------------
 
-FieldKind = Literal["name", "names", "count", "phone", "plates", "flight_no", "time", "date", "yes_no", "text"]
+FieldKind = Literal[
+    "name", "names", "count", "phone", "plates", "flight_no", "time", "date", "yes_no", "text"
+]
 
 
 class Label(_Strict):
@@ -139,9 +141,13 @@ class BookingType(_Strict):
         for kind in self.kinds:
             if kind.min_notice_minutes is None and self.min_notice_minutes is None:
                 raise ValueError(f"kind '{kind.id}': no min_notice_minutes here or on the booking type")
-        if self.timing == "slots" and (self.opening is None or not self.slot_minutes or not self.capacity_per_slot):
+        if self.timing == "slots" and (
+            self.opening is None or not self.slot_minutes or not self.capacity_per_slot
+        ):
             raise ValueError("timing 'slots' needs opening, slot_minutes and capacity_per_slot")
-        if len({k.id for k in self.kinds}) != len(self.kinds) or len({f.id for f in self.fields}) != len(self.fields):
+        if len({k.id for k in self.kinds}) != len(self.kinds) or len({f.id for f in self.fields}) != len(
+            self.fields
+        ):
             raise ValueError("kind and field ids must be unique")
         return self
 

@@ -17,13 +17,27 @@ from rapidfuzz import fuzz, process
 
 from bot.kb.schema import Entry, MatchingConfig
 from bot.matching.normalize import compact, fold
-from bot.matching.tokens import (ENGLISH, LONE_HOMOPHONE_FACTOR, PINYIN, QuestionReader, Unit, document_syllables,
-                                 document_tokens)
+from bot.matching.tokens import (
+    ENGLISH,
+    LONE_HOMOPHONE_FACTOR,
+    PINYIN,
+    QuestionReader,
+    Unit,
+    document_syllables,
+    document_tokens,
+)
 
 # How much a token found in each field counts: the matching fields were written to be matched,
 # the body only says things along the way.
-FIELD_WEIGHTS = {"title": 1.0, "questions": 1.0, "keywords": 1.0, "keywords_en": 1.0, "department": 0.7,
-                 "section": 0.7, "body": 0.6}
+FIELD_WEIGHTS = {
+    "title": 1.0,
+    "questions": 1.0,
+    "keywords": 1.0,
+    "keywords_en": 1.0,
+    "department": 0.7,
+    "section": 0.7,
+    "body": 0.6,
+}
 # A pair of characters the knowledge never uses, both of which it does use, is most often the seam
 # between two words (休养这事 -> 养这), not new content: it counts this much.
 SEAM_FACTOR = 0.5
@@ -62,7 +76,9 @@ class SearchIndex:
                     for token in document_tokens(text):
                         postings = weights[token]
                         postings[position] = max(postings.get(position, 0.0), FIELD_WEIGHTS[field])
-            self._phrases.append([p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p])
+            self._phrases.append(
+                [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
+            )
 
         n = max(len(self.entries), 1)
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -74,7 +90,7 @@ class SearchIndex:
             )
             self._idf[token] = math.log(1 + n / len(postings))
         self._unknown_idf = math.log(1 + n)  # a word the knowledge never uses: as rare as can be
-        english = frozenset(t[len(ENGLISH):] for t in self._postings if t.startswith(ENGLISH))
+        english = frozenset(t[len(ENGLISH) :] for t in self._postings if t.startswith(ENGLISH))
         self.reader = QuestionReader(
             matching.stopwords_zh, matching.stopwords_en, document_syllables(all_texts), english
         )
@@ -116,7 +132,9 @@ class SearchIndex:
                 contribution = np.zeros(n)
                 contribution[ids] = factor * values
                 if token.startswith(PINYIN) and unit.anchors:
-                    contribution *= np.where(self._has_any(unit.anchors, n), 1.0, LONE_HOMOPHONE_FACTOR / factor)
+                    contribution *= np.where(
+                        self._has_any(unit.anchors, n), 1.0, LONE_HOMOPHONE_FACTOR / factor
+                    )
                 best = contribution if best is None else np.maximum(best, contribution)
             if best is not None:
                 total += importance * best
@@ -138,7 +156,9 @@ class SearchIndex:
         scored = []
         for position in candidates:
             phrases = self._phrases[position]
-            similar = process.extractOne(asked, phrases, scorer=fuzz.ratio)[1] / 100 if phrases and asked else 0.0
+            similar = (
+                process.extractOne(asked, phrases, scorer=fuzz.ratio)[1] / 100 if phrases and asked else 0.0
+            )
             score = (1 - FUZZY_SHARE) * float(coverage[position]) + FUZZY_SHARE * similar
             scored.append(Scored(position, round(score, 4)))
         scored.sort(key=lambda s: (-s.score, s.position))

@@ -80,7 +80,10 @@ class QuestionReader:
     """Turns a question into units; knows the stop words, the pinyin syllables and English words in use."""
 
     def __init__(
-        self, stopwords_zh: Iterable[str], stopwords_en: Iterable[str], syllables: frozenset[str],
+        self,
+        stopwords_zh: Iterable[str],
+        stopwords_en: Iterable[str],
+        syllables: frozenset[str],
         english_words: frozenset[str],
     ) -> None:
         ordered = sorted({fold(w) for w in stopwords_zh}, key=len, reverse=True)
@@ -130,6 +133,12 @@ class QuestionReader:
         units = [Unit(((char, 1.0),), CHAR_WEIGHT) for char in run]
         for i in range(len(run) - 1):
             sound = PINYIN + syllables[i] + syllables[i + 1]
-            units.append(Unit(((run[i : i + 2], 1.0), (sound, HOMOPHONE_FACTOR)), PAIR_WEIGHT, len(run) > 2,
-                              tuple(run[i : i + 2])))
+            units.append(
+                Unit(
+                    ((run[i : i + 2], 1.0), (sound, HOMOPHONE_FACTOR)),
+                    PAIR_WEIGHT,
+                    len(run) > 2,
+                    tuple(run[i : i + 2]),
+                )
+            )
         return units
