@@ -6,8 +6,9 @@ Every change that someone must hear about writes its notification into the outbo
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from bot.holder_actions import AWAITING_BOOKING, Who
 from bot.kb.schema import BookingType
 from bot.services import Services
 from bot.texts import Lang, t
-from bot.users import ensure_user
+from bot.users import ensure_user, user_language
 from db.models import Booking, BookingDraft, CardHolder, User
 
 
@@ -77,7 +78,7 @@ async def begin(svc: Services, who: Who, replaces: int | None = None) -> FormVie
         draft = Draft(replaces=replaces)
         if replaces is not None:
             old = await bookings.own_booking(session, replaces, who.user_id)
-            if old is None or old.status not in bookings.ACTIVE:
+            if old is None or not bookings.changeable(old, svc.clock()):
                 return FormView(notice=t("not_yours", who.lang))
             draft.type, draft.kind = old.type, old.kind
             draft.values = dict(old.fields)
@@ -167,6 +168,10 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
     return "\n".join(lines)
 
 
+def staff_buttons(booking_id: int) -> list[list[tuple[str, str]]]:
+    return [[("✅ 确认", f"st:ok:{booking_id}"), ("❌ 拒绝", f"st:no:{booking_id}")]]
+
+
 def staff_chat(svc: Services, booking_type: BookingType) -> int | None:
     return booking_type.staff_chat_id or svc.settings.staff_chat_id
 
@@ -211,7 +216,7 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
                 chat,
                 staff_notice(svc, booking, holder, "新预约"),
                 now,
-                buttons=[[("✅ 确认", f"st:ok:{booking.id}"), ("❌ 拒绝", f"st:no:{booking.id}")]],
+                buttons=staff_buttons(booking.id),
             )
         await _close_form(session, who.user_id)
 
@@ -226,6 +231,8 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         )
     return FormView(notice=t("book_submitted", who.lang, id=placed.booking.id), booking=placed.booking)
 
+
+log = logging.getLogger(__name__)
 
 REJECT_REASONS = {"full": "该时段已无法安排", "info": "预约信息不完整或有误", "other": "其他原因，请致电咨询"}
 
@@ -252,7 +259,7 @@ async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str
             else []
         )
         user = await session.get(User, booking.user_id)
-        lang: Lang = "en" if user is not None and user.language == "en" else "zh"
+        lang = user_language(user)
         booking_type = svc.knowledge.booking_types[booking.type]
         kind = booking_type.kind(booking.kind)
         start = booking.starts_at.astimezone(svc.settings.tz)
@@ -312,3 +319,73 @@ def booking_line(svc: Services, booking: Booking, lang: Lang) -> str:
     title = booking_type.title.zh if lang == "zh" else booking_type.title.en
     kind_title = (kind.title.zh if lang == "zh" else kind.title.en) if kind else booking.kind
     return f"#{booking.id} {booking.starts_at.astimezone(svc.settings.tz):%Y-%m-%d %H:%M} {title} · {kind_title} [{status}]"
+
+
+async def post_agenda(svc: Services) -> bool:
+    """The day's bookings (in TIMEZONE) into the outbox for the staff chat; False without a staff chat."""
+    if svc.settings.staff_chat_id is None:
+        return False
+    zone, now = svc.settings.tz, svc.clock()
+    start = datetime.combine(now.astimezone(zone).date(), time(), zone)
+    day = f"{start:%Y-%m-%d}"
+    async with svc.db.session() as session:
+        booked = await reminders.day_agenda(session, start, start + timedelta(days=1))
+        lines = [t("agenda_title", "zh", day=day)] + [html.escape(booking_line(svc, b, "zh")) for b in booked]
+        text = "\n".join(lines) if booked else t("agenda_none", "zh", day=day)
+        await outbox.enqueue(session, svc.settings.staff_chat_id, text, now)
+    return True
+
+
+async def raise_waiting(svc: Services) -> int:
+    """Pending bookings without a staff decision for an hour go to the staff chat again (at most hourly)."""
+    now = svc.clock()
+    raised = 0
+    async with svc.db.session() as session:
+        for booking in await reminders.waiting_for_staff(session, now):
+            chat = staff_chat(svc, svc.knowledge.booking_types[booking.type])
+            if chat is None:
+                continue
+            holder = await session.get(CardHolder, booking.card_number)
+            notice = staff_notice(svc, booking, holder, t("staff_waiting", "zh"))
+            await outbox.enqueue(session, chat, notice, now, buttons=staff_buttons(booking.id))
+            booking.raised_at = now
+            raised += 1
+    return raised
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    chat_id: int
+    text: str
+
+
+async def take_reminder(svc: Services, reminder_id: int) -> DueReminder | None:
+    """Claim a reminder for sending. None: nothing to send (sent, muted or cancelled already, another
+    instance has it, the booking is no longer confirmed, or the appointment has begun: dropped and logged)."""
+    now = svc.clock()
+    async with svc.db.session() as session:
+        claimed = await reminders.claim(session, reminder_id, now)
+        if claimed is None:
+            return None
+        booking, user = claimed
+        if booking.status != "confirmed":
+            await reminders.finish(session, reminder_id, "cancelled", now)
+            return None
+        if booking.starts_at <= now:
+            await reminders.finish(session, reminder_id, "dropped", now)
+            log.info(
+                "reminder %s dropped: booking %s began at %s, before it could be sent",
+                reminder_id,
+                booking.id,
+                booking.starts_at.isoformat(),
+            )
+            return None
+        booking_type = svc.knowledge.booking_types[booking.type]
+        text = reminders.reminder_text(booking, booking_type, user_language(user), svc.settings.tz)
+        return DueReminder(booking.chat_id, text)
+
+
+async def reminder_done(svc: Services, reminder_id: int, sent: bool) -> None:
+    """Sent; or given back to be tried again when Telegram refused it."""
+    async with svc.db.session() as session:
+        await reminders.finish(session, reminder_id, "sent" if sent else "scheduled", svc.clock())

@@ -53,6 +53,23 @@ def is_open(booking: BookingType, start: datetime) -> bool:
     )
 
 
+_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def opening_text(booking: BookingType) -> str:
+    """The opening hours as people write them, from the data: 周一至周五 08:00–12:00、14:00–17:30."""
+    if booking.opening is None:
+        return ""
+    days = sorted(booking.opening.weekdays)
+    consecutive = days == list(range(days[0], days[-1] + 1)) and len(days) > 2
+    names = (
+        f"{_WEEKDAYS[days[0] - 1]}至{_WEEKDAYS[days[-1] - 1]}"
+        if consecutive
+        else "、".join(_WEEKDAYS[d - 1] for d in days)
+    )
+    return f"{names} " + "、".join(f"{a}–{b}" for a, b in booking.opening.periods)
+
+
 def slot_starts(booking: BookingType, day: date, zone: ZoneInfo) -> list[datetime]:
     """Every slot of a day in opening hours (none on closed days)."""
     if (
@@ -107,7 +124,7 @@ def check_time(booking: BookingType, kind: BookingKind, start: datetime, now: da
             problems.append(
                 Violation(
                     "closed",
-                    "该时间不在服务时间内（周一至周五 08:00–12:00、14:00–17:30）。",
+                    f"该时间不在服务时间内（{opening_text(booking)}）。",
                     "That time is outside opening hours.",
                 )
             )

@@ -199,10 +199,15 @@ async def own_booking(session: AsyncSession, booking_id: int, user_id: int) -> B
     return booking if booking is not None and booking.user_id == user_id else None
 
 
+def changeable(booking: Booking, now: datetime) -> bool:
+    """Pending or confirmed, and still ahead: the holder may change or cancel it."""
+    return booking.status in ACTIVE and booking.starts_at > now
+
+
 async def cancel(session: AsyncSession, booking_id: int, user_id: int, now: datetime) -> Booking | None:
     """The holder cancels an upcoming booking of their own; its quota use and seat are freed."""
     booking = await own_booking(session, booking_id, user_id)
-    if booking is None or booking.status not in ACTIVE or booking.starts_at <= now:
+    if booking is None or not changeable(booking, now):
         return None
     booking.status, booking.decided_at = "cancelled", now
     await _free_limits(session, booking)

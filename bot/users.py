@@ -7,7 +7,13 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.texts import Lang
 from db.models import CardHolder, User
+
+
+def user_language(user: User | None) -> Lang:
+    """The language a user last wrote to us in (for messages sent to them later: outcomes, reminders)."""
+    return "en" if user is not None and user.language == "en" else "zh"
 
 
 async def ensure_user(

@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot import booking_actions
 from bot.booking_actions import REJECT_REASONS, FormView
+from bot.bookings import changeable
 from bot.handlers.common import services, who
 from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.reminders import schedule_reminder
@@ -97,7 +98,7 @@ async def my_bookings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     buttons = []
     for booking in rows:
         lines.append(html.escape(booking_actions.booking_line(svc, booking, me.lang)))
-        if booking.status in ("pending", "confirmed") and booking.starts_at > now:
+        if changeable(booking, now):
             buttons.append(
                 [
                     InlineKeyboardButton(

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import outbox, reminders
-from bot.booking_actions import booking_line, staff_chat, staff_notice
+from bot import booking_actions, reminders
 from bot.handlers.common import SERVICES_KEY, services, who
 from bot.handlers.outbox_sender import drain_outbox
 from bot.services import Services
 from bot.texts import t
-from db.models import CardHolder
 
 log = logging.getLogger(__name__)
 RETRY_FAILED_SEND = timedelta(seconds=30)
@@ -42,38 +40,16 @@ async def fire_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def send_reminder(context: ContextTypes.DEFAULT_TYPE, reminder_id: int) -> bool:
     """Claim, send, record. False only when Telegram refused it (the claim is given back)."""
     svc = services(context)
-    now = svc.clock()
-    async with svc.db.session() as session:
-        claimed = await reminders.claim(session, reminder_id, now)
-        if claimed is None:
-            return True  # sent, muted or cancelled already, or another instance has it
-        booking, user = claimed
-        if booking.status != "confirmed":
-            await reminders.finish(session, reminder_id, "cancelled", now)
-            return True
-        if booking.starts_at <= now:
-            await reminders.finish(session, reminder_id, "dropped", now)
-            log.info(
-                "reminder %s dropped: booking %s began at %s, before it could be sent",
-                reminder_id,
-                booking.id,
-                booking.starts_at.isoformat(),
-            )
-            return True
-        lang = "en" if user is not None and user.language == "en" else "zh"
-        text = reminders.reminder_text(
-            booking, svc.knowledge.booking_types[booking.type], lang, svc.settings.tz
-        )
-        chat_id = booking.chat_id
+    due = await booking_actions.take_reminder(svc, reminder_id)
+    if due is None:
+        return True
     try:
-        await context.bot.send_message(chat_id, html.escape(text), parse_mode=ParseMode.HTML)
+        await context.bot.send_message(due.chat_id, html.escape(due.text), parse_mode=ParseMode.HTML)
     except TelegramError:
         log.warning("reminder %s not sent; retrying", reminder_id, exc_info=True)
-        async with svc.db.session() as session:
-            await reminders.finish(session, reminder_id, "scheduled", svc.clock())
+        await booking_actions.reminder_done(svc, reminder_id, sent=False)
         return False
-    async with svc.db.session() as session:
-        await reminders.finish(session, reminder_id, "sent", svc.clock())
+    await booking_actions.reminder_done(svc, reminder_id, sent=True)
     return True
 
 
@@ -119,43 +95,11 @@ async def mute_reminder(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def staff_agenda(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Daily at 08:00 (TIMEZONE): the day's bookings in the staff chat."""
-    svc = services(context)
-    if svc.settings.staff_chat_id is None:
-        return
-    zone, now = svc.settings.tz, svc.clock()
-    start = datetime.combine(now.astimezone(zone).date(), time(), zone)
-    async with svc.db.session() as session:
-        day = await reminders.day_agenda(session, start, start + timedelta(days=1))
-        if day:
-            text = "\n".join(
-                [t("agenda_title", "zh", day=f"{start:%Y-%m-%d}")]
-                + [html.escape(booking_line(svc, b, "zh")) for b in day]
-            )
-        else:
-            text = t("agenda_none", "zh", day=f"{start:%Y-%m-%d}")
-        await outbox.enqueue(session, svc.settings.staff_chat_id, text, now)
-    await drain_outbox(context)
+    if await booking_actions.post_agenda(services(context)):
+        await drain_outbox(context)
 
 
 async def nudge_staff(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Pending bookings without a staff decision for an hour are raised again (each at most hourly)."""
-    svc = services(context)
-    now = svc.clock()
-    async with svc.db.session() as session:
-        waiting = await reminders.waiting_for_staff(session, now)
-        for booking in waiting:
-            booking_type = svc.knowledge.booking_types[booking.type]
-            chat = staff_chat(svc, booking_type)
-            if chat is None:
-                continue
-            holder = await session.get(CardHolder, booking.card_number)
-            await outbox.enqueue(
-                session,
-                chat,
-                staff_notice(svc, booking, holder, t("staff_waiting", "zh")),
-                now,
-                buttons=[[("✅ 确认", f"st:ok:{booking.id}"), ("❌ 拒绝", f"st:no:{booking.id}")]],
-            )
-            booking.raised_at = now
-    if waiting:
+    """Pending bookings without a staff decision for an hour are raised again."""
+    if await booking_actions.raise_waiting(services(context)):
         await drain_outbox(context)

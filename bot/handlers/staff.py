@@ -13,6 +13,7 @@ from bot.handlers.common import services
 from bot.handover import handover_for_reply, mark_replied, overdue, record_post, staff_post_text
 from bot.services import Services
 from bot.texts import t
+from bot.users import user_language
 from db.models import User
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if handover is None:
             return  # staff talking among themselves
         user = await session.get(User, handover.user_id)
-        lang = "en" if user is not None and user.language == "en" else "zh"
+        lang = user_language(user)
         chat_id = handover.chat_id
     if not await is_staff(context, svc, message.from_user.id):
         await message.reply_text(t("staff_only", "zh"))
