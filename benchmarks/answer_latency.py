@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.measure import peak_rss_mib, summary_ms  # noqa: E402
+from bot.answers.qa import Answerer  # noqa: E402
 from bot.kb.loader import KnowledgeBase, load_knowledge  # noqa: E402
 from bot.kb.schema import Entry  # noqa: E402
 from bot.matching.pinyin import run_syllables  # noqa: E402
-from bot.qa import Answerer  # noqa: E402
 
 OUT_OF_SCOPE = [
     "讲个笑话听听",

@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 from telegram import Update  # noqa: E402
 
 from benchmarks.measure import peak_rss_mib  # noqa: E402
+from bot.answers.qa import Answerer  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.kb.loader import load_knowledge  # noqa: E402
-from bot.qa import Answerer  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from db.migrate import upgrade  # noqa: E402

@@ -8,9 +8,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from bot.answers.qa import Answer, Answerer
+from bot.answers.render import answer_text
 from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
-from bot.qa import Answer, Answerer
-from bot.render import answer_text
 from bot.settings import get_settings
 from bot.texts import language_of
 
@@ -77,7 +77,7 @@ def _console(user_id: int, card: str | None) -> int:
     import asyncio
 
     from bot.console import run_console
-    from bot.holder_actions import Who
+    from bot.holders.actions import Who
     from bot.services import Services
     from db.migrate import upgrade
 
@@ -130,7 +130,7 @@ def cmd_cardholders_import(args: argparse.Namespace) -> int:
 
     from sqlalchemy.exc import DBAPIError
 
-    from bot.cardholders import import_registry, parse_registry
+    from bot.holders.registry import import_registry, parse_registry
     from db.session import Database
 
     settings = get_settings()

@@ -7,11 +7,12 @@ import re
 import sys
 from typing import TextIO
 
-from bot import booking_actions, holder_actions
-from bot.booking_actions import FormView
-from bot.holder_actions import Asked, Who
+from bot.answers.render import answer_text, entry_blocks, plain
+from bot.booking import actions as booking_actions
+from bot.booking.actions import FormView
+from bot.holders import actions as holder_actions
+from bot.holders.actions import Asked, Who
 from bot.kb.schema import GENERAL_CARD, Entry
-from bot.render import answer_text, entry_blocks, plain
 from bot.services import Services
 from bot.texts import t
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.answers.qa import Answerer
 from bot.clock import Clock, utc_now
 from bot.kb.loader import KnowledgeBase, load_knowledge
-from bot.qa import Answerer
 from bot.settings import Settings
 from db.session import Database
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers.qa import Answerer
 from bot.kb.loader import KnowledgeBase, load_knowledge
-from bot.qa import Answerer
 from tests.knowledge_factory import SHIPPED, small_knowledge
 
 

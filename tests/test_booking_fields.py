@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.booking_fields import FieldKind, parse_field
+from bot.booking.fields import FieldKind, parse_field
 
 KINDS: tuple[FieldKind, ...] = get_args(FieldKind)
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.booking_rules import (
+from bot.booking.rules import (
     bookable_days,
     check_time,
     free_slots,

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.bookings import BookingRequest, cancel, decide, place_booking
-from bot.cardholders import import_registry, parse_registry
+from bot.booking.store import BookingRequest, cancel, decide, place_booking
+from bot.holders.registry import import_registry, parse_registry
+from bot.holders.users import ensure_user
 from bot.kb.loader import KnowledgeBase
-from bot.users import ensure_user
 from db.models import Booking
 from db.session import Database
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers.qa import Answerer
 from bot.cli import main
 from bot.console import run_console
-from bot.holder_actions import Who
-from bot.qa import Answerer
+from bot.holders.actions import Who
 from bot.services import Services
 from bot.settings import Settings
 from db.models import User
@@ -108,7 +108,7 @@ def test_run_without_a_token_explains_and_falls_back_to_the_console(
 async def test_the_console_books_like_telegram(database, shipped_answerer: Answerer) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from bot.cardholders import import_registry, parse_registry
+    from bot.holders.registry import import_registry, parse_registry
     from db.models import Booking
     from tests.telegram_harness import FakeClock
 

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, inspect, select
 
-from bot.cardholders import BIND_ATTEMPTS, bind_card, import_registry, parse_registry
-from bot.handover import handover_for_reply, mark_replied, open_handover, overdue, record_post
-from bot.qa import Answer
-from bot.question_log import log_question, record_vote, unanswered
-from bot.users import ensure_user, forget, set_card
+from bot.answers.handover import handover_for_reply, mark_replied, open_handover, overdue, record_post
+from bot.answers.log import log_question, record_vote, unanswered
+from bot.answers.qa import Answer
+from bot.holders.registry import BIND_ATTEMPTS, bind_card, import_registry, parse_registry
+from bot.holders.users import ensure_user, forget, set_card
 from db.models import Base, BindAttempt, CardHolder, Handover, QuestionLog, User, Vote
 from db.session import Database
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.qa import Answerer
+from bot.answers.qa import Answerer
 
 
 def top_id(answerer: Answerer, question: str, card: str | None = None) -> str | None:

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from bot.booking.reminders import CLAIM_LEASE
 from bot.handlers.reminders import nudge_staff, restore_reminders, send_reminder, staff_agenda
 from bot.kb.loader import KnowledgeBase
-from bot.reminders import CLAIM_LEASE
 from db.models import Booking, Reminder
 from db.session import Database
 from tests.telegram_harness import STAFF_CHAT, Harness

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from bot.answers.render import Block, entry_blocks, html_chunks, plain
 from bot.kb.loader import KnowledgeBase
 from bot.kb.schema import Entry
-from bot.render import Block, entry_blocks, html_chunks, plain
 
 TAGS = {"b", "i"}
 

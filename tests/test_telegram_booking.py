@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cardholders import import_registry, parse_registry
+from bot.answers.qa import Answerer
+from bot.holders.registry import import_registry, parse_registry
 from bot.kb.loader import KnowledgeBase
-from bot.qa import Answerer
 from bot.services import Services
 from db.models import Booking, OutboxMessage
 from db.session import Database

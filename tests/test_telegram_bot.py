@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.answers.qa import Answerer
 from bot.app import set_command_menus
-from bot.cardholders import import_registry, parse_registry
+from bot.holders.registry import import_registry, parse_registry
 from bot.kb.loader import KnowledgeBase, load_knowledge
-from bot.qa import Answerer
 from bot.services import Services
 from bot.settings import Settings
 from db.models import Handover, QuestionLog, User, Vote

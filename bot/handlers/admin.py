@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot.answers.log import unanswered
+from bot.answers.render import TELEGRAM_LIMIT
 from bot.handlers.common import lang_of, services
-from bot.question_log import unanswered
-from bot.render import TELEGRAM_LIMIT
 from bot.texts import t
 
 

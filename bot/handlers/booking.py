@@ -8,9 +8,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import booking_actions
-from bot.booking_actions import REJECT_REASONS, FormView
-from bot.bookings import changeable
+from bot.booking import actions as booking_actions
+from bot.booking.actions import REJECT_REASONS, FormView
+from bot.booking.store import changeable
 from bot.handlers.common import services, who
 from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.reminders import schedule_reminder

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.holder_actions import Who
+from bot.holders.actions import Who
 from bot.services import Services
 from bot.texts import Lang, t
 

@@ -8,9 +8,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import holder_actions
 from bot.handlers.common import card_keyboard, services, who
 from bot.handlers.questions import book_row, send_entry
+from bot.holders import actions as holder_actions
 from bot.kb.schema import GENERAL_CARD
 from bot.texts import t
 

@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import outbox
+from bot.booking import outbox
 from bot.handlers.common import services
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import holder_actions
 from bot.handlers.common import lang_of, services, who
+from bot.holders import actions as holder_actions
 from bot.texts import t
 
 

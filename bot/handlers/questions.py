@@ -8,14 +8,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import booking_actions, holder_actions
+from bot.answers.handover import staff_post_text
+from bot.answers.render import entry_blocks, html_chunks
+from bot.booking import actions as booking_actions
 from bot.handlers.booking import form_text_input
 from bot.handlers.common import services, who
 from bot.handlers.start import reply_bind
-from bot.handover import staff_post_text
-from bot.holder_actions import Asked
+from bot.holders import actions as holder_actions
+from bot.holders.actions import Asked
 from bot.kb.schema import Entry
-from bot.render import entry_blocks, html_chunks
 from bot.services import Services
 from bot.texts import Lang, t
 

@@ -12,7 +12,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import booking_actions, reminders
+from bot.booking import actions as booking_actions
+from bot.booking import reminders
 from bot.handlers.common import SERVICES_KEY, services, who
 from bot.handlers.outbox_sender import drain_outbox
 from bot.services import Services

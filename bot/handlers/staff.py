@@ -9,11 +9,11 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.ext import ContextTypes
 
+from bot.answers.handover import handover_for_reply, mark_replied, overdue, record_post, staff_post_text
 from bot.handlers.common import services
-from bot.handover import handover_for_reply, mark_replied, overdue, record_post, staff_post_text
+from bot.holders.users import user_language
 from bot.services import Services
 from bot.texts import t
-from bot.users import user_language
 from db.models import User
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import holder_actions
-from bot.cardholders import BindResult
 from bot.handlers.common import cancel_button, card_keyboard, services, who
+from bot.holders import actions as holder_actions
+from bot.holders.registry import BindResult
 from bot.texts import t
 
 

@@ -13,15 +13,16 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import bookings, outbox, reminders
-from bot.booking_dialog import Draft, FormContext, Screen, back, choose, screen, start_at, type_text
-from bot.bookings import BookingBusy, BookingRequest
-from bot.calendar_file import booking_ics
-from bot.holder_actions import AWAITING_BOOKING, Who
+from bot.booking import outbox, reminders
+from bot.booking import store as bookings
+from bot.booking.calendar import booking_ics
+from bot.booking.form import Draft, FormContext, Screen, back, choose, screen, start_at, type_text
+from bot.booking.store import BookingBusy, BookingRequest
+from bot.holders.actions import AWAITING_BOOKING, Who
+from bot.holders.users import ensure_user, user_language
 from bot.kb.schema import BookingType
 from bot.services import Services
 from bot.texts import Lang, t
-from bot.users import ensure_user, user_language
 from db.models import Booking, BookingDraft, CardHolder, User
 
 

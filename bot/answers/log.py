@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.qa import Answer
+from bot.answers.qa import Answer
 from db.models import QuestionLog, Vote
 
 

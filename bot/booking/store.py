@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.booking_rules import Violation, check_time, full_violation, quota_violation, service_year
+from bot.booking.rules import Violation, check_time, full_violation, quota_violation, service_year
 from bot.kb.schema import BookingType
 from db.models import Booking, QuotaUse, SlotSeat
 from db.session import Database

@@ -13,8 +13,8 @@ from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.booking_fields import parse_field
-from bot.booking_rules import bookable_days, check_time, free_slots
+from bot.booking.fields import parse_field
+from bot.booking.rules import bookable_days, check_time, free_slots
 from bot.kb.schema import BookingType
 from bot.texts import Lang
 

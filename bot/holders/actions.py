@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.cardholders import BindResult, bind_card
-from bot.handover import open_handover, record_post
+from bot.answers.handover import open_handover, record_post
+from bot.answers.log import log_question, own_question, record_vote
+from bot.answers.qa import Answer
+from bot.holders.registry import BindResult, bind_card
+from bot.holders.users import ensure_user, forget, holder_of, set_card
 from bot.kb.schema import Entry
-from bot.qa import Answer
-from bot.question_log import log_question, own_question, record_vote
 from bot.services import Services
 from bot.texts import Lang, t
-from bot.users import ensure_user, forget, holder_of, set_card
 from db.models import Handover
 
 AWAITING_CARD_NUMBER = "card_number"

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.answers.qa import Answer
 from bot.kb.loader import KnowledgeBase
 from bot.kb.schema import Entry
-from bot.qa import Answer
 from bot.texts import Lang, t
 
 TIER_MARK = "【突出贡献优秀企业家】"
