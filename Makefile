@@ -16,7 +16,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m bot db upgrade
-	$(PY) -m bot cardholders import db/seed/demo_cardholders.csv
+	$(PY) -m bot cardholders demo
 	$(PY) -m bot run
 
 chat: $(STAMP)

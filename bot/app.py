@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import time, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import time, timedelta, tzinfo
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -21,6 +23,8 @@ from bot.handlers import admin, booking, fallback, menu, privacy, questions, rem
 from bot.handlers.common import SERVICES_KEY
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
+from bot.runtime.leader import Leadership
+from bot.runtime.updates import OrderedUpdateProcessor, UpdateLedger
 from bot.services import Services
 from bot.texts import Lang
 
@@ -28,6 +32,12 @@ REPOST_EVERY = timedelta(minutes=5)
 OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did not take at once
 NUDGE_EVERY = timedelta(minutes=5)
 AGENDA_AT = time(8, 0)  # in TIMEZONE
+LEAD_EVERY = timedelta(seconds=5)  # how soon another instance takes over the jobs of a dead leader
+RESTORE_EVERY = timedelta(minutes=1)  # reminders scheduled by an instance that died are picked up
+PRUNE_UPDATES_EVERY = timedelta(hours=1)
+CONCURRENT_UPDATES = 64  # chats handled at once; one chat's updates stay in order
+LEADERSHIP_KEY = "leadership"
+LEDGER_KEY = "update_ledger"
 
 USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     ("start", {"zh": "选择卡种", "en": "Choose your card"}),
@@ -52,7 +62,43 @@ def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotC
 
 async def on_start(application: Application) -> None:
     await set_command_menus(application)
-    await reminders.restore_reminders(application)
+    await lead(CallbackContext(application))
+
+
+Job = Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[object]]
+
+
+async def lead(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Keep or take the leader lock; the instance that becomes leader schedules the pending reminders."""
+    leadership: Leadership = context.bot_data[LEADERSHIP_KEY]
+    was_leader = leadership.is_leader
+    if await leadership.refresh() and not was_leader:
+        await reminders.restore_reminders(context.application)
+
+
+async def on_shutdown(application: Application) -> None:
+    await application.bot_data[LEADERSHIP_KEY].resign()
+
+
+def leader_only(job: Job) -> Job:
+    """A periodic job that runs on the leader alone, so several instances do the work once."""
+
+    async def on_leader(context: ContextTypes.DEFAULT_TYPE) -> None:
+        leadership: Leadership = context.bot_data[LEADERSHIP_KEY]
+        if leadership.is_leader and await leadership.refresh():
+            await job(context)
+
+    on_leader.__name__ = on_leader.__qualname__ = job.__name__
+    return on_leader
+
+
+async def restore_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reminders.restore_reminders(context.application)
+
+
+async def prune_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc: Services = context.bot_data[SERVICES_KEY]
+    await context.bot_data[LEDGER_KEY].prune(svc.clock())
 
 
 async def set_command_menus(application: Application) -> None:
@@ -137,17 +183,31 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .post_init(on_start)
+        .post_shutdown(on_shutdown)
     )
     if request is not None:
         builder = builder.request(request()).get_updates_request(request())
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter())
-    application = builder.build()
+    ledger = UpdateLedger(svc.db, svc.clock)
+    application = builder.concurrent_updates(OrderedUpdateProcessor(CONCURRENT_UPDATES, ledger)).build()
     application.bot_data[SERVICES_KEY] = svc
+    application.bot_data[LEDGER_KEY] = ledger
+    application.bot_data[LEADERSHIP_KEY] = Leadership(settings.database_url)
     register_handlers(application, svc)
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(staff.repost_overdue, interval=REPOST_EVERY, first=REPOST_EVERY)
-        application.job_queue.run_repeating(drain_outbox, interval=OUTBOX_EVERY, first=OUTBOX_EVERY)
-        application.job_queue.run_repeating(reminders.nudge_staff, interval=NUDGE_EVERY, first=NUDGE_EVERY)
-        application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT.replace(tzinfo=settings.tz))
+    schedule_jobs(application, settings.tz)
     return application
+
+
+def schedule_jobs(application: Application, zone: tzinfo) -> None:
+    """Every periodic job but `lead` runs on the leader only; `lead` runs everywhere to notice its death."""
+    jobs = application.job_queue
+    if jobs is None:
+        return
+    jobs.run_repeating(lead, interval=LEAD_EVERY, first=LEAD_EVERY)
+    jobs.run_repeating(leader_only(staff.repost_overdue), interval=REPOST_EVERY, first=REPOST_EVERY)
+    jobs.run_repeating(leader_only(drain_outbox), interval=OUTBOX_EVERY, first=OUTBOX_EVERY)
+    jobs.run_repeating(leader_only(reminders.nudge_staff), interval=NUDGE_EVERY, first=NUDGE_EVERY)
+    jobs.run_daily(leader_only(reminders.staff_agenda), time=AGENDA_AT.replace(tzinfo=zone))
+    jobs.run_repeating(leader_only(restore_reminders), interval=RESTORE_EVERY, first=RESTORE_EVERY)
+    jobs.run_repeating(leader_only(prune_updates), interval=PRUNE_UPDATES_EVERY, first=PRUNE_UPDATES_EVERY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -11,8 +12,10 @@ from pathlib import Path
 from bot.answers.qa import Answer, Answerer
 from bot.answers.render import answer_text
 from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
-from bot.settings import get_settings
+from bot.settings import SettingsError, get_settings
 from bot.texts import language_of
+
+DEMO_REGISTRY = Path(__file__).resolve().parent.parent / "db" / "seed" / "demo_cardholders.csv"
 
 
 def _answerer() -> Answerer:
@@ -99,8 +102,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.runtime.checks import StartupError, check_database, check_staff_chat
+
     settings = get_settings()
     if not settings.telegram_bot_token:
+        if not sys.stdin.isatty():  # a service manager would restart a clean exit forever
+            raise StartupError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather (/newbot)")
         from bot.texts import t
 
         print(t("no_token", "zh"))
@@ -110,10 +119,31 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import build_application
     from bot.log_privacy import configure_logging
+    from bot.runtime.leader import InstanceLock, InstanceLockedError
+    from bot.runtime.webhook import serve_webhook
     from bot.services import Services
 
-    configure_logging()
-    build_application(Services.from_settings(settings)).run_polling(allowed_updates=Update.ALL_TYPES)
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
+    if args.webhook and not settings.webhook_url:
+        raise StartupError("WEBHOOK_URL is not set: the public https address Telegram should post to")
+    services = Services.from_settings(settings)
+    check_staff_chat(settings, services.knowledge)
+    asyncio.run(check_database(settings.database_url))
+    lock = InstanceLock(settings.database_url) if services.db.engine.dialect.name == "sqlite" else None
+    try:
+        if lock is not None:
+            lock.acquire()
+    except InstanceLockedError as exc:
+        raise StartupError(str(exc)) from None
+    try:
+        application = build_application(services)
+        if args.webhook:
+            serve_webhook(application, settings)
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        if lock is not None:
+            lock.release()
     return 0
 
 
@@ -161,6 +191,15 @@ def cmd_cardholders_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cardholders_demo(args: argparse.Namespace) -> int:
+    """`make run`: the demo card holders go into the default SQLite file only, unless --demo says so."""
+    settings = get_settings()
+    if not settings.uses_default_database and not args.demo:
+        print("demo card holders not imported: DATABASE_URL is not the default SQLite file (--demo imports)")
+        return 0
+    return cmd_cardholders_import(argparse.Namespace(file=str(DEMO_REGISTRY)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="cardbot: service-card self-service bot"
@@ -185,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--card", choices=["zhangdian", "baiyun"])
     chat.set_defaults(handler=cmd_chat)
 
-    run = commands.add_parser("run", help="run the Telegram bot (polling)")
+    run = commands.add_parser("run", help="run the Telegram bot (polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true", help="take updates by webhook (WEBHOOK_* settings)")
     run.set_defaults(handler=cmd_run)
 
     database = commands.add_parser("db", help="database schema")
@@ -199,13 +239,27 @@ def build_parser() -> argparse.ArgumentParser:
     holders_import = holder_commands.add_parser("import", help="import a CSV (all rows or none)")
     holders_import.add_argument("file", metavar="FILE.csv")
     holders_import.set_defaults(handler=cmd_cardholders_import)
+    holders_demo = holder_commands.add_parser("demo", help="import the demo card holders (default database)")
+    holders_demo.add_argument("--demo", action="store_true", help="into DATABASE_URL even if not the default")
+    holders_demo.set_defaults(handler=cmd_cardholders_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Problems the operator must fix end in one line on stderr and exit code 2, never a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.runtime.checks import StartupError, first_line
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
     except KnowledgeError as exc:
         print(f"the knowledge files have problems:\n{exc}", file=sys.stderr)
         return 1
+    except (SettingsError, StartupError) as exc:
+        print(f"cardbot: {exc}", file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, ConnectionError, socket.gaierror) as exc:
+        print(f"cardbot: database error: {first_line(exc)}", file=sys.stderr)
+        return 2

@@ -207,3 +207,13 @@ class Reminder(Base):
     status: Mapped[str] = mapped_column(String(12), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already taken by some instance: a redelivered update is dropped. Old rows are
+    pruned by a job (Telegram stops redelivering after a day)."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -169,6 +169,14 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
     return "\n".join(lines)
 
 
+log = logging.getLogger(__name__)
+
+
+def log_state_change(booking_id: int, status: str, detail: str) -> None:
+    """One line per committed state change, for operators: ids and states only, never personal data."""
+    log.info("booking %d -> %s (%s)", booking_id, status, detail)
+
+
 def staff_buttons(booking_id: int) -> list[list[tuple[str, str]]]:
     return [[("✅ 确认", f"st:ok:{booking_id}"), ("❌ 拒绝", f"st:no:{booking_id}")]]
 
@@ -230,10 +238,11 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         return FormView(
             view.screen if view else None, notice=violation.zh if who.lang == "zh" else violation.en
         )
+    if draft.replaces is not None:
+        log_state_change(draft.replaces, "cancelled", "changed by the holder")
+    log_state_change(placed.booking.id, placed.booking.status, f"{placed.booking.type}/{placed.booking.kind}")
     return FormView(notice=t("book_submitted", who.lang, id=placed.booking.id), booking=placed.booking)
 
-
-log = logging.getLogger(__name__)
 
 REJECT_REASONS = {"full": "该时段已无法安排", "info": "预约信息不完整或有误", "other": "其他原因，请致电咨询"}
 
@@ -291,7 +300,9 @@ async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str
             )
             await outbox.enqueue(session, booking.chat_id, text, now)
         await session.flush()
-        return Decided(booking, [(r.id, r.due_at) for r in scheduled])
+        decided = Decided(booking, [(r.id, r.due_at) for r in scheduled])
+    log_state_change(booking.id, booking.status, "staff decision")
+    return decided
 
 
 async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | None:
@@ -305,7 +316,9 @@ async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | 
             holder = await session.get(CardHolder, booking.card_number)
             if (chat := staff_chat(svc, booking_type)) is not None:
                 await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, "持卡人取消预约"), now)
-        return booking
+    if booking is not None:
+        log_state_change(booking.id, booking.status, "cancelled by the holder")
+    return booking
 
 
 async def my_bookings(svc: Services, who: Who) -> list[Booking]:

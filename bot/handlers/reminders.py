@@ -55,14 +55,21 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE, reminder_id: int) ->
 
 
 async def restore_reminders(application: Application) -> int:
-    """Start-up: a job for every reminder still to send; those that fell due while down fire at once."""
+    """On the leader: a job for every reminder still to send that has none here (the instance that scheduled
+    it may have died); those that fell due while down fire at once."""
     svc: Services = application.bot_data[SERVICES_KEY]
     async with svc.db.session() as session:
         pending = await reminders.restorable(session, svc.clock())
-    for reminder_id, due in pending:
+    missing = [
+        (reminder_id, due)
+        for reminder_id, due in pending
+        if not application.job_queue.get_jobs_by_name(f"reminder:{reminder_id}")
+    ]
+    for reminder_id, due in missing:
         schedule_reminder(application, reminder_id, due)
-    log.info("%d reminders restored", len(pending))
-    return len(pending)
+    if missing:
+        log.info("%d reminders restored", len(missing))
+    return len(missing)
 
 
 async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

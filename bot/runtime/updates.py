@@ -1,0 +1,96 @@
+"""Updates handled once, and one chat's updates in the order they came, while other chats run at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+from bot.clock import Clock
+from db.models import ProcessedUpdate
+from db.session import Database
+
+KEEP_UPDATE_IDS = timedelta(days=2)  # Telegram gives up redelivering an update after a day
+RECENT_IN_MEMORY = 10_000
+
+
+class UpdateLedger:
+    """Records each update_id in the database; the first instance to record it handles it. Ids this
+    instance saw lately are also kept in memory, so its own duplicates cost no round trip."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+        self._recent: OrderedDict[int, None] = OrderedDict()
+        insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        self._insert = insert(ProcessedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+
+    async def first_delivery(self, update_id: int) -> bool:
+        if update_id in self._recent:
+            return False
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT_IN_MEMORY:
+            self._recent.popitem(last=False)
+        async with self.db.session() as session:
+            result = await session.execute(self._insert.values(update_id=update_id, at=self.clock()))
+        return bool(result.rowcount)
+
+    async def prune(self, now: datetime) -> int:
+        async with self.db.session() as session:
+            result = await session.execute(
+                delete(ProcessedUpdate).where(ProcessedUpdate.at < now - KEEP_UPDATE_IDS)
+            )
+        return int(result.rowcount or 0)
+
+
+def ordering_key(update: object) -> int | None:
+    """Updates of one chat (a user's private chat, or the staff group) are applied in order."""
+    if not isinstance(update, Update):
+        return None
+    chat, user = update.effective_chat, update.effective_user
+    return chat.id if chat else user.id if user else None
+
+
+class OrderedUpdateProcessor(BaseUpdateProcessor):
+    """PTB's concurrent updates, with a FIFO lock per chat: PTB starts one task per update in arrival order
+    and asyncio locks wake waiters in order, so a chat's updates never overtake each other."""
+
+    def __init__(self, max_concurrent_updates: int, ledger: UpdateLedger | None = None) -> None:
+        super().__init__(max_concurrent_updates)
+        self.ledger = ledger
+        self._chats: dict[int | None, tuple[asyncio.Lock, int]] = {}  # lock, updates holding or waiting
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        key = ordering_key(update)
+        lock, users = self._chats.get(key, (asyncio.Lock(), 0))
+        self._chats[key] = (lock, users + 1)
+        try:
+            # The lock comes first: the duplicate check awaits the database, and must not reorder a chat.
+            async with lock:
+                if await self._duplicate(update):
+                    coroutine.close()  # type: ignore[attr-defined]  # never started
+                    return
+                await coroutine
+        finally:
+            lock, users = self._chats[key]
+            if users == 1:
+                del self._chats[key]
+            else:
+                self._chats[key] = (lock, users - 1)
+
+    async def _duplicate(self, update: object) -> bool:
+        if self.ledger is None or not isinstance(update, Update):
+            return False
+        return not await self.ledger.first_delivery(update.update_id)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
