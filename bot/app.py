@@ -193,7 +193,7 @@ def build_application(
     application = builder.concurrent_updates(OrderedUpdateProcessor(CONCURRENT_UPDATES, ledger)).build()
     application.bot_data[SERVICES_KEY] = svc
     application.bot_data[LEDGER_KEY] = ledger
-    application.bot_data[LEADERSHIP_KEY] = Leadership(settings.database_url)
+    application.bot_data[LEADERSHIP_KEY] = Leadership(svc.db.url)
     register_handlers(application, svc)
     schedule_jobs(application, settings.tz)
     return application
