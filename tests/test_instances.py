@@ -34,9 +34,9 @@ def updates(fake: FakeBotApi, user_id: int, texts: list[str]) -> list[Update]:
 # --- updates once and in order ---------------------------------------------------------------------
 
 
-async def test_an_update_delivered_twice_is_handled_once_across_instances(database: Database) -> None:
+async def test_an_update_delivered_twice_is_handled_once_across_instances(postgres: Database) -> None:
     clock, fake, handled = FakeClock(), FakeBotApi(), []
-    first, second = (OrderedUpdateProcessor(8, UpdateLedger(database, clock)) for _ in range(2))
+    first, second = (OrderedUpdateProcessor(8, UpdateLedger(postgres, clock)) for _ in range(2))
     [update] = updates(fake, ALICE, ["区中医院电话"])
 
     async def handle(by: str) -> None:
@@ -51,15 +51,33 @@ async def test_an_update_delivered_twice_is_handled_once_across_instances(databa
     assert handled == ["first", "second"]
 
 
-async def test_old_update_ids_are_pruned(database: Database) -> None:
+async def test_an_update_delivered_twice_to_the_one_sqlite_instance_is_handled_once(
+    database: Database,
+) -> None:
+    processor, fake, handled = (
+        OrderedUpdateProcessor(8, UpdateLedger(database, FakeClock())),
+        FakeBotApi(),
+        [],
+    )
+    [update] = updates(fake, ALICE, ["区中医院电话"])
+
+    async def handle(by: str) -> None:
+        handled.append(by)
+
+    for attempt in ("first", "again"):
+        await processor.process_update(update, handle(attempt))
+    assert handled == ["first"]
+
+
+async def test_old_update_ids_are_pruned(postgres: Database) -> None:
     from datetime import timedelta
 
     clock = FakeClock()
-    ledger = UpdateLedger(database, clock)
+    ledger = UpdateLedger(postgres, clock)
     assert await ledger.first_delivery(1)
     clock.advance(timedelta(days=3))
     assert await ledger.prune(clock()) == 1
-    assert await UpdateLedger(database, clock).first_delivery(1)  # a new instance: the row is gone
+    assert await UpdateLedger(postgres, clock).first_delivery(1)  # a new instance: the row is gone
 
 
 async def test_one_chat_in_order_while_other_chats_run_at_once() -> None:

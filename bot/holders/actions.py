@@ -12,7 +12,7 @@ from bot.answers.handover import open_handover, record_post
 from bot.answers.log import log_question, own_question, record_vote
 from bot.answers.qa import Answer
 from bot.holders.registry import BindResult, bind_card
-from bot.holders.users import ensure_user, forget, holder_of, set_card
+from bot.holders.users import ensure_user, forget, holder_of, set_card, user_and_holder
 from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import Lang, t
@@ -110,12 +110,11 @@ async def ask(
     `form_waits_for_buttons`, an open form is at a step of buttons, so the text is a question."""
     now = svc.clock()
     async with svc.db.session() as session:
-        user = await ensure_user(session, who.user_id, who.first_name, who.lang, now)
+        user, holder = await user_and_holder(session, who.user_id, who.first_name, who.lang, now)
         if user.awaiting == AWAITING_BOOKING and not form_waits_for_buttons:
             return None
         if user.awaiting != AWAITING_CARD_NUMBER or form_waits_for_buttons:
             answer = svc.answerer.answer(text, user.card)
-            holder = await holder_of(session, user)
             question = await log_question(session, user.id, user.card, answer, now)
             return Asked(question.id, answer, holder.tier if holder else None)
     return await bind(svc, who, text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.texts import Lang
@@ -27,6 +27,24 @@ async def ensure_user(
     else:
         user.first_name, user.language = first_name, language
     return user
+
+
+async def user_and_holder(
+    session: AsyncSession, user_id: int, first_name: str, language: str, now: datetime
+) -> tuple[User, CardHolder | None]:
+    """ensure_user and holder_of in one round trip (every question needs both)."""
+    found = (
+        await session.execute(
+            select(User, CardHolder)
+            .outerjoin(CardHolder, CardHolder.card_number == User.card_number)
+            .where(User.id == user_id)
+        )
+    ).first()
+    if found is None:
+        return await ensure_user(session, user_id, first_name, language, now), None
+    user, holder = found
+    user.first_name, user.language = first_name, language
+    return user, holder
 
 
 async def holder_of(session: AsyncSession, user: User) -> CardHolder | None:

@@ -23,12 +23,15 @@ RECENT_IN_MEMORY = 10_000
 
 class UpdateLedger:
     """Records each update_id in the database; the first instance to record it handles it. Ids this
-    instance saw lately are also kept in memory, so its own duplicates cost no round trip."""
+    instance saw lately are also kept in memory, so its own duplicates cost no round trip. On SQLite only
+    one instance can run (`InstanceLock`), so memory alone decides there and no question waits for a write.
+    """
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
         self._recent: OrderedDict[int, None] = OrderedDict()
-        insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        self._shared = db.engine.dialect.name == "postgresql"
+        insert = pg_insert if self._shared else sqlite_insert
         self._insert = insert(ProcessedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
 
     async def first_delivery(self, update_id: int) -> bool:
@@ -37,6 +40,8 @@ class UpdateLedger:
         self._recent[update_id] = None
         if len(self._recent) > RECENT_IN_MEMORY:
             self._recent.popitem(last=False)
+        if not self._shared:
+            return True
         async with self.db.session() as session:
             result = await session.execute(self._insert.values(update_id=update_id, at=self.clock()))
         return bool(result.rowcount)
