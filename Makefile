@@ -17,7 +17,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m bot db upgrade
 	$(PY) -m bot cardholders demo
-	$(PY) -m bot run
+	$(PY) -m bot run $(ARGS)
 
 chat: $(STAMP)
 	$(PY) -m bot chat
