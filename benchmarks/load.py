@@ -76,9 +76,8 @@ def serve(args: argparse.Namespace) -> None:
 
         def _api_sendMessage(self, params):  # type: ignore[no-untyped-def]
             sent = super()._api_sendMessage(params)
-            log.write(
-                json.dumps({"chat": sent["chat"]["id"], "text": sent["text"]}, ensure_ascii=False) + "\n"
-            )
+            record = {"chat": sent["chat"]["id"], "text": params["text"]}  # as the outbox row has it
+            log.write(json.dumps(record, ensure_ascii=False) + "\n")
             return sent
 
     fake = RecordingFake()
