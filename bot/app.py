@@ -77,6 +77,7 @@ async def lead(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_shutdown(application: Application) -> None:
+    await application.bot_data[SERVICES_KEY].questions.flush()
     await application.bot_data[LEADERSHIP_KEY].resign()
 
 

@@ -7,13 +7,18 @@ import json
 import socket
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.answers.qa import Answer, Answerer
 from bot.answers.render import answer_text
 from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
 from bot.settings import SettingsError, get_settings
 from bot.texts import language_of
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 DEMO_REGISTRY = Path(__file__).resolve().parent.parent / "db" / "seed" / "demo_cardholders.csv"
 
@@ -92,9 +97,31 @@ def _console(user_id: int, card: str | None) -> int:
         try:
             return await run_console(services, Who(user_id, "console", "zh"), card)
         finally:
+            await services.questions.flush()
             await services.db.dispose()
 
-    return asyncio.run(session())
+    with single_instance(services):
+        return asyncio.run(session())
+
+
+@contextmanager
+def single_instance(services: Services) -> Iterator[None]:
+    """SQLite: one process at a time runs the bot or the console on a database file."""
+    from bot.runtime.checks import StartupError
+    from bot.runtime.leader import InstanceLock, InstanceLockedError
+
+    if services.db.engine.dialect.name != "sqlite":
+        yield
+        return
+    lock = InstanceLock(services.settings.database_url)
+    try:
+        lock.acquire()
+    except InstanceLockedError as exc:
+        raise StartupError(str(exc)) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -119,7 +146,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import build_application
     from bot.log_privacy import configure_logging
-    from bot.runtime.leader import InstanceLock, InstanceLockedError
     from bot.runtime.webhook import serve_webhook
     from bot.services import Services
 
@@ -129,21 +155,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     services = Services.from_settings(settings)
     check_staff_chat(settings, services.knowledge)
     asyncio.run(check_database(settings.database_url))
-    lock = InstanceLock(settings.database_url) if services.db.engine.dialect.name == "sqlite" else None
-    try:
-        if lock is not None:
-            lock.acquire()
-    except InstanceLockedError as exc:
-        raise StartupError(str(exc)) from None
-    try:
+    with single_instance(services):
         application = build_application(services)
         if args.webhook:
             serve_webhook(application, settings)
         else:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
-    finally:
-        if lock is not None:
-            lock.release()
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.answers.log import QuestionLogWriter
 from bot.answers.qa import Answerer
 from bot.clock import Clock, utc_now
 from bot.kb.loader import KnowledgeBase, load_knowledge
@@ -18,6 +19,10 @@ class Services:
     answerer: Answerer
     db: Database
     clock: Clock = field(default=utc_now)
+    questions: QuestionLogWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.questions = QuestionLogWriter(self.db)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> Services:

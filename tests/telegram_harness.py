@@ -36,7 +36,9 @@ class Harness:
     clock: FakeClock
 
     async def feed(self, update: dict[str, Any]) -> None:
+        """Handled, and its question (if any) written, as a moment after the reply in production."""
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        await self.svc.questions.flush()
 
     async def say(self, user_id: int, text: str, **kwargs: Any) -> None:
         await self.feed(self.fake.make_text_update(user_id, text, **kwargs))

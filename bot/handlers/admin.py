@@ -16,6 +16,7 @@ from bot.texts import t
 
 async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, lang = services(context), lang_of(update)
+    await svc.questions.flush()  # this instance's latest questions too
     async with svc.db.session() as session:
         rows = await unanswered(session)
     if not rows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.answers.handover import open_handover, record_post
-from bot.answers.log import log_question, own_question, record_vote
+from bot.answers.log import own_question, record_vote
 from bot.answers.qa import Answer
 from bot.holders.registry import BindResult, bind_card
 from bot.holders.users import ensure_user, forget, holder_of, set_card, user_and_holder
@@ -113,11 +113,13 @@ async def ask(
         user, holder = await user_and_holder(session, who.user_id, who.first_name, who.lang, now)
         if user.awaiting == AWAITING_BOOKING and not form_waits_for_buttons:
             return None
-        if user.awaiting != AWAITING_CARD_NUMBER or form_waits_for_buttons:
-            answer = svc.answerer.answer(text, user.card)
-            question = await log_question(session, user.id, user.card, answer, now)
-            return Asked(question.id, answer, holder.tier if holder else None)
-    return await bind(svc, who, text)
+        is_question = user.awaiting != AWAITING_CARD_NUMBER or form_waits_for_buttons
+        card, tier = user.card, holder.tier if holder else None
+    if not is_question:
+        return await bind(svc, who, text)
+    # Matched outside the transaction; logged behind the reply, once the user row is committed.
+    answer = svc.answerer.answer(text, card)
+    return Asked(await svc.questions.add(who.user_id, card, answer, now), answer, tier)
 
 
 async def open_suggestion(svc: Services, who: Who, question_id: int, entry_id: str) -> Entry | None:
@@ -125,6 +127,7 @@ async def open_suggestion(svc: Services, who: Who, question_id: int, entry_id: s
     entry = svc.knowledge.by_id.get(entry_id)
     if entry is None:
         return None
+    await svc.questions.written(question_id)
     async with svc.db.session() as session:
         question = await own_question(session, question_id, who.user_id)
         if question is None:
@@ -134,11 +137,13 @@ async def open_suggestion(svc: Services, who: Who, question_id: int, entry_id: s
 
 
 async def vote(svc: Services, who: Who, question_id: int, value: int) -> bool:
+    await svc.questions.written(question_id)
     async with svc.db.session() as session:
         return await record_vote(session, question_id, who.user_id, value, svc.clock())
 
 
 async def hand_over(svc: Services, who: Who, question_id: int, chat_id: int) -> HandoverRequest | None:
+    await svc.questions.written(question_id)
     async with svc.db.session() as session:
         question = await own_question(session, question_id, who.user_id)
         if question is None:
@@ -153,5 +158,6 @@ async def posted(svc: Services, handover: Handover, chat_id: int, message_id: in
 
 
 async def forget_me(svc: Services, who: Who) -> bool:
+    await svc.questions.flush()  # their questions still waiting go with the rest
     async with svc.db.session() as session:
         return await forget(session, who.user_id)
