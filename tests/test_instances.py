@@ -184,3 +184,28 @@ async def test_a_second_instance_on_one_sqlite_file_is_refused(tmp_path: Path) -
         InstanceLock(url).acquire()
     running.release()
     InstanceLock(url).acquire()  # free again once the first one stopped
+
+
+async def test_two_instances_logging_questions_never_share_an_id(
+    postgres: Database, shipped: KnowledgeBase
+) -> None:
+    from sqlalchemy import func, select
+
+    from bot.holders import actions
+    from bot.holders.actions import Asked, Who
+    from db.models import QuestionLog
+
+    clock = FakeClock()
+    one, two = (
+        Services(settings(Path("knowledge")), shipped, Answerer(shipped), postgres, clock) for _ in range(2)
+    )
+    asked = [
+        await actions.ask(svc, Who(user, "u", "zh"), "区中医院电话")
+        for user in range(1, 40)
+        for svc in (one, two)
+    ]
+    ids = [a.question_id for a in asked if isinstance(a, Asked)]
+    assert len(ids) == 78 and len(set(ids)) == 78
+    await asyncio.gather(one.questions.flush(), two.questions.flush())
+    async with postgres.session() as session:
+        assert await session.scalar(select(func.count()).select_from(QuestionLog)) == 78
