@@ -217,6 +217,11 @@ def cpu_and_rss(pid: int) -> tuple[float, float]:
         return float("nan"), float("nan")
 
 
+def rss_now(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+
 async def leader_of(client: httpx.AsyncClient, health_ports: list[int]) -> int | None:
     for index, port in enumerate(health_ports):
         try:
@@ -279,6 +284,11 @@ async def run(args: argparse.Namespace) -> int:
                     pass
                 await asyncio.sleep(0.1)
         await asyncio.sleep(6)  # the first `lead` run elects the leader
+        idle = [rss_now(process.pid) for process in processes]
+        print(
+            "idle RSS after start-up: "
+            + ", ".join(f"instance {i} {mib:.0f} MiB" for i, mib in enumerate(idle))
+        )
         killed: int | None = None
         in_flight = asyncio.Semaphore(64)
         rng = random.Random(5)

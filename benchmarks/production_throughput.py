@@ -31,7 +31,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bot.answers.qa import Answerer  # noqa: E402
-from bot.app import CONCURRENT_UPDATES, build_application  # noqa: E402
+from bot.app import CONCURRENT_UPDATES, build_application, on_shutdown  # noqa: E402
 from bot.kb.loader import KnowledgeBase, load_knowledge  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -90,6 +90,7 @@ async def cardbot_rate(url: str, knowledge: KnowledgeBase, raw: list[dict], fake
     try:
         return await drive(app, raw)
     finally:
+        await on_shutdown(app)  # the last questions written, the leader lock given back
         await svc.db.dispose()
 
 
