@@ -23,10 +23,10 @@ chat: $(STAMP)
 	$(PY) -m bot chat
 
 check: $(STAMP)
-	$(PY) -m bot kb check
+	$(PY) -m bot kb check --sources ../shared/seeds
 
 test: $(STAMP)
-	$(PY) -m bot kb check
+	$(PY) -m bot kb check --sources ../shared/seeds
 	$(PY) -m pytest
 
 lint: $(STAMP)

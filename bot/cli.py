@@ -14,6 +14,8 @@ from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
 from bot.settings import get_settings
 from bot.texts import language_of
 
+DEFAULT_SEEDS = "../shared/seeds"
+
 
 def _answerer() -> Answerer:
     return Answerer(load_knowledge(get_settings().knowledge_dir))
@@ -64,11 +66,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_kb_check(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else get_settings().knowledge_dir
     knowledge, problems = check_knowledge(directory)
+    if knowledge is not None and args.sources:
+        from bot.kb.sources import check_sources
+
+        problems = check_sources(knowledge, directory, Path(args.sources))
     for problem in problems:
         print(problem)
-    if knowledge is None:
+    if problems:
         return 1
-    print(f"{directory}: {len(knowledge.entries)} entries, {len(knowledge.cards)} cards: ok")
+    checked = f", text found in {args.sources}" if args.sources else ""
+    print(f"{directory}: {len(knowledge.entries)} entries, {len(knowledge.cards)} cards{checked}: ok")
     return 0
 
 
@@ -178,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_commands.add_parser("check", help="validate the knowledge files")
     check.add_argument("dir", nargs="?")
+    check.add_argument(
+        "--sources",
+        nargs="?",
+        const=DEFAULT_SEEDS,
+        metavar="DIR",
+        help=f"also report text printed in no named source (guides in DIR, default {DEFAULT_SEEDS})",
+    )
     check.set_defaults(handler=cmd_kb_check)
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
