@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Callable
 from datetime import time, timedelta
 
@@ -17,6 +19,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.admin import reload as knowledge
 from bot.handlers import admin, booking, fallback, menu, privacy, questions, reminders, staff, start
 from bot.handlers.common import SERVICES_KEY
 from bot.handlers.errors import on_error
@@ -28,6 +31,7 @@ REPOST_EVERY = timedelta(minutes=5)
 OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did not take at once
 NUDGE_EVERY = timedelta(minutes=5)
 AGENDA_AT = time(8, 0)  # in TIMEZONE
+KNOWLEDGE_CHECK_EVERY = timedelta(seconds=30)  # how soon an instance follows a version another installed
 
 USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     ("start", {"zh": "选择卡种", "en": "Choose your card"}),
@@ -42,8 +46,17 @@ USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
 ]
 ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     *USER_COMMANDS,
-    ("unanswered", {"zh": "未解答的问题", "en": "Unanswered questions"}),
+    ("unanswered", {"zh": "用户没得到答案的问题 [7d|30d]", "en": "What users missed [7d|30d]"}),
+    ("reload", {"zh": "重新读取知识目录", "en": "Reload the knowledge folder"}),
+    ("rollback", {"zh": "恢复上一版知识库", "en": "Restore the previous knowledge"}),
 ]
+# Knowledge files an admin may send as a document (a CSV is the registry, handled elsewhere).
+KNOWLEDGE_UPLOADS = (
+    filters.Document.FileExtension("md")
+    | filters.Document.FileExtension("yaml")
+    | filters.Document.FileExtension("yml")
+    | filters.Document.FileExtension("zip")
+)
 
 
 def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotCommand]:
@@ -53,6 +66,11 @@ def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotC
 async def on_start(application: Application) -> None:
     await set_command_menus(application)
     await reminders.restore_reminders(application)
+    await knowledge.start(application.bot_data[SERVICES_KEY])
+    if hasattr(signal, "SIGHUP"):  # `kill -HUP <pid>` re-reads KNOWLEDGE_DIR like /reload
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, lambda: application.create_task(admin.reload_on_signal(application))
+        )
 
 
 async def set_command_menus(application: Application) -> None:
@@ -72,7 +90,6 @@ def register_handlers(application: Application, svc: Services) -> None:
     """The order matters: PTB runs the first matching handler of a group, so specific handlers come before
     the catch-alls (known commands before the unknown-command reply, the staff chat before private text)."""
     private = filters.ChatType.PRIVATE
-    admins = filters.User(user_id=svc.settings.admin_ids)
 
     # 1. Commands, in private chats.
     application.add_handler(CommandHandler("start", start.start, filters=private))
@@ -84,7 +101,10 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CommandHandler("reminders", reminders.list_reminders, filters=private))
     application.add_handler(CommandHandler("privacy", privacy.privacy, filters=private))
     application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
-    application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
+    # Admin commands are registered for everyone so that others get a refusal, not the help text.
+    application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private))
+    application.add_handler(CommandHandler("reload", admin.reload_command, filters=private))
+    application.add_handler(CommandHandler("rollback", admin.rollback_command, filters=private))
 
     # 2. Buttons; each pattern names one kind of callback data.
     application.add_handler(CallbackQueryHandler(start.choose_card, pattern=r"^card:"))
@@ -107,6 +127,8 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(
         CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj):\d+(:[a-z]+)?$")
     )
+    application.add_handler(CallbackQueryHandler(admin.gate_button, pattern=r"^kb:(ok|no):\d+$"))
+    application.add_handler(CallbackQueryHandler(admin.unanswered_button, pattern=r"^un:(h|a):\d+:\d+$"))
 
     # 3. Staff replying to a hand-over in the staff chat.
     if svc.settings.staff_chat_id is not None:
@@ -117,7 +139,10 @@ def register_handlers(application: Application, svc: Services) -> None:
             )
         )
 
-    # 4. Catch-alls for private chats: questions, then unknown commands, then what the bot cannot read.
+    # 4. Knowledge files sent as documents (admins; others refused), before the non-text catch-all.
+    application.add_handler(MessageHandler(private & KNOWLEDGE_UPLOADS, admin.upload_document))
+
+    # 5. Catch-alls for private chats: questions, then unknown commands, then what the bot cannot read.
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.on_text))
     application.add_handler(MessageHandler(private & filters.COMMAND, fallback.help_command))
     application.add_handler(MessageHandler(private & ~filters.TEXT, fallback.non_text))
@@ -149,5 +174,8 @@ def build_application(
         application.job_queue.run_repeating(staff.repost_overdue, interval=REPOST_EVERY, first=REPOST_EVERY)
         application.job_queue.run_repeating(drain_outbox, interval=OUTBOX_EVERY, first=OUTBOX_EVERY)
         application.job_queue.run_repeating(reminders.nudge_staff, interval=NUDGE_EVERY, first=NUDGE_EVERY)
+        application.job_queue.run_repeating(
+            admin.follow_knowledge, interval=KNOWLEDGE_CHECK_EVERY, first=KNOWLEDGE_CHECK_EVERY
+        )
         application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT.replace(tzinfo=settings.tz))
     return application

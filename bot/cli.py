@@ -7,12 +7,16 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.answers.qa import Answer, Answerer
 from bot.answers.render import answer_text
 from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
 from bot.settings import get_settings
 from bot.texts import language_of
+
+if TYPE_CHECKING:
+    from bot.admin.reload import Outcome
 
 DEFAULT_SEEDS = "../shared/seeds"
 
@@ -76,6 +80,59 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         return 1
     checked = f", text found in {args.sources}" if args.sources else ""
     print(f"{directory}: {len(knowledge.entries)} entries, {len(knowledge.cards)} cards{checked}: ok")
+    return 0
+
+
+def _print_outcome(outcome: Outcome) -> int:
+    for problem in outcome.problems:
+        print(problem)
+    if outcome.diff is not None:
+        print(outcome.diff.summary())
+    for move in outcome.moves:
+        print(f"regression: {move.describe()}")
+    return {"invalid": 1, "gated": 2}.get(outcome.status, 0)
+
+
+def cmd_kb_reload(args: argparse.Namespace) -> int:
+    """Publishes KNOWLEDGE_DIR as the installed version; running instances swap it in within 30 s."""
+    import asyncio
+
+    from bot.admin.reload import publish
+    from bot.clock import utc_now
+    from db.session import Database
+
+    settings = get_settings()
+
+    async def run() -> int:
+        database = Database(settings.database_url)
+        try:
+            outcome = await publish(database, settings.knowledge_dir, utc_now(), force=args.yes)
+        finally:
+            await database.dispose()
+        code = _print_outcome(outcome)
+        messages = {
+            "installed": f"version #{outcome.version_id} installed; running instances follow within 30 s",
+            "unchanged": f"unchanged: version #{outcome.version_id} is this folder",
+            "invalid": f"{len(outcome.problems)} problem(s); nothing changed",
+            "gated": "regression questions would move; nothing changed (--yes installs anyway)",
+        }
+        print(messages[outcome.status])
+        return code
+
+    return asyncio.run(run())
+
+
+def cmd_kb_diff(args: argparse.Namespace) -> int:
+    """What installing DIR would add, change and remove, compared with KNOWLEDGE_DIR."""
+    from bot.admin.diff import diff_knowledge
+
+    installed = load_knowledge(get_settings().knowledge_dir)
+    knowledge, problems = check_knowledge(Path(args.dir))
+    for problem in problems:
+        print(problem)
+    if knowledge is None:
+        return 1
+    print(diff_knowledge(installed, knowledge).summary())
     return 0
 
 
@@ -193,6 +250,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"also report text printed in no named source (guides in DIR, default {DEFAULT_SEEDS})",
     )
     check.set_defaults(handler=cmd_kb_check)
+
+    reload = kb_commands.add_parser(
+        "reload", help="validate KNOWLEDGE_DIR and install it; running bots follow (or send SIGHUP)"
+    )
+    reload.add_argument("--yes", action="store_true", help="install even if regression questions move")
+    reload.set_defaults(handler=cmd_kb_reload)
+    diff = kb_commands.add_parser("diff", help="entries a folder adds, changes, removes vs. KNOWLEDGE_DIR")
+    diff.add_argument("dir")
+    diff.set_defaults(handler=cmd_kb_diff)
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--user", type=int, default=0, help="act as this user id (0: the console user)")

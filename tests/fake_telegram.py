@@ -10,6 +10,8 @@ is refused here too.
 Known simplifications (deliberate): MarkdownV2/Markdown text is not validated, chats are
 created on first use, ``getUpdates`` never long-polls. Bare ``&`` in HTML is refused although
 the real server tolerates it: the Bot API docs require it to be escaped, so we are stricter.
+Files users send are downloadable (``/file/bot<token>/<file_path>``) only by a path ``getFile``
+handed out; the real server's one-hour expiry of such paths is not modelled.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
 MAX_INLINE_BUTTONS = 100
 MAX_UPLOAD = 50 * 1024 * 1024
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
@@ -437,6 +440,7 @@ _METHODS = (
     "deleteMyCommands",
     "getMyCommands",
     "sendDocument",
+    "getFile",
     "sendChatAction",
     "getChatMember",
     "getUpdates",
@@ -465,6 +469,7 @@ class FakeBotApi:
         self.commands: dict[str, dict[str, list[JSON]]] = {}  # scope key -> language -> commands
         self.members: dict[tuple[ChatId, int], str] = {}
         self.files: dict[str, UploadedFile] = {}
+        self.file_paths: dict[str, str] = {}  # file_path handed out by getFile -> file_id
         self.users: dict[int, JSON] = {}
         self.chats: dict[ChatId, JSON] = {}
         self.messages: dict[tuple[ChatId, int], JSON] = {}  # current state of every message
@@ -479,6 +484,8 @@ class FakeBotApi:
     # ------------------------------------------------------------------ transport entry point
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/file/"):
+            return self._download(request)
         segments = request.url.path.rstrip("/").split("/")
         method_segment = segments[-1] if segments else ""
         token_segment = segments[-2] if len(segments) >= 2 else ""
@@ -517,6 +524,19 @@ class FakeBotApi:
         except ApiError as exc:
             return self._error_response(method, params, exc)
         return httpx.Response(200, json={"ok": True, "result": result})
+
+    def _download(self, request: httpx.Request) -> httpx.Response:
+        """GET {TELEGRAM_BASE_FILE_URL}<token>/<file_path>: only paths getFile handed out."""
+        _, _, token_segment, *rest = request.url.path.split("/")
+        self.calls.append(("download", {"path": "/".join(rest)}))
+        if not token_segment.startswith("bot") or (
+            self.token is not None and token_segment != f"bot{self.token}"
+        ):
+            return httpx.Response(401, json={"ok": False, "error_code": 401, "description": "Unauthorized"})
+        file_id = self.file_paths.get("/".join(rest))
+        if request.method != "GET" or file_id is None:
+            return httpx.Response(404, json={"ok": False, "error_code": 404, "description": "Not Found"})
+        return httpx.Response(200, content=self.files[file_id].content)
 
     def _error_response(self, method: str, params: JSON, error: ApiError) -> httpx.Response:
         self.errors.append((method, params, error.description))
@@ -738,6 +758,33 @@ class FakeBotApi:
             chat_type=chat_type,
             reply_to_message=None,
             content={"sticker": sticker},
+        )
+        return self._update(message=message)
+
+    def make_document_update(
+        self,
+        user_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        mime_type: str = "application/octet-stream",
+        chat_id: ChatId | None = None,
+        first_name: str = "张三",
+        language_code: str | None = "zh-hans",
+        chat_type: str = "private",
+    ) -> JSON:
+        """A user sending a file; the bot can fetch it with getFile and a download, as in Telegram."""
+        ids = self._file_ids("DOC")
+        self.files[ids["file_id"]] = UploadedFile(file_name, mime_type, content)
+        document = {**ids, "file_name": file_name, "mime_type": mime_type, "file_size": len(content)}
+        message = self._incoming(
+            user_id,
+            chat_id=chat_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_type=chat_type,
+            reply_to_message=None,
+            content={"document": document},
         )
         return self._update(message=message)
 
@@ -1005,6 +1052,25 @@ class FakeBotApi:
         if caption_entities:
             content["caption_entities"] = caption_entities
         return self._new_bot_message(chat, content, params)
+
+    def _api_getFile(self, params: JSON) -> JSON:
+        file_id = params.get("file_id")
+        if not file_id:
+            raise ApiError("file_id not specified")
+        stored = self.files.get(file_id)
+        if stored is None:
+            raise ApiError("wrong file_id or the file is temporarily unavailable")
+        if len(stored.content) > MAX_DOWNLOAD:
+            raise ApiError("file is too big")
+        suffix = stored.file_name.rsplit(".", 1)[-1] if "." in stored.file_name else ""
+        path = f"documents/file_{len(self.file_paths)}{'.' + suffix if suffix else ''}"
+        self.file_paths[path] = file_id
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(stored.content),
+            "file_path": path,
+        }
 
     def _api_editMessageText(self, params: JSON) -> JSON | bool:
         text, entities = self._formatted(params, "text", MAX_TEXT, required=True)
