@@ -66,7 +66,7 @@ async def missed_since(session: AsyncSession, since: datetime) -> list[Missed]:
     )
     return [
         Missed(row.id, row.text, row.card, row.entry_id, DISLIKED if was_disliked else row.outcome)
-        for row, was_disliked in rows.tuples()
+        for row, was_disliked in rows
     ]
 
 

@@ -27,23 +27,24 @@ async def upload(svc: Services, file_name: str, content: bytes, by: int) -> Outc
 def add_question_to_file(path: Path, question: str) -> None:
     """Appends `question` to the entry's `questions:` list, leaving the rest of the file as written."""
     lines = path.read_text(encoding="utf-8").split("\n")
-    item = f"  - {json.dumps(question, ensure_ascii=False)}"  # a JSON string is a valid YAML scalar
     closing = lines.index("---", 1)
     key = next((n for n in range(1, closing) if re.match(r"^questions\s*:", lines[n])), None)
+
+    def item(text: str, indent: str = "  ") -> str:
+        return f"{indent}- {json.dumps(text, ensure_ascii=False)}"  # a JSON string is a valid YAML scalar
+
     if key is None:
-        lines[closing:closing] = ["questions:", item]
+        lines[closing:closing] = ["questions:", item(question)]
     elif lines[key].split(":", 1)[1].strip():  # a flow list on one line: rewritten as a block list
         written = yaml.safe_load(lines[key].split(":", 1)[1]) or []
-        lines[key : key + 1] = [
-            "questions:",
-            *(f"  - {json.dumps(str(q), ensure_ascii=False)}" for q in written),
-            item,
-        ]
+        lines[key : key + 1] = ["questions:", *(item(str(q)) for q in written), item(question)]
     else:
+        first = re.match(r"^(\s*)- ", lines[key + 1]) if key + 1 < closing else None
+        indent = first.group(1) if first else "  "
         end = key + 1
-        while end < closing and lines[end].startswith("  - "):
+        while end < closing and lines[end].startswith(f"{indent}- "):
             end += 1
-        lines[end:end] = [item]
+        lines[end:end] = [item(question, indent)]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -137,7 +137,8 @@ async def gate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc, query, lang = services(context), update.callback_query, lang_of(update)
     _, decision, version_id = query.data.split(":")
     await query.answer()
-    await query.edit_message_reply_markup(None)  # a decision is taken once
+    if query.message.reply_markup is not None:  # a decision is taken once: the buttons go
+        await query.edit_message_reply_markup(None)
     if decision == "ok":
         outcome = await knowledge.confirm(svc, int(version_id), update.effective_user.id)
         await report(context.bot, update.effective_chat.id, outcome, lang)

@@ -146,13 +146,22 @@ class References:
         return value
 
 
+def _yaml_problem(path: Path, exc: yaml.YAMLError, first_line: int) -> Problem:
+    """One line, at the construct the parser could not finish, else where it stopped (`first_line`: the
+    file's line where the YAML starts)."""
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    what = " ".join(
+        str(part) for part in (getattr(exc, "problem", None), getattr(exc, "context", None)) if part
+    )
+    return Problem(path, (mark.line + first_line) if mark else 1, f"bad YAML: {what or exc}")
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, list[str]] | None:
     text = path.read_text(encoding="utf-8")
     try:
         return yaml.safe_load(text), text.splitlines()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(path, (mark.line + 1) if mark else 1, f"bad YAML: {exc}"))
+        problems.append(_yaml_problem(path, exc, first_line=1))
         return None
 
 
@@ -188,13 +197,13 @@ def _load_entry(path: Path, problems: list[Problem], references: References) -> 
     if not lines or lines[0].strip() != "---":
         problems.append(Problem(path, 1, "no front matter: the file must start with a '---' line"))
         return None, 1
+    closing = next((i for i, line in enumerate(lines[1:], start=2) if line.strip() == "---"), len(lines))
     try:
+        yaml.safe_load("\n".join(lines[1 : closing - 1]))  # the front matter alone: exact line numbers
         post = frontmatter.loads(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(path, (mark.line + 2) if mark else 1, f"bad YAML: {exc}"))
-        return None, 1
-    closing = next((i for i, line in enumerate(lines[1:], start=2) if line.strip() == "---"), len(lines))
+        problems.append(_yaml_problem(path, exc, first_line=2))
+        return None, _key_line(lines, "id", 1)
     body_line = min(closing + 1, max(len(lines), 1))
     id_line = _key_line(lines, "id", 1)
     data = dict(post.metadata)
@@ -231,13 +240,25 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     entries: list[Entry] = []
     sources: dict[str, Path] = {}
     parent_lines: dict[str, int] = {}
+    broken_ids: set[str] = set()
     for path in sorted(directory.glob(ENTRY_GLOB)):
         entry, id_line = _load_entry(path, problems, references)
         if entry is None:
+            # Its problems are reported; its id still counts as known, so nothing else fails because of it.
+            lines = path.read_text(encoding="utf-8").splitlines()
+            written_id = (
+                re.match(r"id\s*:\s*(\S+)", lines[id_line - 1]) if 0 < id_line <= len(lines) else None
+            )
+            if written_id:
+                broken_ids.add(written_id.group(1))
             continue
         if entry.id in sources:
             problems.append(
-                Problem(path, id_line, f"duplicate id '{entry.id}' (also in {sources[entry.id]})")
+                Problem(
+                    path,
+                    id_line,
+                    f"duplicate id '{entry.id}' (also in {sources[entry.id].relative_to(directory)})",
+                )
             )
             continue
         if cards and entry.card not in cards and entry.card != GENERAL_CARD:
@@ -254,7 +275,7 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         sources[entry.id] = path
         parent_lines[entry.id] = _key_line(path.read_text(encoding="utf-8").splitlines(), "parent", id_line)
     for entry in entries:
-        if entry.parent is not None and entry.parent not in sources:
+        if entry.parent is not None and entry.parent not in sources and entry.parent not in broken_ids:
             problems.append(
                 Problem(sources[entry.id], parent_lines[entry.id], f"parent '{entry.parent}' not found")
             )
@@ -264,7 +285,8 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         problems.extend(_unused_contacts(directory / CONTACTS_FILE, contacts_file, references.used))
     regression = _load_yaml_model(directory / REGRESSION_FILE, RegressionFile, problems, optional=True)
     if regression is not None:
-        problems.extend(_unknown_regression_entries(directory / REGRESSION_FILE, regression, set(sources)))
+        known = set(sources) | broken_ids
+        problems.extend(_unknown_regression_entries(directory / REGRESSION_FILE, regression, known))
     if problems or cards_file is None or matching is None or bookings_file is None or regression is None:
         return None, problems
     return KnowledgeBase(
