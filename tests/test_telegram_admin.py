@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.admin import reload as knowledge
 from bot.admin.archive import checksum
 from bot.app import set_command_menus
+from bot.handlers import admin as admin_handlers
 from bot.kb.loader import load_knowledge
 from db.models import KnowledgeVersion, QuestionLog
 from db.session import Database
@@ -284,3 +285,13 @@ async def test_unanswered_groups_a_mix_and_an_admin_fixes_a_group_in_one_tap(bot
     assert bot.fake.callback_answers[-1]["text"] == "已标记为已处理（1 条）。"
     await bot.say(ADMIN, "/unanswered")
     assert "1 组，1 条" in bot.fake.last_text(ADMIN)
+
+
+async def test_sighup_reloads_and_tells_the_admins(bot: Harness) -> None:
+    path = bot.svc.settings.knowledge_dir / "zhangdian" / "02-ticket.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("单次2人", "单次6人"), encoding="utf-8")
+    await admin_handlers.reload_on_signal(bot.app)
+    assert bot.fake.last_text(ADMIN).startswith("✅") and "~ changed 1: zd.ticket" in bot.fake.last_text(
+        ADMIN
+    )
+    assert "单次6人" in await answer_to(bot, TICKET_QUESTION)

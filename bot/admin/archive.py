@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 import frontmatter
 import yaml
 
-from bot.kb.loader import ENTRY_GLOB, TOP_FILES
+from bot.kb.loader import CARDS_FILE, ENTRY_GLOB, TOP_FILES
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # the shipped folder zips to a fraction of this
 MAX_UNPACKED_BYTES = 10 * 1024 * 1024
@@ -73,8 +73,8 @@ def unpack(data: bytes, target: Path) -> None:
         if len(members) > MAX_FILES or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
             raise UploadRefused("the zip is too large for a knowledge folder")
         names = [PurePosixPath(m.filename) for m in members]
-        tops = {name.parts[0] for name in names if len(name.parts) > 1}
-        prefix = len(names) > 0 and all(len(n.parts) > 1 for n in names) and len(tops) == 1
+        tops = {name.parts[0] for name in names}
+        prefix = len(tops) == 1 and PurePosixPath(*tops, CARDS_FILE) in names  # a zip of the folder itself
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
