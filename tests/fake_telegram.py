@@ -750,6 +750,19 @@ class FakeBotApi:
             "emoji": emoji,
             "file_size": 20480,
         }
+        return self._media_update(
+            user_id, {"sticker": sticker}, chat_id, first_name, language_code, chat_type
+        )
+
+    def _media_update(
+        self,
+        user_id: int,
+        content: JSON,
+        chat_id: ChatId | None,
+        first_name: str,
+        language_code: str | None,
+        chat_type: str,
+    ) -> JSON:
         message = self._incoming(
             user_id,
             chat_id=chat_id,
@@ -757,7 +770,7 @@ class FakeBotApi:
             language_code=language_code,
             chat_type=chat_type,
             reply_to_message=None,
-            content={"sticker": sticker},
+            content=content,
         )
         return self._update(message=message)
 
@@ -777,16 +790,9 @@ class FakeBotApi:
         ids = self._file_ids("DOC")
         self.files[ids["file_id"]] = UploadedFile(file_name, mime_type, content)
         document = {**ids, "file_name": file_name, "mime_type": mime_type, "file_size": len(content)}
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content={"document": document},
+        return self._media_update(
+            user_id, {"document": document}, chat_id, first_name, language_code, chat_type
         )
-        return self._update(message=message)
 
     def make_photo_update(
         self,
@@ -813,16 +819,7 @@ class FakeBotApi:
         content: JSON = {"photo": photo}
         if caption is not None:
             content["caption"] = caption
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content=content,
-        )
-        return self._update(message=message)
+        return self._media_update(user_id, content, chat_id, first_name, language_code, chat_type)
 
     def make_voice_update(
         self,
@@ -840,16 +837,7 @@ class FakeBotApi:
             "mime_type": "audio/ogg",
             "file_size": duration * 2000,
         }
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content={"voice": voice},
-        )
-        return self._update(message=message)
+        return self._media_update(user_id, {"voice": voice}, chat_id, first_name, language_code, chat_type)
 
     # ------------------------------------------------------------------ shared validation
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -123,3 +125,12 @@ def write_contacts(folder: Path, contacts: dict[str, dict[str, str]]) -> Path:
     }
     path.write_text(yaml.safe_dump({"contacts": data}, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def zip_files(files: dict[str, bytes]) -> bytes:
+    """A zip as an admin's archiver makes it: `name -> content`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

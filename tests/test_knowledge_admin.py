@@ -21,7 +21,7 @@ from bot.kb.loader import load_knowledge
 from bot.services import Services
 from bot.settings import Settings, get_settings
 from db.session import Database
-from tests.knowledge_factory import entry_file, small_knowledge
+from tests.knowledge_factory import entry_file, small_knowledge, zip_files
 
 ADMIN = 7
 TICKET = "去景区要买门票吗"
@@ -133,19 +133,11 @@ def test_kb_diff_lists_added_changed_and_removed(
 # --- what an upload may be ----------------------------------------------------------------------------
 
 
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
 def test_a_zip_of_the_folder_or_of_its_contents_is_the_whole_knowledge(tmp_path: Path) -> None:
     folder = small_knowledge(tmp_path / "knowledge")
     contents = zipfile.ZipFile(io.BytesIO(pack(folder)))
     for prefix in ("", "knowledge/"):
-        data = zipped({prefix + name: contents.read(name) for name in contents.namelist()})
+        data = zip_files({prefix + name: contents.read(name) for name in contents.namelist()})
         staged = stage_upload(folder, "kb.zip", data)
         try:
             assert checksum(staged.folder) == checksum(folder)
@@ -156,9 +148,9 @@ def test_a_zip_of_the_folder_or_of_its_contents_is_the_whole_knowledge(tmp_path:
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("kb.zip", zipped({"../outside.md": b"x"}), "not a knowledge file"),
-        ("kb.zip", zipped({"zhangdian/deep/x.md": b"x"}), "not a knowledge file"),
-        ("kb.zip", zipped({"run.py": b"x"}), "not a knowledge file"),
+        ("kb.zip", zip_files({"../outside.md": b"x"}), "not a knowledge file"),
+        ("kb.zip", zip_files({"zhangdian/deep/x.md": b"x"}), "not a knowledge file"),
+        ("kb.zip", zip_files({"run.py": b"x"}), "not a knowledge file"),
         ("kb.zip", b"PK-not-a-zip", "not a readable zip file"),
         ("notes.txt", b"x", "send a .md entry"),
         ("settings.yaml", b"a: 1", "the YAML files are"),

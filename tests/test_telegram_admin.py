@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import tempfile
 import threading
-import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from bot.handlers import admin as admin_handlers
 from bot.kb.loader import load_knowledge
 from db.models import KnowledgeVersion, QuestionLog
 from db.session import Database
-from tests.knowledge_factory import entry_file, small_knowledge
+from tests.knowledge_factory import entry_file, small_knowledge, zip_files
 from tests.telegram_harness import ADMIN, Harness
 from tests.test_telegram_bot import harness_for
 
@@ -59,14 +57,6 @@ def ticket_entry(body: str, **changes: object) -> bytes:
 
 async def send_file(bot: Harness, user: int, name: str, content: bytes) -> None:
     await bot.feed(bot.fake.make_document_update(user, name, content))
-
-
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 async def answer_to(bot: Harness, question: str) -> str:
@@ -112,7 +102,7 @@ async def test_a_malformed_upload_changes_nothing_and_lists_every_problem(bot: H
         "---\nid: by.two\ncard: baiyun\nsection: 一、测试\nsource: {note: 测试}\nverified: 2026-11-01\n"
         "---\n电话：{{nobody.phone}}\n"
     ).encode()
-    await send_file(bot, ADMIN, "knowledge.zip", zipped(files))
+    await send_file(bot, ADMIN, "knowledge.zip", zip_files(files))
     reply = "\n".join(m["text"] for m in bot.fake.messages_to(ADMIN))
     assert "4 problem(s)" in reply or "4 个问题" in reply
     assert "zhangdian/07-bad-yaml.md:3: bad YAML" in reply
@@ -233,7 +223,7 @@ async def test_non_admins_are_refused_files_commands_and_buttons(bot: Harness) -
 async def test_a_file_that_is_not_knowledge_is_refused(bot: Harness) -> None:
     await send_file(bot, ADMIN, "notes.yaml", b"a: 1\n")
     assert bot.fake.last_text(ADMIN).startswith("❌ 无法处理该文件：notes.yaml: the YAML files are")
-    await send_file(bot, ADMIN, "evil.zip", zipped({"../../etc/passwd.md": b"x"}))
+    await send_file(bot, ADMIN, "evil.zip", zip_files({"../../etc/passwd.md": b"x"}))
     assert "not a knowledge file" in bot.fake.last_text(ADMIN)
     assert len(await installed_versions(bot)) == 1
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -97,22 +99,14 @@ async def propose(svc: Services, folder: Path, by: int | None, *, gate: bool = T
         return Outcome("installed", diff=diff, version_id=row.id)
 
 
-@dataclass
-class _Unpacked:
-    """A version's archive unpacked in a temporary folder for validation."""
-
-    data: bytes
-    folder: Path = field(init=False)
-    _tmp: tempfile.TemporaryDirectory[str] = field(init=False)
-
-    def __enter__(self) -> Path:
-        self._tmp = tempfile.TemporaryDirectory(prefix="knowledge-version-")
-        self.folder = Path(self._tmp.name) / "knowledge"
-        unpack(self.data, self.folder)
-        return self.folder
-
-    def __exit__(self, *exc: object) -> None:
-        self._tmp.cleanup()
+@asynccontextmanager
+async def _version(archive: bytes) -> AsyncIterator[tuple[Path, Answerer | None, list[Problem]]]:
+    """A stored version unpacked in a temporary folder, validated and built."""
+    with tempfile.TemporaryDirectory(prefix="knowledge-version-") as tmp:
+        folder = Path(tmp) / "knowledge"
+        unpack(archive, folder)
+        candidate, problems = await build(folder)
+        yield folder, candidate, problems
 
 
 async def confirm(svc: Services, version_id: int, by: int) -> Outcome:
@@ -121,8 +115,7 @@ async def confirm(svc: Services, version_id: int, by: int) -> Outcome:
         row = await session.get(versions.KnowledgeVersion, version_id)
         if row is None or row.state != versions.PENDING:
             return Outcome("nothing")
-        with _Unpacked(row.archive) as folder:
-            candidate, problems = await build(folder)
+        async with _version(row.archive) as (folder, candidate, problems):
             if candidate is None:
                 return Outcome("invalid", tuple(problems))
             diff = diff_knowledge(svc.knowledge, candidate.knowledge)
@@ -155,8 +148,7 @@ async def rollback(svc: Services, by: int) -> Outcome:
         )
         if installed is None or previous is None:
             return Outcome("nothing")
-        with _Unpacked(previous.archive) as folder:
-            candidate, problems = await build(folder)
+        async with _version(previous.archive) as (folder, candidate, problems):
             if candidate is None:
                 return Outcome("invalid", tuple(problems))
             diff = diff_knowledge(svc.knowledge, candidate.knowledge)
@@ -211,8 +203,7 @@ async def follow_installed(svc: Services) -> bool:
         installed = await versions.current(session)
         if installed is None or installed.id == svc.knowledge_version:
             return False
-        with _Unpacked(installed.archive) as folder:
-            candidate, problems = await build(folder)
+        async with _version(installed.archive) as (folder, candidate, problems):
             if candidate is None:
                 log.error("installed knowledge version #%s does not load here: %s", installed.id, problems)
                 return False
@@ -239,8 +230,8 @@ async def publish(db: Database, folder: Path, now: datetime, *, force: bool = Fa
             )
         before = None
         if installed is not None:
-            with _Unpacked(installed.archive) as old_folder:
-                before, _ = await build(old_folder)
+            async with _version(installed.archive) as (_, built, _):
+                before = built  # the index is all the gate needs: the temporary files may go
         diff = diff_knowledge(before.knowledge if before else None, candidate.knowledge)
         moves = tuple(regression_moves(before, candidate))
         if moves and not force:
