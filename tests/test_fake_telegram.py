@@ -14,7 +14,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -249,3 +249,26 @@ async def test_other_updates_and_misc_methods(app: Application, fake: FakeBotApi
     assert await app.bot.delete_webhook()
     with pytest.raises(Exception, match="(?i)Not Found"):
         await app.bot.do_api_request("noSuchMethod")
+
+
+async def test_a_file_a_user_sent_is_fetched_with_getfile_then_downloaded(
+    app: Application, fake: FakeBotApi
+) -> None:
+    update = fake.make_document_update(USER, "notes.md", "# 笔记".encode())
+    document = update["message"]["document"]
+    file = await app.bot.get_file(document["file_id"])
+    assert file.file_path is not None and file.file_path.startswith(
+        "https://api.telegram.org/file/bot123:TEST/"
+    )
+    assert bytes(await file.download_as_bytearray()) == "# 笔记".encode()
+
+
+async def test_files_are_refused_like_telegram_refuses_them(app: Application, fake: FakeBotApi) -> None:
+    with pytest.raises(BadRequest, match="(?i)wrong file_id"):
+        await app.bot.get_file("DOC-nonexistent")
+    big = fake.make_document_update(USER, "big.zip", b"0" * (20 * 1024 * 1024 + 1))
+    with pytest.raises(BadRequest, match="(?i)file is too big"):
+        await app.bot.get_file(big["message"]["document"]["file_id"])
+    # Only a path getFile handed out can be downloaded.
+    with pytest.raises(TelegramError, match="Not Found"):
+        await app.bot.request.retrieve("https://api.telegram.org/file/bot123:TEST/documents/file_99.md")
