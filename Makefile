@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/answer_latency.py
 	$(PY) benchmarks/telegram_throughput.py
 	$(PY) benchmarks/reminder_scheduling.py
+	$(PY) benchmarks/knowledge_reload.py
 
 score: $(STAMP)
 	$(PY) ../shared/eval/score.py ../shared/eval/dev.jsonl

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -26,6 +25,7 @@ from bot.kb.schema import (
     RegressionFile,
 )
 
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: a reload is faster
 CARDS_FILE = "cards.yaml"
 MATCHING_FILE = "matching.yaml"
 BOOKINGS_FILE = "bookings.yaml"
@@ -159,7 +159,7 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError, first_line: int) -> Problem:
 def _read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, list[str]] | None:
     text = path.read_text(encoding="utf-8")
     try:
-        return yaml.safe_load(text), text.splitlines()
+        return yaml.load(text, Loader=SafeLoader), text.splitlines()
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(path, exc, first_line=1))
         return None
@@ -198,16 +198,18 @@ def _load_entry(path: Path, problems: list[Problem], references: References) -> 
         problems.append(Problem(path, 1, "no front matter: the file must start with a '---' line"))
         return None, 1
     closing = next((i for i, line in enumerate(lines[1:], start=2) if line.strip() == "---"), len(lines))
-    try:
-        yaml.safe_load("\n".join(lines[1 : closing - 1]))  # the front matter alone: exact line numbers
-        post = frontmatter.loads(text)
+    id_line = _key_line(lines, "id", 1)
+    try:  # the front matter alone, so that YAML's line numbers are the file's
+        metadata = yaml.load("\n".join(lines[1 : closing - 1]), Loader=SafeLoader) or {}
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(path, exc, first_line=2))
-        return None, _key_line(lines, "id", 1)
+        return None, id_line
+    if not isinstance(metadata, dict):
+        problems.append(Problem(path, 2, "front matter must be `key: value` lines"))
+        return None, id_line
     body_line = min(closing + 1, max(len(lines), 1))
-    id_line = _key_line(lines, "id", 1)
-    data = dict(post.metadata)
-    data["body"] = post.content.strip()
+    data = dict(metadata)
+    data["body"] = "\n".join(lines[closing:]).strip()
     data = references.resolve(data, path, lines, problems)
     try:
         return Entry.model_validate(data), id_line
