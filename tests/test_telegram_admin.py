@@ -225,6 +225,9 @@ async def test_a_file_that_is_not_knowledge_is_refused(bot: Harness) -> None:
     assert bot.fake.last_text(ADMIN).startswith("❌ 无法处理该文件：notes.yaml: the YAML files are")
     await send_file(bot, ADMIN, "evil.zip", zip_files({"../../etc/passwd.md": b"x"}))
     assert "not a knowledge file" in bot.fake.last_text(ADMIN)
+    await send_file(bot, ADMIN, "huge.zip", b"0" * (3 * 1024 * 1024))
+    assert "larger than 2048 KB" in bot.fake.last_text(ADMIN)
+    assert len([call for call, _ in bot.fake.calls if call == "download"]) == 2  # not the huge one
     assert len(await installed_versions(bot)) == 1
 
 
