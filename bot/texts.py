@@ -168,6 +168,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "已取消，知识库未变（版本 #{version}）。",
         "en": "Cancelled; the knowledge stays at version #{version}.",
     },
+    "kb_stale": {
+        "zh": "在此期间已安装了别的更改（版本 #{version}），本次更改已作废，请重新上传。",
+        "en": "Another change was installed meanwhile (version #{version}); this one is void, please send it again.",
+    },
     "kb_nothing_pending": {"zh": "该更改已处理过了。", "en": "That change was already decided."},
     "kb_no_rollback": {"zh": "没有可恢复的上一版本。", "en": "There is no previous version to restore."},
     "kb_rolled_back": {

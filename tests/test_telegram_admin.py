@@ -288,3 +288,15 @@ async def test_sighup_reloads_and_tells_the_admins(bot: Harness) -> None:
         ADMIN
     )
     assert "单次6人" in await answer_to(bot, TICKET_QUESTION)
+
+
+async def test_a_stopped_change_is_void_once_another_is_installed(bot: Harness) -> None:
+    moved = ticket_entry("持卡人可免费停车。", title="免费停车", questions=["停车要钱吗"], keywords=["停车"])
+    await send_file(bot, ADMIN, "02-ticket.md", moved)
+    gate = bot.last_message(ADMIN)
+    await send_file(
+        bot, ADMIN, "02-ticket.md", ticket_entry("在全区所有收费旅游景点可享受单次3人陪同免门票服务。")
+    )
+    await bot.press(ADMIN, bot.button(gate, "kb:ok:"), gate)
+    assert bot.fake.last_text(ADMIN).startswith("在此期间已安装了别的更改")
+    assert "单次3人" in await answer_to(bot, TICKET_QUESTION)

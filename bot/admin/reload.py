@@ -30,7 +30,7 @@ from db.session import Database
 
 log = logging.getLogger(__name__)
 
-Status = Literal["installed", "unchanged", "invalid", "gated", "nothing"]
+Status = Literal["installed", "unchanged", "invalid", "gated", "stale", "nothing"]
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,16 @@ async def confirm(svc: Services, version_id: int, by: int) -> Outcome:
         row = await session.get(versions.KnowledgeVersion, version_id)
         if row is None or row.state != versions.PENDING:
             return Outcome("nothing")
+        installed = await versions.current(session)
+        if installed is not None and row.parent_id != installed.id:
+            # Another change was installed since: confirming would silently undo it.
+            row.state, row.decided_at = versions.CANCELLED, svc.clock()
+            return Outcome("stale", version_id=installed.id)
         async with _version(row.archive) as (folder, candidate, problems):
             if candidate is None:
                 return Outcome("invalid", tuple(problems))
             diff = diff_knowledge(svc.knowledge, candidate.knowledge)
-            installed = await versions.current(session)
             row.state, row.decided_at, row.created_by = versions.INSTALLED, svc.clock(), by
-            row.parent_id = installed.id if installed else None
             await session.flush()
             await _install(svc, folder, candidate)
         svc.knowledge_version = row.id

@@ -76,7 +76,9 @@ async def report(bot: Bot, chat_id: int, outcome: Outcome, lang: Lang, done: str
             await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
         await bot.send_message(chat_id, last, parse_mode=ParseMode.HTML, reply_markup=keyboard)
         return
-    key = {"installed": done, "unchanged": "kb_unchanged"}.get(outcome.status, "kb_nothing_pending")
+    key = {"installed": done, "unchanged": "kb_unchanged", "stale": "kb_stale"}.get(
+        outcome.status, "kb_nothing_pending"
+    )
     text = t(key, lang, version=outcome.version_id, summary=summary)
     for chunk in html_chunks([Block(text)]):
         await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
