@@ -66,7 +66,7 @@ async def measure(folder: Path, database_url: str, rounds: int) -> None:
         running.set()
         answering = asyncio.create_task(answer_while(svc, questions, running)) if under_load else None
         started = time.perf_counter()
-        outcome = await knowledge.propose(svc, folder, None, gate=True)
+        outcome = await knowledge.propose(svc, folder, None)
         (loaded if under_load else quiet).append((time.perf_counter() - started) * 1000)
         running.clear()
         if answering is not None:

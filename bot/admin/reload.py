@@ -68,7 +68,7 @@ async def _install(svc: Services, folder: Path, candidate: Answerer) -> None:
     svc.swap_knowledge(candidate)
 
 
-async def propose(svc: Services, folder: Path, by: int | None, *, gate: bool = True) -> Outcome:
+async def propose(svc: Services, folder: Path, by: int | None) -> Outcome:
     """Installs the knowledge in `folder`, or parks it for the admin's confirmation when it moves
     regression questions, or reports every problem and changes nothing."""
     async with svc.knowledge_lock:
@@ -81,7 +81,7 @@ async def propose(svc: Services, folder: Path, by: int | None, *, gate: bool = T
             installed = await versions.current(session)
             if installed is not None and installed.checksum == sum_ and svc.knowledge_version == installed.id:
                 return Outcome("unchanged", diff=diff, version_id=installed.id)
-            moves = tuple(regression_moves(svc.answerer, candidate)) if gate else ()
+            moves = tuple(await asyncio.to_thread(regression_moves, svc.answerer, candidate))
             row = await versions.record(
                 session,
                 state=versions.PENDING if moves else versions.INSTALLED,
