@@ -179,7 +179,6 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "↩️ Previous version restored (version #{version}).\n{summary}",
     },
     "kb_refused": {"zh": "❌ 无法处理该文件：{reason}", "en": "❌ Cannot use that file: {reason}"},
-    "kb_signal": {"zh": "（收到 SIGHUP，重新读取知识目录）", "en": "(SIGHUP: knowledge folder re-read)"},
     "book_needs_card": {
         "zh": "预约服务需要先绑定卡号：请发送 /bind。",
         "en": "Bookings need a linked card number: send /bind.",
