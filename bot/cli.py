@@ -97,6 +97,8 @@ def cmd_kb_reload(args: argparse.Namespace) -> int:
     """Publishes KNOWLEDGE_DIR as the installed version; running instances swap it in within 30 s."""
     import asyncio
 
+    from sqlalchemy.exc import DBAPIError
+
     from bot.admin.reload import publish
     from bot.clock import utc_now
     from db.session import Database
@@ -107,6 +109,9 @@ def cmd_kb_reload(args: argparse.Namespace) -> int:
         database = Database(settings.database_url)
         try:
             outcome = await publish(database, settings.knowledge_dir, utc_now(), force=args.yes)
+        except DBAPIError as exc:
+            print(f"database error, nothing changed ({exc.orig}); run `python -m bot db upgrade` first?")
+            return 1
         finally:
             await database.dispose()
         code = _print_outcome(outcome)
