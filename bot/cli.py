@@ -128,18 +128,24 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_cardholders_import(args: argparse.Namespace) -> int:
     import asyncio
 
-    from sqlalchemy.exc import DBAPIError
-
-    from bot.holders.registry import import_registry, parse_registry
+    from bot.holders.registry import (
+        RegistryFileError,
+        card_tiers,
+        read_registry,
+        registry_report,
+        store_registry,
+    )
     from db.session import Database
 
     settings = get_settings()
-    knowledge = load_knowledge(settings.knowledge_dir)
-    tiers = {tier for card in knowledge.cards.values() for tier in card.tiers}
     path = Path(args.file)
-    registry = parse_registry(path.read_text(encoding="utf-8"), set(knowledge.cards), tiers)
-    for problem in registry.problems:
-        print(f"{path}:{problem.line}: {problem.message}")
+    try:
+        registry = read_registry(path, card_tiers(load_knowledge(settings.knowledge_dir)))
+    except RegistryFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for line in registry_report(registry, str(path)):
+        print(line)
     if registry.problems:
         print(f"{len(registry.problems)} problem(s); nothing imported")
         return 1
@@ -147,17 +153,16 @@ def cmd_cardholders_import(args: argparse.Namespace) -> int:
     async def store() -> int:
         database = Database(settings.database_url)
         try:
-            async with database.session() as session:
-                return await import_registry(session, registry)
+            return await store_registry(database, registry)
         finally:
             await database.dispose()
 
     try:
         count = asyncio.run(store())
-    except DBAPIError as exc:
-        print(f"database error, nothing imported ({exc.orig}); run `python -m bot db upgrade` first?")
+    except RegistryFileError as exc:
+        print(exc, file=sys.stderr)
         return 1
-    print(f"imported {count} card holder(s) from {path}")
+    print(f"imported {count} card holder(s) from {path} ({registry.encoding})")
     return 0
 
 

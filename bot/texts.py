@@ -61,14 +61,23 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "卡号不正确，请核对后重新发送（本小时还可尝试 {left} 次）。",
         "en": "That card number is not right. Check it and send it again ({left} tries left this hour).",
     },
+    "bind_need_mobile": {
+        "zh": "请发送登记的手机号，以确认是您本人：",
+        "en": "Please send the mobile number registered with the card, to confirm it is you:",
+    },
+    "bind_wrong_mobile": {
+        "zh": "手机号与登记信息不符，请核对后重新发送（本小时还可尝试 {left} 次）。",
+        "en": "That mobile number does not match the registry. Send it again ({left} tries left this hour).",
+    },
     "bind_locked": {
         "zh": "尝试次数过多，请 {minutes} 分钟后再试。如有疑问请联系发卡单位。",
         "en": "Too many tries. Please try again in {minutes} minutes.",
     },
     "bind_expired": {"zh": "该卡已于 {date} 过期，无法绑定。", "en": "This card expired on {date}."},
     "bind_taken": {
-        "zh": "该卡号已被其他账号绑定。如非本人操作，请联系人工客服。",
-        "en": "This card number is already linked to another account. Contact staff if that was not you.",
+        "zh": "该卡号已被其他账号绑定。如非本人操作，请联系人工客服核实后解除绑定，再重新绑定。",
+        "en": "This card number is already linked to another account. If that was not you, staff can "
+        "unlink it after checking; then link it again.",
     },
     "button_cancel": {"zh": "取消", "en": "Cancel"},
     "button_handover": {"zh": "🙋 转人工", "en": "🙋 Ask staff"},

@@ -36,6 +36,8 @@ class CardHolder(Base):
     holder_name: Mapped[str] = mapped_column(String(64))
     tier: Mapped[str] = mapped_column(String(32))
     valid_until: Mapped[date] = mapped_column(Date)
+    # 11 digits where the registry has it: then /bind asks for it as a second check.
+    mobile: Mapped[str | None] = mapped_column(String(16))
 
 
 class User(Base):
@@ -51,6 +53,8 @@ class User(Base):
     )
     # What the next plain text means (e.g. a card number); kept here so it survives a restart.
     awaiting: Mapped[str | None] = mapped_column(String(32))
+    # The card number whose registered mobile we wait for (awaiting the mobile at /bind).
+    pending_card_number: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
