@@ -38,6 +38,10 @@ MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
 MAX_INLINE_BUTTONS = 100
 MAX_UPLOAD = 50 * 1024 * 1024
+MAX_PHOTO_UPLOAD = 10 * 1024 * 1024
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files
+MAX_PHOTO_SIDES = 10000  # width + height
+MAX_PHOTO_RATIO = 20
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
@@ -437,6 +441,8 @@ _METHODS = (
     "deleteMyCommands",
     "getMyCommands",
     "sendDocument",
+    "sendPhoto",
+    "getFile",
     "sendChatAction",
     "getChatMember",
     "getUpdates",
@@ -465,6 +471,7 @@ class FakeBotApi:
         self.commands: dict[str, dict[str, list[JSON]]] = {}  # scope key -> language -> commands
         self.members: dict[tuple[ChatId, int], str] = {}
         self.files: dict[str, UploadedFile] = {}
+        self.file_paths: dict[str, str] = {}  # file_path (as getFile gives it) -> file_id
         self.users: dict[int, JSON] = {}
         self.chats: dict[ChatId, JSON] = {}
         self.messages: dict[tuple[ChatId, int], JSON] = {}  # current state of every message
@@ -479,6 +486,8 @@ class FakeBotApi:
     # ------------------------------------------------------------------ transport entry point
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/file/"):
+            return self._download(request)
         segments = request.url.path.rstrip("/").split("/")
         method_segment = segments[-1] if segments else ""
         token_segment = segments[-2] if len(segments) >= 2 else ""
@@ -517,6 +526,21 @@ class FakeBotApi:
         except ApiError as exc:
             return self._error_response(method, params, exc)
         return httpx.Response(200, json={"ok": True, "result": result})
+
+    def _download(self, request: httpx.Request) -> httpx.Response:
+        """GET {TELEGRAM_BASE_FILE_URL}<token>/<file_path>: the bytes of a file getFile has described."""
+        self.calls.append(("download", {"path": request.url.path}))
+        parts = request.url.path.split("/", 3)  # "", "file", "bot<token>", file_path
+        token_segment = parts[2] if len(parts) > 2 else ""
+        file_path = parts[3] if len(parts) > 3 else ""
+        if not token_segment.startswith("bot") or (
+            self.token is not None and token_segment != f"bot{self.token}"
+        ):
+            return httpx.Response(401, json={"ok": False, "error_code": 401, "description": "Unauthorized"})
+        file_id = self.file_paths.get(file_path)
+        if file_id is None:
+            return httpx.Response(404, json={"ok": False, "error_code": 404, "description": "Not Found"})
+        return httpx.Response(200, content=self.files[file_id].content)
 
     def _error_response(self, method: str, params: JSON, error: ApiError) -> httpx.Response:
         self.errors.append((method, params, error.description))
@@ -777,6 +801,37 @@ class FakeBotApi:
         )
         return self._update(message=message)
 
+    def make_document_update(
+        self,
+        user_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        mime_type: str = "text/csv",
+        caption: str | None = None,
+        chat_id: ChatId | None = None,
+        first_name: str = "张三",
+        language_code: str | None = "zh-hans",
+        chat_type: str = "private",
+    ) -> JSON:
+        """A user sends a file; getFile and the file URL then serve ``content``."""
+        ids = self._file_ids("DOC")
+        self.files[ids["file_id"]] = UploadedFile(file_name, mime_type, content)
+        document: JSON = {**ids, "file_name": file_name, "mime_type": mime_type, "file_size": len(content)}
+        payload: JSON = {"document": document}
+        if caption is not None:
+            payload["caption"] = caption
+        message = self._incoming(
+            user_id,
+            chat_id=chat_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_type=chat_type,
+            reply_to_message=None,
+            content=payload,
+        )
+        return self._update(message=message)
+
     def make_voice_update(
         self,
         user_id: int,
@@ -1006,6 +1061,62 @@ class FakeBotApi:
             content["caption_entities"] = caption_entities
         return self._new_bot_message(chat, content, params)
 
+    def _api_sendPhoto(self, params: JSON) -> JSON:
+        chat = self._chat_for(params.get("chat_id"))
+        photo = params.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = params.get(photo.removeprefix("attach://"))
+        if isinstance(photo, UploadedFile):
+            if not photo.content:
+                raise ApiError("file must be non-empty")
+            if len(photo.content) > MAX_PHOTO_UPLOAD:
+                raise ApiError("Request Entity Too Large", 413)
+            width, height = _image_size(photo.content)
+            if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+                raise ApiError("PHOTO_INVALID_DIMENSIONS")
+            ids = self._file_ids("PHO")
+            self.files[ids["file_id"]] = photo
+        elif isinstance(photo, str) and photo in self.files:
+            ids = {"file_id": photo, "file_unique_id": f"u{photo}"}
+            width, height = _image_size(self.files[photo].content)
+        else:
+            raise ApiError(
+                "wrong file identifier/HTTP URL specified" if photo else "there is no photo in the request"
+            )
+        caption, caption_entities = self._formatted(params, "caption", MAX_CAPTION, required=False)
+        content: JSON = {
+            "photo": [
+                {
+                    **ids,
+                    "width": width,
+                    "height": height,
+                    "file_size": len(self.files[ids["file_id"]].content),
+                }
+            ]
+        }
+        if caption:
+            content["caption"] = caption
+        if caption_entities:
+            content["caption_entities"] = caption_entities
+        return self._new_bot_message(chat, content, params)
+
+    def _api_getFile(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id") or "")
+        stored = self.files.get(file_id)
+        if stored is None:
+            raise ApiError("invalid file_id")
+        if len(stored.content) > MAX_DOWNLOAD:
+            raise ApiError("file is too big")
+        suffix = stored.file_name.rsplit(".", 1)[-1] if "." in stored.file_name else "bin"
+        path = f"documents/file_{file_id}.{suffix}"
+        self.file_paths[path] = file_id
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(stored.content),
+            "file_path": path,
+        }
+
     def _api_editMessageText(self, params: JSON) -> JSON | bool:
         text, entities = self._formatted(params, "text", MAX_TEXT, required=True)
         markup = self._check_markup(params.get("reply_markup"))
@@ -1174,6 +1285,23 @@ class FakeBotApi:
 
     def _api_logOut(self, params: JSON) -> bool:
         return True
+
+
+def _image_size(content: bytes) -> tuple[int, int]:
+    """Width and height of a PNG or JPEG; anything else is refused as Telegram refuses it."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    if content.startswith(b"\xff\xd8\xff"):
+        index = 2
+        while index + 9 < len(content):
+            if content[index] != 0xFF:
+                break
+            marker, length = content[index + 1], int.from_bytes(content[index + 2 : index + 4], "big")
+            if marker in (0xC0, 0xC1, 0xC2):
+                height = int.from_bytes(content[index + 5 : index + 7], "big")
+                return int.from_bytes(content[index + 7 : index + 9], "big"), height
+            index += 2 + length
+    raise ApiError("IMAGE_PROCESS_FAILED")
 
 
 def _without_reply(message: JSON) -> JSON:
