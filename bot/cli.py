@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.answers.qa import Answer, Answerer
 from bot.answers.render import answer_text
 from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
 from bot.settings import get_settings
 from bot.texts import language_of
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+T = TypeVar("T")
 
 
 def _answerer() -> Answerer:
@@ -166,6 +172,64 @@ def cmd_cardholders_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_database(work: Callable[[Services], Awaitable[T]]) -> T:
+    """Run `work(services)` against DATABASE_URL and close the engine after."""
+    import asyncio
+
+    from bot.services import Services
+
+    async def session() -> T:
+        services = Services.from_settings(get_settings())
+        try:
+            return await work(services)
+        finally:
+            await services.db.dispose()
+
+    return asyncio.run(session())
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from bot.admin.stats import MAX_DAYS, collect, per_day_lines, summary
+
+    if not 1 <= args.days <= MAX_DAYS:
+        raise SystemExit(f"stats: --days must be 1..{MAX_DAYS}")
+
+    async def work(svc: Services) -> tuple[str, list[str]]:
+        async with svc.db.session() as session:
+            numbers = await collect(session, svc.clock(), args.days, svc.settings.tz)
+        titles = {kind: booking_type.title.zh for kind, booking_type in svc.knowledge.booking_types.items()}
+        return summary(numbers, titles, "zh"), per_day_lines(numbers)
+
+    text, days = _with_database(work)
+    print(text)
+    print("\n".join(days))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.admin.export import ExportRange, bookings_in, workbook
+
+    try:
+        span = ExportRange(
+            date.fromisoformat(args.first) if args.first else None,
+            date.fromisoformat(args.last) if args.last else None,
+        )
+    except ValueError as exc:
+        raise SystemExit(f"export: {exc}") from exc
+
+    async def work(svc: Services) -> tuple[int, bytes]:
+        async with svc.db.session() as session:
+            rows = await bookings_in(session, span, svc.settings.tz)
+        return len(rows), workbook(rows, svc.knowledge, svc.settings.tz)
+
+    count, data = _with_database(work)
+    Path(args.file).write_bytes(data)
+    print(f"{count} booking(s) written to {args.file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="cardbot: service-card self-service bot"
@@ -204,6 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
     holders_import = holder_commands.add_parser("import", help="import a CSV (all rows or none)")
     holders_import.add_argument("file", metavar="FILE.csv")
     holders_import.set_defaults(handler=cmd_cardholders_import)
+
+    stats = commands.add_parser("stats", help="the numbers /stats shows: questions, hand-overs, bookings")
+    stats.add_argument("--days", type=int, default=7, help="the last N days, today included (default 7)")
+    stats.set_defaults(handler=cmd_stats)
+
+    export = commands.add_parser("export", help="bookings as an XLSX file (every field)")
+    export.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first appointment day")
+    export.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last appointment day")
+    export.add_argument("file", metavar="FILE.xlsx")
+    export.set_defaults(handler=cmd_export)
     return parser
 
 

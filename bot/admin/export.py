@@ -53,7 +53,7 @@ async def bookings_in(
     if span.last is not None:
         query = query.where(Booking.starts_at < datetime.combine(span.last + timedelta(days=1), time(), zone))
     rows = await session.execute(query.order_by(Booking.starts_at, Booking.id))
-    return [(booking, holder) for booking, holder in rows.tuples()]
+    return [(booking, holder) for booking, holder in rows]
 
 
 def _field_columns(knowledge: KnowledgeBase) -> list[tuple[str, str]]:

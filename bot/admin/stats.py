@@ -27,6 +27,7 @@ PERIODS = (7, 30)  # what /stats offers; the CLI takes any number of days
 MAX_DAYS = 366
 FIRST_RESPONSE_WITHIN = timedelta(hours=1)  # the 12345 hotline rule, applied to hand-overs
 OUTCOMES = ("answered", "unsure", "declined")
+STATUSES = ("pending", "confirmed", "rejected", "cancelled")  # a booking's life, in order
 # What became of a reminder that fell due: sent, dropped (the appointment had begun), or not sent yet.
 REMINDER_DELIVERY = ("sent", "dropped", "late")
 
@@ -121,6 +122,10 @@ async def collect(session: AsyncSession, now: datetime, days: int, zone: ZoneInf
     return stats
 
 
+def _status_rank(status: str) -> int:
+    return STATUSES.index(status) if status in STATUSES else len(STATUSES)
+
+
 def _share(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "–"
 
@@ -129,7 +134,8 @@ def summary(stats: Stats, type_titles: dict[str, str], lang: Lang) -> str:
     """The numbers as plain text (the chart's caption; well under Telegram's 1024 characters)."""
     outcomes, total = stats.outcomes, stats.questions
     by_type: dict[str, list[str]] = {}
-    for (kind, status), count in sorted(stats.bookings.items()):
+    ordered = sorted(stats.bookings.items(), key=lambda item: (item[0][0], _status_rank(item[0][1])))
+    for (kind, status), count in ordered:
         by_type.setdefault(kind, []).append(f"{t(f'status_{status}', lang)} {count}")
     bookings = "; ".join(
         f"{type_titles.get(kind, kind)}: {', '.join(parts)}" for kind, parts in by_type.items()

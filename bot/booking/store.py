@@ -242,4 +242,4 @@ async def pending(session: AsyncSession) -> list[tuple[Booking, CardHolder | Non
         .where(Booking.status == "pending")
         .order_by(Booking.starts_at, Booking.id)
     )
-    return [(booking, holder) for booking, holder in rows.tuples()]
+    return [(booking, holder) for booking, holder in rows]

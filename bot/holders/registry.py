@@ -132,8 +132,8 @@ def _row_problems(
     values: dict[str, str], cards: Mapping[str, Collection[str]], seen: dict[str, int]
 ) -> list[str]:
     problems = [f"empty {key}" for key in COLUMNS if not values[key]]
-    for key, value in values.items():
-        if len(value) > (limit := _max_length(key)):
+    for key in COLUMNS:  # the mobile is checked in its normalised form below
+        if len(value := values[key]) > (limit := _max_length(key)):
             problems.append(f"{key} is {len(value)} characters long; at most {limit} allowed")
     number, card, tier = values["card_number"], values["card"], values["tier"]
     if number and not _CARD_NUMBER.fullmatch(number):
