@@ -205,8 +205,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "stats_votes": {"zh": "评价：👍 {up} · 👎 {down}", "en": "Votes: 👍 {up} · 👎 {down}"},
     "stats_handovers": {
-        "zh": "转人工 {total}：已回复 {replied}，1小时内首次回复 {within}（{share}）",
-        "en": "Hand-overs {total}: replied {replied}, first reply within 1 hour {within} ({share})",
+        "zh": "转人工 {total}：已回复 {replied}，1小时内首次回复 {within}/{due}（{share}）",
+        "en": "Hand-overs {total}: replied {replied}, first reply within 1 hour {within}/{due} ({share})",
     },
     "stats_bookings": {"zh": "预约：{bookings}", "en": "Bookings: {bookings}"},
     "stats_reminders": {

@@ -77,7 +77,8 @@ def at(days_ago: int, hour: int = 2) -> datetime:
 
 
 async def seed_statistics(db: Database) -> None:
-    """7 days: 3 answered, 2 unsure, 2 declined; 2 👍 1 👎; 3 hand-overs (one replied within the hour);
+    """7 days: 3 answered, 2 unsure, 2 declined; 2 👍 1 👎; 4 hand-overs (of the 3 the one-hour rule can judge,
+    one replied within the hour; the 4th is 10 minutes old);
     airport 1 pending + 2 confirmed, hospital 1 cancelled; reminders 2 sent, 1 dropped, 1 late.
     Before the 7 days (inside 30): one more answered question and one airport booking."""
     async with db.session() as session:
@@ -103,8 +104,12 @@ async def seed_statistics(db: Database) -> None:
         await session.flush()
         for question, value in zip(questions[:3], (1, 1, -1), strict=True):
             session.add(Vote(question_id=question.id, user_id=HOLDER, value=value, at=at(0)))
-        for delay in (timedelta(minutes=30), timedelta(hours=2), None):
-            created = at(1)
+        for created, delay in [
+            (at(1), timedelta(minutes=30)),
+            (at(1), timedelta(hours=2)),
+            (at(1), None),
+            (NOW - timedelta(minutes=10), None),
+        ]:
             session.add(
                 Handover(
                     user_id=HOLDER,
@@ -160,7 +165,7 @@ async def test_stats_sends_a_png_chart_with_the_numbers_in_the_caption(bot: Harn
         "📊 统计 2026-11-17 至 2026-11-23（7 天）",
         "问题 7：已回答 3（43%）· 不确定 2（29%）· 未回答 2（29%）",
         "评价：👍 2 · 👎 1",
-        "转人工 3：已回复 2，1小时内首次回复 1（33%）",
+        "转人工 4：已回复 2，1小时内首次回复 1/3（33%）",
         "预约：白云机场贵宾接送机: 待确认 1, 已确认 2; 医院就医绿色通道: 已取消 1",
         "提醒（已到期 4）：已发送 2 · 已放弃 1 · 未送达 1",
     ]
@@ -209,7 +214,7 @@ async def test_the_command_line_prints_the_same_numbers(
         settings_module.get_settings.cache_clear()
     out = capsys.readouterr().out
     assert "问题 7：已回答 3（43%）· 不确定 2（29%）· 未回答 2（29%）" in out
-    assert "转人工 3：已回复 2，1小时内首次回复 1（33%）" in out
+    assert "转人工 4：已回复 2，1小时内首次回复 1/3（33%）" in out
     assert "2026-11-23  answered 2  unsure 2  declined 1" in out
 
 

@@ -41,6 +41,7 @@ class Stats:
     votes_down: int = 0
     handovers: int = 0
     handovers_replied: int = 0
+    handovers_due: int = 0  # replied, or open for over an hour: those the one-hour rule can judge
     handovers_within_hour: int = 0
     bookings: Counter[tuple[str, str]] = field(default_factory=Counter)  # (type, status) -> count
     reminders: Counter[str] = field(default_factory=Counter)  # delivery -> count (due in the period)
@@ -105,6 +106,7 @@ async def collect(session: AsyncSession, now: datetime, days: int, zone: ZoneInf
         if first_reply_at is not None:
             stats.handovers_replied += 1
             stats.handovers_within_hour += first_reply_at - created_at <= FIRST_RESPONSE_WITHIN
+        stats.handovers_due += first_reply_at is not None or now - created_at > FIRST_RESPONSE_WITHIN
     bookings = await session.execute(
         select(Booking.type, Booking.status, func.count())
         .where(Booking.created_at >= start, Booking.created_at < end)
@@ -163,7 +165,8 @@ def summary(stats: Stats, type_titles: dict[str, str], lang: Lang) -> str:
             total=stats.handovers,
             replied=stats.handovers_replied,
             within=stats.handovers_within_hour,
-            share=_share(stats.handovers_within_hour, stats.handovers),
+            due=stats.handovers_due,
+            share=_share(stats.handovers_within_hour, stats.handovers_due),
         ),
         t("stats_bookings", lang, bookings=bookings),
         t("stats_reminders", lang, due=due, **{k: stats.reminders[k] for k in REMINDER_DELIVERY}),
