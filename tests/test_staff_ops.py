@@ -258,6 +258,22 @@ async def test_a_registry_with_bad_rows_changes_nothing_and_lists_every_problem(
     assert await registry_rows(bot) == before  # all or nothing: not even the good row
 
 
+async def test_a_long_report_fits_one_message_and_says_how_many_more(bot: Harness) -> None:
+    rows = "".join(f"ZD{n:04d},zhangdian,甲,vip,2030-12-31\n" for n in range(500))
+    await send_file(bot, ADMIN, "r.csv", ("card_number,card,holder_name,tier,valid_until\n" + rows).encode())
+    report = bot.fake.last_text(ADMIN).splitlines()
+    assert report[0] == "❌ 名单有 500 个问题，未导入任何数据："
+    shown = len(report) - 2
+    assert 20 < shown < 500 and report[-1] == f"……另有 {500 - shown} 个问题"
+    assert report[1] == "r.csv:2: unknown tier 'vip' (known: outstanding, standard)"
+
+
+async def test_a_file_too_big_is_refused_before_it_is_fetched(bot: Harness) -> None:
+    await send_file(bot, ADMIN, "r.csv", b"x" * (10 * 1024 * 1024 + 1))
+    assert bot.fake.last_text(ADMIN) == "❌ 文件过大（上限 10 MB），未导入。"
+    assert not bot.fake.calls_of("getFile")
+
+
 async def test_a_file_that_is_not_text_is_refused_clearly(bot: Harness) -> None:
     await send_file(bot, ADMIN, "r.csv", b"PK\x03\x04\x00\x00binary")
     assert bot.fake.last_text(ADMIN).startswith("❌ 无法读取该文件：not a CSV text file")
