@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.answers.qa import Answer, Answerer
 from bot.answers.render import answer_text
-from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
+from bot.kb.loader import KnowledgeBase, KnowledgeError, check_knowledge, load_knowledge
 from bot.settings import get_settings
 from bot.texts import language_of
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.admin.stats import Stats
+    from db.session import Database
 
 T = TypeVar("T")
 
@@ -172,37 +173,46 @@ def cmd_cardholders_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_database(work: Callable[[Services], Awaitable[T]]) -> T:
-    """Run `work(services)` against DATABASE_URL and close the engine after."""
+def _with_database(work: Callable[[KnowledgeBase, Database], Awaitable[T]]) -> T:
+    """Run `work(knowledge, database)` against KNOWLEDGE_DIR and DATABASE_URL; the engine is closed after.
+    (No search index: the admin commands do not answer questions.)"""
     import asyncio
 
-    from bot.services import Services
+    from sqlalchemy.exc import DBAPIError
+
+    from db.session import Database, explain
+
+    settings = get_settings()
+    knowledge = load_knowledge(settings.knowledge_dir)
 
     async def session() -> T:
-        services = Services.from_settings(get_settings())
+        database = Database(settings.database_url)
         try:
-            return await work(services)
+            return await work(knowledge, database)
         finally:
-            await services.db.dispose()
+            await database.dispose()
 
-    return asyncio.run(session())
+    try:
+        return asyncio.run(session())
+    except DBAPIError as exc:
+        raise SystemExit(explain(exc)) from exc
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from bot.admin.stats import MAX_DAYS, collect, per_day_lines, summary
+    from bot.clock import utc_now
 
     if not 1 <= args.days <= MAX_DAYS:
         raise SystemExit(f"stats: --days must be 1..{MAX_DAYS}")
 
-    async def work(svc: Services) -> tuple[str, list[str]]:
-        async with svc.db.session() as session:
-            numbers = await collect(session, svc.clock(), args.days, svc.settings.tz)
-        titles = {kind: booking_type.title.zh for kind, booking_type in svc.knowledge.booking_types.items()}
-        return summary(numbers, titles, "zh"), per_day_lines(numbers)
+    async def work(knowledge: KnowledgeBase, database: Database) -> tuple[Stats, dict[str, str]]:
+        async with database.session() as session:
+            numbers = await collect(session, utc_now(), args.days, get_settings().tz)
+        return numbers, {kind: kind_type.title.zh for kind, kind_type in knowledge.booking_types.items()}
 
-    text, days = _with_database(work)
-    print(text)
-    print("\n".join(days))
+    numbers, titles = _with_database(work)
+    print(summary(numbers, titles, "zh"))
+    print("\n".join(per_day_lines(numbers)))
     return 0
 
 
@@ -218,11 +228,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise SystemExit(f"export: {exc}") from exc
+    zone = get_settings().tz
 
-    async def work(svc: Services) -> tuple[int, bytes]:
-        async with svc.db.session() as session:
-            rows = await bookings_in(session, span, svc.settings.tz)
-        return len(rows), workbook(rows, svc.knowledge, svc.settings.tz)
+    async def work(knowledge: KnowledgeBase, database: Database) -> tuple[int, bytes]:
+        async with database.session() as session:
+            rows = await bookings_in(session, span, zone)
+        return len(rows), workbook(rows, knowledge, zone)
 
     count, data = _with_database(work)
     Path(args.file).write_bytes(data)

@@ -23,7 +23,7 @@ from bot.kb.loader import KnowledgeBase
 from bot.services import Services
 from db.models import Booking, CardHolder, Handover, QuestionLog, Reminder, User, Vote
 from db.session import Database
-from tests.knowledge_factory import CARDS
+from tests.knowledge_factory import CARDS, SHIPPED
 from tests.telegram_harness import ADMIN, STAFF_CHAT, FakeClock, Harness, make_harness
 from tests.test_telegram_bot import settings
 
@@ -415,3 +415,21 @@ async def test_each_audience_sees_only_its_commands(bot: Harness) -> None:
     assert {"stats", "export", "unbind", "unanswered", "bind"} <= names(f"chat:{ADMIN}")
     assert names(f"chat:{STAFF_CHAT}") == {"agenda", "pending", "export", "unbind"}
     assert names(f"chat:{STAFF_CHAT}", "en") == names(f"chat:{STAFF_CHAT}")
+
+
+@pytest.mark.parametrize("command", [["stats"], ["export", "out.xlsx"]])
+def test_the_command_line_on_a_database_without_schema_says_what_to_do(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(SHIPPED))
+    monkeypatch.chdir(tmp_path)
+    settings_module.get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            main(command)
+    finally:
+        settings_module.get_settings.cache_clear()
+    assert str(stopped.value.code).startswith("database error (no such table")
+    assert "python -m bot db upgrade" in str(stopped.value.code)
+    assert not (tmp_path / "out.xlsx").exists()

@@ -12,16 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import matplotlib
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-matplotlib.use("Agg")  # no display: render to memory only
-
-from matplotlib.figure import Figure  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
-
-from bot.texts import Lang, t  # noqa: E402
-from db.models import Booking, Handover, QuestionLog, Reminder, Vote  # noqa: E402
+from bot.texts import Lang, t
+from db.models import Booking, Handover, QuestionLog, Reminder, Vote
 
 PERIODS = (7, 30)  # what /stats offers; the CLI takes any number of days
 MAX_DAYS = 366
@@ -185,6 +180,11 @@ def per_day_lines(stats: Stats) -> list[str]:
 def render_chart(stats: Stats) -> bytes:
     """A PNG: questions per day by outcome, bookings by type and status, hand-overs and reminders.
     Labels are ASCII so the chart needs no CJK font on the server."""
+    # Imported here: matplotlib takes about a second to import, and only the chart needs it. The Agg canvas
+    # draws in memory, without pyplot's global state, so charts can be drawn in worker threads.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 7), dpi=100, layout="constrained")
     upper, lower = figure.subfigures(2, 1)
     top, (left, right) = upper.subplots(), lower.subplots(1, 2)
@@ -213,5 +213,5 @@ def render_chart(stats: Stats) -> bytes:
     right.barh(names, values, color="#1565c0")
     right.set_title(f"Votes: +{stats.votes_up} / -{stats.votes_down}")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    FigureCanvasAgg(figure).print_png(buffer)
     return buffer.getvalue()

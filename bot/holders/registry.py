@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kb.loader import KnowledgeBase
 from db.models import BindAttempt, CardHolder, User
-from db.session import Database
+from db.session import Database, explain
 
 COLUMNS = ("card_number", "card", "holder_name", "tier", "valid_until")
 OPTIONAL_COLUMNS = ("mobile",)  # a second check at /bind where the registry has it
@@ -215,10 +215,7 @@ async def store_registry(database: Database, registry: Registry) -> int:
         async with database.session() as session:
             return await import_registry(session, registry)
     except DBAPIError as exc:
-        raise RegistryFileError(
-            f"database error, nothing imported ({type(exc.orig).__name__}); "
-            "is the schema up to date (`python -m bot db upgrade`)?"
-        ) from exc
+        raise RegistryFileError(f"nothing imported: {explain(exc)}") from exc
 
 
 BindStatus = Literal["bound", "wrong", "locked", "expired", "taken", "need_mobile", "wrong_mobile"]
