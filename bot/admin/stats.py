@@ -184,6 +184,7 @@ def render_chart(stats: Stats) -> bytes:
     # draws in memory, without pyplot's global state, so charts can be drawn in worker threads.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(10, 7), dpi=100, layout="constrained")
     upper, lower = figure.subfigures(2, 1)
@@ -198,7 +199,7 @@ def render_chart(stats: Stats) -> bytes:
     top.set_title(f"Questions per day, {stats.first_day} to {stats.last_day}")
     top.legend(loc="upper left")
     top.tick_params(axis="x", labelrotation=90 if len(days) > 10 else 0)
-    pairs = sorted(stats.bookings)
+    pairs = sorted(stats.bookings, key=lambda pair: (pair[0], _status_rank(pair[1])), reverse=True)
     left.barh(
         [f"{kind}/{status}" for kind, status in pairs] or ["none"], [stats.bookings[p] for p in pairs] or [0]
     )
@@ -212,6 +213,9 @@ def render_chart(stats: Stats) -> bytes:
     ]
     right.barh(names, values, color="#1565c0")
     right.set_title(f"Votes: +{stats.votes_up} / -{stats.votes_down}")
+    top.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no half questions
+    for axis in (left, right):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_png(buffer)
     return buffer.getvalue()
