@@ -132,47 +132,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_cardholders_import(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from bot.holders.registry import (
-        RegistryFileError,
-        card_tiers,
-        read_registry,
-        registry_report,
-        store_registry,
-    )
-    from db.session import Database
-
-    settings = get_settings()
-    path = Path(args.file)
-    try:
-        registry = read_registry(path, card_tiers(load_knowledge(settings.knowledge_dir)))
-    except RegistryFileError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    for line in registry_report(registry, str(path)):
-        print(line)
-    if registry.problems:
-        print(f"{len(registry.problems)} problem(s); nothing imported")
-        return 1
-
-    async def store() -> int:
-        database = Database(settings.database_url)
-        try:
-            return await store_registry(database, registry)
-        finally:
-            await database.dispose()
-
-    try:
-        count = asyncio.run(store())
-    except RegistryFileError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    print(f"imported {count} card holder(s) from {path} ({registry.encoding})")
-    return 0
-
-
 def _with_database(work: Callable[[KnowledgeBase, Database], Awaitable[T]]) -> T:
     """Run `work(knowledge, database)` against KNOWLEDGE_DIR and DATABASE_URL; the engine is closed after.
     (No search index: the admin commands do not answer questions.)"""
@@ -196,6 +155,36 @@ def _with_database(work: Callable[[KnowledgeBase, Database], Awaitable[T]]) -> T
         return asyncio.run(session())
     except DBAPIError as exc:
         raise SystemExit(explain(exc)) from exc
+
+
+def cmd_cardholders_import(args: argparse.Namespace) -> int:
+    from bot.holders.registry import (
+        Registry,
+        RegistryFileError,
+        card_tiers,
+        read_registry,
+        registry_report,
+        store_registry,
+    )
+
+    path = Path(args.file)
+
+    async def work(knowledge: KnowledgeBase, database: Database) -> tuple[Registry, int]:
+        registry = read_registry(path, card_tiers(knowledge))
+        return registry, (0 if registry.problems else await store_registry(database, registry))
+
+    try:
+        registry, count = _with_database(work)
+    except RegistryFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for line in registry_report(registry, str(path)):
+        print(line)
+    if registry.problems:
+        print(f"{len(registry.problems)} problem(s); nothing imported")
+        return 1
+    print(f"imported {count} card holder(s) from {path} ({registry.encoding})")
+    return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -692,16 +692,9 @@ class FakeBotApi:
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=reply_to_message,
-            content=content,
+        return self._message_update(
+            user_id, content, chat_id, first_name, language_code, chat_type, reply_to_message
         )
-        return self._update(message=message)
 
     def make_callback_update(
         self,
@@ -734,6 +727,28 @@ class FakeBotApi:
         self._next_file += 1
         return {"file_id": f"{prefix}{self._next_file:06d}", "file_unique_id": f"u{prefix}{self._next_file}"}
 
+    def _message_update(
+        self,
+        user_id: int,
+        content: JSON,
+        chat_id: ChatId | None,
+        first_name: str,
+        language_code: str | None,
+        chat_type: str,
+        reply_to_message: JSON | None = None,
+    ) -> JSON:
+        """An update with a new user message of ``content`` (text, sticker, photo, voice, document)."""
+        message = self._incoming(
+            user_id,
+            chat_id=chat_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_type=chat_type,
+            reply_to_message=reply_to_message,
+            content=content,
+        )
+        return self._update(message=message)
+
     def make_sticker_update(
         self,
         user_id: int,
@@ -754,16 +769,9 @@ class FakeBotApi:
             "emoji": emoji,
             "file_size": 20480,
         }
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content={"sticker": sticker},
+        return self._message_update(
+            user_id, {"sticker": sticker}, chat_id, first_name, language_code, chat_type
         )
-        return self._update(message=message)
 
     def make_photo_update(
         self,
@@ -790,16 +798,7 @@ class FakeBotApi:
         content: JSON = {"photo": photo}
         if caption is not None:
             content["caption"] = caption
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content=content,
-        )
-        return self._update(message=message)
+        return self._message_update(user_id, content, chat_id, first_name, language_code, chat_type)
 
     def make_document_update(
         self,
@@ -808,7 +807,6 @@ class FakeBotApi:
         content: bytes,
         *,
         mime_type: str = "text/csv",
-        caption: str | None = None,
         chat_id: ChatId | None = None,
         first_name: str = "张三",
         language_code: str | None = "zh-hans",
@@ -818,19 +816,9 @@ class FakeBotApi:
         ids = self._file_ids("DOC")
         self.files[ids["file_id"]] = UploadedFile(file_name, mime_type, content)
         document: JSON = {**ids, "file_name": file_name, "mime_type": mime_type, "file_size": len(content)}
-        payload: JSON = {"document": document}
-        if caption is not None:
-            payload["caption"] = caption
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content=payload,
+        return self._message_update(
+            user_id, {"document": document}, chat_id, first_name, language_code, chat_type
         )
-        return self._update(message=message)
 
     def make_voice_update(
         self,
@@ -848,16 +836,7 @@ class FakeBotApi:
             "mime_type": "audio/ogg",
             "file_size": duration * 2000,
         }
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content={"voice": voice},
-        )
-        return self._update(message=message)
+        return self._message_update(user_id, {"voice": voice}, chat_id, first_name, language_code, chat_type)
 
     # ------------------------------------------------------------------ shared validation
 
@@ -1021,16 +1000,30 @@ class FakeBotApi:
             content["entities"] = entities
         return self._new_bot_message(chat, content, params)
 
+    def _attached(self, params: JSON, field: str, limit: int) -> Any:
+        """A file parameter: an upload (non-empty and within ``limit``), or a file_id / URL string."""
+        value = params.get(field)
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = params.get(value.removeprefix("attach://"))
+        if isinstance(value, UploadedFile):
+            if not value.content:
+                raise ApiError("file must be non-empty")
+            if len(value.content) > limit:
+                raise ApiError("Request Entity Too Large", 413)
+        return value
+
+    def _send_with_caption(self, chat: JSON, content: JSON, params: JSON) -> JSON:
+        caption, caption_entities = self._formatted(params, "caption", MAX_CAPTION, required=False)
+        if caption:
+            content["caption"] = caption
+        if caption_entities:
+            content["caption_entities"] = caption_entities
+        return self._new_bot_message(chat, content, params)
+
     def _api_sendDocument(self, params: JSON) -> JSON:
         chat = self._chat_for(params.get("chat_id"))
-        document = params.get("document")
-        if isinstance(document, str) and document.startswith("attach://"):
-            document = params.get(document.removeprefix("attach://"))
+        document = self._attached(params, "document", MAX_UPLOAD)
         if isinstance(document, UploadedFile):
-            if not document.content:
-                raise ApiError("file must be non-empty")
-            if len(document.content) > MAX_UPLOAD:
-                raise ApiError("Request Entity Too Large", 413)
             ids = self._file_ids("DOC")
             self.files[ids["file_id"]] = document
             doc_json: JSON = {
@@ -1053,24 +1046,12 @@ class FakeBotApi:
         else:
             missing = "there is no document in the request"
             raise ApiError("wrong file identifier/HTTP URL specified" if document else missing)
-        caption, caption_entities = self._formatted(params, "caption", MAX_CAPTION, required=False)
-        content: JSON = {"document": doc_json}
-        if caption:
-            content["caption"] = caption
-        if caption_entities:
-            content["caption_entities"] = caption_entities
-        return self._new_bot_message(chat, content, params)
+        return self._send_with_caption(chat, {"document": doc_json}, params)
 
     def _api_sendPhoto(self, params: JSON) -> JSON:
         chat = self._chat_for(params.get("chat_id"))
-        photo = params.get("photo")
-        if isinstance(photo, str) and photo.startswith("attach://"):
-            photo = params.get(photo.removeprefix("attach://"))
+        photo = self._attached(params, "photo", MAX_PHOTO_UPLOAD)
         if isinstance(photo, UploadedFile):
-            if not photo.content:
-                raise ApiError("file must be non-empty")
-            if len(photo.content) > MAX_PHOTO_UPLOAD:
-                raise ApiError("Request Entity Too Large", 413)
             width, height = _image_size(photo.content)
             if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
                 raise ApiError("PHOTO_INVALID_DIMENSIONS")
@@ -1083,22 +1064,10 @@ class FakeBotApi:
             raise ApiError(
                 "wrong file identifier/HTTP URL specified" if photo else "there is no photo in the request"
             )
-        caption, caption_entities = self._formatted(params, "caption", MAX_CAPTION, required=False)
-        content: JSON = {
-            "photo": [
-                {
-                    **ids,
-                    "width": width,
-                    "height": height,
-                    "file_size": len(self.files[ids["file_id"]].content),
-                }
-            ]
-        }
-        if caption:
-            content["caption"] = caption
-        if caption_entities:
-            content["caption_entities"] = caption_entities
-        return self._new_bot_message(chat, content, params)
+        size = len(self.files[ids["file_id"]].content)
+        return self._send_with_caption(
+            chat, {"photo": [{**ids, "width": width, "height": height, "file_size": size}]}, params
+        )
 
     def _api_getFile(self, params: JSON) -> JSON:
         file_id = str(params.get("file_id") or "")
