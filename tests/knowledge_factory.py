@@ -22,6 +22,8 @@ CONTACTS = {
     "airport-service": {"phone": "（020）10000005"},
     "airport-booking": {"person": "翁测试", "phone": "13000000006"},
 }
+# The cards and tiers of knowledge/cards.yaml, as the registry parser checks rows against them.
+CARDS: dict[str, set[str]] = {"zhangdian": {"standard", "outstanding"}, "baiyun": {"standard"}}
 
 
 def entry_file(

@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.settings import Settings
 from db.models import Handover, QuestionLog, User, Vote
 from db.session import Database
-from tests.knowledge_factory import entry_file, small_knowledge
+from tests.knowledge_factory import CARDS, entry_file, small_knowledge
 from tests.telegram_harness import ADMIN, STAFF_CHAT, FakeClock, Harness, make_harness
 
 ALICE, BOB, STAFFER = 101, 102, 555
@@ -39,9 +39,7 @@ async def harness_for(knowledge: KnowledgeBase, knowledge_dir: Path, database: D
     clock = FakeClock()
     svc = Services(settings(knowledge_dir), knowledge, Answerer(knowledge), database, clock)
     async with database.session() as session:
-        await import_registry(
-            session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard", "outstanding"})
-        )
+        await import_registry(session, parse_registry(REGISTRY, CARDS))
     return make_harness(svc, clock)
 
 

@@ -1,1 +1,2 @@
-"""Admin side of the knowledge: versions, reload, upload, regression gate, what users missed."""
+"""Admin and staff operations (channel-neutral): knowledge versions, reload, upload, regression gate and
+what users missed; statistics, exports."""

@@ -1,5 +1,6 @@
 """Admin commands and buttons (ADMIN_IDS): knowledge reload, upload, rollback, the regression gate's
-confirmation, and what users missed. Everyone else is refused here, in one place."""
+confirmation, and what users missed. Commands and files are filtered to admins where they are registered
+(app.py); buttons are checked here."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.admin.reload import Outcome
 from bot.admin.unanswered import MissGroup, group_missed, group_of, mark_handled, missed_since
 from bot.admin.upload import add_alternate_question, upload
 from bot.answers.render import TELEGRAM_LIMIT, Block, html_chunks
+from bot.handlers.access import is_admin
 from bot.handlers.common import SERVICES_KEY, lang_of, services
 from bot.services import Services
 from bot.texts import Lang, t
@@ -29,18 +31,15 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 DEFAULT_DAYS, MAX_DAYS, MAX_GROUPS = 7, 90, 8
 
 
-def admin_only(handler: Handler) -> Handler:
+def admin_button(handler: Handler) -> Handler:
+    """Buttons cannot be filtered where they are registered (commands and files are): checked here."""
+
     @wraps(handler)
     async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        if user is not None and user.id in services(context).settings.admin_ids:
+        if is_admin(update, context):
             await handler(update, context)
-            return
-        lang = lang_of(update)
-        if update.callback_query is not None:
-            await update.callback_query.answer(t("admin_only", lang), show_alert=True)
-        elif update.effective_message is not None:
-            await update.effective_message.reply_text(t("admin_only", lang))
+        else:
+            await update.callback_query.answer(t("admin_only", lang_of(update)), show_alert=True)
 
     return checked
 
@@ -84,7 +83,6 @@ async def report(bot: Bot, chat_id: int, outcome: Outcome, lang: Lang, done: str
         await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
 
 
-@admin_only
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, chat = services(context), update.effective_chat
     outcome = await knowledge.propose(svc, svc.settings.knowledge_dir, update.effective_user.id)
@@ -105,7 +103,6 @@ async def follow_knowledge(context: ContextTypes.DEFAULT_TYPE) -> None:
     await knowledge.follow_installed(services(context))
 
 
-@admin_only
 async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     outcome = await knowledge.rollback(services(context), update.effective_user.id)
     lang = lang_of(update)
@@ -115,7 +112,6 @@ async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await report(context.bot, update.effective_chat.id, outcome, lang, done="kb_rolled_back")
 
 
-@admin_only
 async def upload_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, message, lang = services(context), update.effective_message, lang_of(update)
     document = message.document
@@ -134,7 +130,7 @@ async def upload_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await report(context.bot, update.effective_chat.id, outcome, lang)
 
 
-@admin_only
+@admin_button
 async def gate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, query, lang = services(context), update.callback_query, lang_of(update)
     _, decision, version_id = query.data.split(":")
@@ -185,7 +181,6 @@ def _group_text(n: int, group: MissGroup, lang: Lang) -> str:
     )
 
 
-@admin_only
 async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, lang, days = services(context), lang_of(update), _days(context.args or [])
     groups = await _groups(svc, days)
@@ -215,7 +210,7 @@ async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     )
 
 
-@admin_only
+@admin_button
 async def unanswered_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, query, lang, me = services(context), update.callback_query, lang_of(update), update.effective_user.id
     _, action, days, question_id = query.data.split(":")

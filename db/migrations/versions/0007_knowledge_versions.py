@@ -1,7 +1,7 @@
 """knowledge versions and handled unanswered questions
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0008
 Create Date: 2026-11-23 16:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import db.types
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
