@@ -297,3 +297,17 @@ async def test_a_stopped_change_is_void_once_another_is_installed(bot: Harness) 
     await bot.press(ADMIN, bot.button(gate, "kb:ok:"), gate)
     assert bot.fake.last_text(ADMIN).startswith("在此期间已安装了别的更改")
     assert "单次3人" in await answer_to(bot, TICKET_QUESTION)
+
+
+async def test_a_long_list_of_problems_comes_in_several_messages_with_every_problem(bot: Harness) -> None:
+    folder = bot.svc.settings.knowledge_dir
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    for n in range(150):
+        files[f"zhangdian/9{n:03d}-broken.md"] = (
+            f"---\nid: zd.broken{n}\ncard: zhangdian\n---\n正文\n".encode()
+        )
+    await send_file(bot, ADMIN, "knowledge.zip", zip_files(files))
+    sent = [m["text"] for m in bot.fake.messages_to(ADMIN)]
+    assert len(sent) > 1 and not bot.fake.errors
+    text = "\n".join(sent)
+    assert all(f"zhangdian/9{n:03d}-broken.md:1: missing field 'title'" in text for n in range(150))
