@@ -118,4 +118,4 @@ def test_demo_card_holders_go_only_into_the_default_database(tmp_path: Path, sql
     )
     assert forced.returncode == 0 and "imported" in forced.stdout and "not imported" not in forced.stdout
     default = cardbot(tmp_path, {"KNOWLEDGE_DIR": RUNNABLE["KNOWLEDGE_DIR"]}, "cardholders", "demo")
-    assert default.returncode == 1 and "no such table" in default.stdout  # it tried the default file
+    assert default.returncode == 1 and "no such table" in default.stderr  # it tried the default file
