@@ -105,8 +105,9 @@ def serve(args: argparse.Namespace) -> None:
     )
     knowledge = load_knowledge(ROOT / "knowledge")
     svc = Services(settings, knowledge, Answerer(knowledge), Database(args.database))
-    app = build_application(svc, request=lambda: fake_request(fake), rate_limit=False)
-    processor = TimedProcessor(CONCURRENT_UPDATES, app.update_processor.ledger)  # type: ignore[attr-defined]
+    app = build_application(svc, request=lambda: fake_request(fake), rate_limit=False, webhook=True)
+    real = app.update_processor
+    processor = TimedProcessor(CONCURRENT_UPDATES, real.ledger, real.acknowledge)  # type: ignore[attr-defined]
     app._update_processor = processor  # noqa: SLF001  # the timing wrapper around the real processor
 
     async def dump(_: object) -> None:

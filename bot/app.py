@@ -41,7 +41,7 @@ from bot.handlers.common import SERVICES_KEY
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
 from bot.runtime.leader import Leadership
-from bot.runtime.updates import OrderedUpdateProcessor, UpdateLedger
+from bot.runtime.updates import AcknowledgingQueue, OrderedUpdateProcessor, UpdateLedger
 from bot.services import Services
 from bot.texts import Lang
 
@@ -245,10 +245,14 @@ def register_handlers(application: Application, svc: Services) -> None:
 
 
 def build_application(
-    svc: Services, request: Callable[[], BaseRequest] | None = None, rate_limit: bool = True
+    svc: Services,
+    request: Callable[[], BaseRequest] | None = None,
+    rate_limit: bool = True,
+    webhook: bool = False,
 ) -> Application:
     """`request` makes the HTTP layer (tests pass a fake Bot API); `rate_limit=False` is for benchmarks of
-    the handlers alone, since Telegram's own limits would otherwise cap them at 30 messages a second."""
+    the handlers alone, since Telegram's own limits would otherwise cap them at 30 messages a second.
+    `webhook`: Telegram's posts are answered once handled (AcknowledgingQueue); polling needs no such wait."""
     settings = svc.settings
     builder: ApplicationBuilder = (
         Application.builder()
@@ -263,7 +267,11 @@ def build_application(
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter())
     ledger = UpdateLedger(svc.db, svc.clock)
-    application = builder.concurrent_updates(OrderedUpdateProcessor(CONCURRENT_UPDATES, ledger)).build()
+    queue = AcknowledgingQueue() if webhook else None
+    if queue is not None:
+        builder = builder.update_queue(queue)
+    processor = OrderedUpdateProcessor(CONCURRENT_UPDATES, ledger, queue.handled if queue else None)
+    application = builder.concurrent_updates(processor).build()
     application.bot_data[SERVICES_KEY] = svc
     application.bot_data[LEDGER_KEY] = ledger
     application.bot_data[LEADERSHIP_KEY] = Leadership(svc.db.url)

@@ -212,7 +212,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_staff_chat(settings, services.knowledge)
     asyncio.run(check_database(settings.database_url))
     with single_instance(services):
-        application = build_application(services)
+        application = build_application(services, webhook=args.webhook)
         if args.webhook:
             serve_webhook(application, settings)
         else:

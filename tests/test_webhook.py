@@ -11,13 +11,14 @@ import httpx
 import pytest
 
 from bot.answers.qa import Answerer
-from bot.app import LEADERSHIP_KEY
+from bot.app import LEADERSHIP_KEY, build_application
 from bot.handlers.common import SERVICES_KEY
 from bot.kb.loader import KnowledgeBase
 from bot.runtime.webhook import HEALTH_PATH, start_health_server, webhook_options
 from bot.services import Services
 from db.session import Database
-from tests.telegram_harness import FakeClock, Harness, make_harness
+from tests.fake_telegram import FakeBotApi, fake_request
+from tests.telegram_harness import FakeClock, Harness
 from tests.test_telegram_bot import settings
 
 SECRET = "s3cret-token_1"
@@ -41,8 +42,11 @@ async def served(database: Database, shipped: KnowledgeBase) -> AsyncIterator[tu
             "webhook_secret": SECRET,
         }
     )
-    clock = FakeClock()
-    harness = make_harness(Services(config, shipped, Answerer(shipped), database, clock), clock)
+    clock, fake = FakeClock(), FakeBotApi()
+    svc = Services(config, shipped, Answerer(shipped), database, clock)
+    harness = Harness(
+        build_application(svc, request=lambda: fake_request(fake), webhook=True), fake, svc, clock
+    )
     app = harness.app
     async with app:
         await app.updater.start_webhook(**webhook_options(config))
@@ -83,7 +87,8 @@ async def test_an_update_with_the_right_secret_is_answered(served: tuple[Harness
     async with httpx.AsyncClient() as client:
         response = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
     assert response.status_code == 200
-    assert await wait_for_reply(harness, ALICE)
+    # Answered only once handled: a crash before that leaves the update to Telegram's next delivery.
+    assert harness.fake.messages_to(ALICE)
 
 
 @pytest.mark.parametrize("headers", [{"X-Telegram-Bot-Api-Secret-Token": "wrong"}, {}])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
@@ -62,13 +62,46 @@ def ordering_key(update: object) -> int | None:
     return chat.id if chat else user.id if user else None
 
 
+class AcknowledgingQueue(asyncio.Queue[object]):
+    """Webhook mode's update queue: put() returns once its update was handled, so PTB's webhook server
+    answers Telegram only then. An instance that dies leaves what it had not handled unanswered, and
+    Telegram delivers it again (to another instance) instead of it being lost in this one's queue."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+
+    async def put(self, item: object) -> None:
+        if not isinstance(item, Update):  # PTB's own stop signal
+            await super().put(item)
+            return
+        handled = asyncio.get_running_loop().create_future()
+        self._waiting[id(item)] = handled
+        try:
+            await super().put(item)
+            await handled
+        finally:
+            self._waiting.pop(id(item), None)
+
+    def handled(self, item: object) -> None:
+        waiting = self._waiting.get(id(item))
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
+
+
 class OrderedUpdateProcessor(BaseUpdateProcessor):
     """PTB's concurrent updates, with a FIFO lock per chat: PTB starts one task per update in arrival order
     and asyncio locks wake waiters in order, so a chat's updates never overtake each other."""
 
-    def __init__(self, max_concurrent_updates: int, ledger: UpdateLedger | None = None) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        ledger: UpdateLedger | None = None,
+        acknowledge: Callable[[object], None] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.ledger = ledger
+        self.acknowledge = acknowledge  # told when an update is done with (handled, or a duplicate)
         self._chats: dict[int | None, tuple[asyncio.Lock, int]] = {}  # lock, updates holding or waiting
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
@@ -88,6 +121,8 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 del self._chats[key]
             else:
                 self._chats[key] = (lock, users - 1)
+            if self.acknowledge is not None:
+                self.acknowledge(update)
 
     async def _duplicate(self, update: object) -> bool:
         if self.ledger is None or not isinstance(update, Update):
