@@ -130,7 +130,7 @@ def free_port() -> int:
 async def prepare(url: str, users: int, seeded: int) -> list[int]:
     """Registry, bound users, and `seeded` pending airport bookings placed through the domain."""
     from bot.booking.store import BookingRequest, place_booking
-    from bot.holders.registry import import_registry, parse_registry
+    from bot.holders.registry import card_tiers, import_registry, parse_registry
     from bot.kb.loader import load_knowledge
     from db.models import User
     from db.session import Database
@@ -142,9 +142,7 @@ async def prepare(url: str, users: int, seeded: int) -> list[int]:
     async with db.session() as session:
         await import_registry(
             session,
-            parse_registry(
-                "card_number,card,holder_name,tier,valid_until\n" + rows, set(knowledge.cards), {"standard"}
-            ),
+            parse_registry("card_number,card,holder_name,tier,valid_until\n" + rows, card_tiers(knowledge)),
         )
         session.add_all(
             User(
