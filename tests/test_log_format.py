@@ -40,7 +40,13 @@ def test_json_lines_are_masked_and_carry_the_exception(json_logs) -> None:  # ty
     assert "ValueError" in line["exception"] and "13912345678" not in line["exception"]
 
 
-def test_a_booking_state_change_is_one_line_without_personal_data(json_logs) -> None:  # type: ignore[no-untyped-def]
+def test_a_booking_state_change_is_one_line_without_personal_data(  # type: ignore[no-untyped-def]
+    json_logs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Other tests' logging set-ups (e.g. Alembic's) may have disabled or raised this logger.
+    booking_log = logging.getLogger("bot.booking.actions")
+    monkeypatch.setattr(booking_log, "disabled", False)
+    monkeypatch.setattr(booking_log, "level", logging.NOTSET)
     log_state_change(12, "confirmed", "staff decision")
     [line] = json_logs()
     assert line["message"] == "booking 12 -> confirmed (staff decision)" and line["level"] == "INFO"
