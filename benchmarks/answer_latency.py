@@ -22,7 +22,7 @@ from benchmarks.measure import peak_rss_mib, summary_ms  # noqa: E402
 from bot.answers.qa import Answerer  # noqa: E402
 from bot.kb.loader import KnowledgeBase, load_knowledge  # noqa: E402
 from bot.kb.schema import Entry  # noqa: E402
-from bot.matching.pinyin import run_syllables  # noqa: E402
+from bot.matching.pinyin import char_readings  # noqa: E402
 
 OUT_OF_SCOPE = [
     "讲个笑话听听",
@@ -77,7 +77,7 @@ def latencies_ms(answerer: Answerer, questions: list[tuple[str, str | None]], ro
         answerer.answer(question, card)
     timings = []
     for _ in range(rounds):
-        run_syllables.cache_clear()  # every round pays for the pinyin of its questions, as a new user would
+        char_readings.cache_clear()  # every round pays for the pinyin of its questions' characters afresh
         for question, card in questions:
             start = time.perf_counter_ns()
             answerer.answer(question, card)

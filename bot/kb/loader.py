@@ -11,7 +11,17 @@ import frontmatter
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.kb.schema import GENERAL_CARD, BookingsFile, BookingType, Card, CardsFile, Entry, MatchingConfig
+from bot.kb.schema import (
+    GENERAL_CARD,
+    BookingsFile,
+    BookingType,
+    Card,
+    CardsFile,
+    Entry,
+    MatchingConfig,
+    SharedMaterial,
+)
+from bot.matching.normalize import fold_question
 
 CARDS_FILE = "cards.yaml"
 MATCHING_FILE = "matching.yaml"
@@ -41,6 +51,8 @@ class KnowledgeBase:
     entries: tuple[Entry, ...]
     sources: dict[str, Path]  # entry id -> file it came from
     booking_types: dict[str, BookingType] = field(default_factory=dict)
+    shared: dict[str, SharedMaterial] = field(default_factory=dict)
+    generic_names: tuple[str, ...] = ()
     by_id: dict[str, Entry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -136,6 +148,22 @@ def _load_entry(path: Path, problems: list[Problem]) -> tuple[Entry | None, int]
         return None, id_line
 
 
+def _alias_problems(entries: list[Entry], sources: dict[str, Path]) -> list[Problem]:
+    """An alias names one entry: the same alias (after folding) on two entries is ambiguous."""
+    problems = []
+    owner: dict[str, str] = {}
+    for entry in entries:
+        path = sources[entry.id]
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for index, alias in enumerate(entry.aliases):
+            key = fold_question(alias)
+            if key in owner and owner[key] != entry.id:
+                line = _item_line(lines, _key_line(lines, "aliases", 1), index)
+                problems.append(Problem(path, line, f"alias '{alias}' also names '{owner[key]}'"))
+            owner.setdefault(key, entry.id)
+    return problems
+
+
 def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     problems: list[Problem] = []
     if not directory.is_dir():
@@ -143,6 +171,12 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     cards_file = _load_yaml_model(directory / CARDS_FILE, CardsFile, problems)
     matching = _load_yaml_model(directory / MATCHING_FILE, MatchingConfig, problems)
     cards = {card.id: card for card in cards_file.cards} if cards_file else {}
+    shared = {material.id: material for material in cards_file.shared} if cards_file else {}
+    for card in cards.values():
+        for missing in set(card.shared) - set(shared):
+            problems.append(
+                Problem(directory / CARDS_FILE, 1, f"card '{card.id}': unknown shared '{missing}'")
+            )
     bookings_file = _load_yaml_model(directory / BOOKINGS_FILE, BookingsFile, problems)
     booking_types = {b.id: b for b in bookings_file.booking_types} if bookings_file else {}
     for booking_type in booking_types.values():
@@ -167,8 +201,8 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
                 Problem(path, id_line, f"duplicate id '{entry.id}' (also in {sources[entry.id]})")
             )
             continue
-        if cards and entry.card not in cards and entry.card != GENERAL_CARD:
-            known = ", ".join([*cards, GENERAL_CARD])
+        if cards and entry.card not in cards and entry.card not in shared and entry.card != GENERAL_CARD:
+            known = ", ".join(dict.fromkeys([*cards, *shared, GENERAL_CARD]))
             problems.append(
                 Problem(
                     path,
@@ -185,12 +219,19 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
             problems.append(
                 Problem(sources[entry.id], parent_lines[entry.id], f"parent '{entry.parent}' not found")
             )
+    problems.extend(_alias_problems(entries, sources))
     if not entries and not problems:
         problems.append(Problem(directory, 1, "no entries (*/*.md) found"))
     if problems or cards_file is None or matching is None or bookings_file is None:
         return None, problems
     return KnowledgeBase(
-        cards=cards, matching=matching, entries=tuple(entries), sources=sources, booking_types=booking_types
+        cards=cards,
+        matching=matching,
+        entries=tuple(entries),
+        sources=sources,
+        booking_types=booking_types,
+        shared=shared,
+        generic_names=tuple(cards_file.generic_names),
     ), []
 
 

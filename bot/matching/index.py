@@ -8,7 +8,6 @@ similarity between the whole question and the entry's title and alternate questi
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,14 +16,15 @@ from rapidfuzz import fuzz, process
 
 from bot.kb.schema import Entry, MatchingConfig
 from bot.matching.normalize import compact, fold
+from bot.matching.pinyin import run_syllables
 from bot.matching.tokens import (
     ENGLISH,
     LONE_HOMOPHONE_FACTOR,
     PINYIN,
     QuestionReader,
     Unit,
-    document_syllables,
     document_tokens,
+    syllables_of,
 )
 
 # How much a token found in each field counts: the matching fields were written to be matched,
@@ -57,6 +57,32 @@ def _entry_fields(entry: Entry) -> dict[str, list[str]]:
     }
 
 
+def _postings(
+    vocabulary: dict[str, int], token_ids: list[int], weights: list[float], lengths: list[int]
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, float]]:
+    """Per token: the entries holding it with the field weight, and its inverse document frequency.
+
+    Built with one stable sort of (token, entry) pairs rather than a list per token: at 10,000 entries
+    there are millions of pairs, and Python-level appends would dominate the build.
+    """
+    ids = np.array(token_ids, dtype=np.int64)
+    positions = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    values = np.array(weights, dtype=np.float64)
+    order = np.argsort(ids, kind="stable")
+    ids, positions, values = ids[order], positions[order], values[order]
+    starts = np.searchsorted(ids, np.arange(len(vocabulary) + 1))
+    n = max(len(lengths), 1)
+    counts = np.diff(starts)
+    idf = np.log1p(n / np.maximum(counts, 1))
+    postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    idfs: dict[str, float] = {}
+    for token, number in vocabulary.items():
+        start, end = starts[number], starts[number + 1]
+        postings[token] = (positions[start:end], values[start:end])
+        idfs[token] = float(idf[number])
+    return postings, idfs
+
+
 @dataclass(frozen=True)
 class Scored:
     position: int  # index into the entries the index was built from
@@ -66,34 +92,44 @@ class Scored:
 class SearchIndex:
     def __init__(self, entries: Sequence[Entry], matching: MatchingConfig) -> None:
         self.entries = tuple(entries)
-        weights: dict[str, dict[int, float]] = defaultdict(dict)
-        all_texts: list[str] = []
+        vocabulary: dict[str, int] = {}  # token -> number, in order of first use
+        token_ids: list[int] = []
+        token_weights: list[float] = []
+        lengths: list[int] = []
         self._phrases: list[list[str]] = []
-        for position, entry in enumerate(self.entries):
-            for field, texts in _entry_fields(entry).items():
-                all_texts.extend(texts)
-                for text in texts:
-                    for token in document_tokens(text):
-                        postings = weights[token]
-                        postings[position] = max(postings.get(position, 0.0), FIELD_WEIGHTS[field])
+        by_weight = sorted(FIELD_WEIGHTS, key=FIELD_WEIGHTS.__getitem__, reverse=True)
+        for entry in self.entries:
+            fields = _entry_fields(entry)
+            found: dict[str, float] = {}  # token -> weight of the strongest field holding it
+            for field in by_weight:
+                for text in fields[field]:
+                    found.update(dict.fromkeys(document_tokens(text) - found.keys(), FIELD_WEIGHTS[field]))
+            token_ids.extend([vocabulary.setdefault(token, len(vocabulary)) for token in found])
+            token_weights.extend(found.values())
+            lengths.append(len(found))
             self._phrases.append(
                 [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
             )
-
-        n = max(len(self.entries), 1)
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._idf: dict[str, float] = {}
-        for token, postings in weights.items():
-            self._postings[token] = (
-                np.fromiter(postings.keys(), dtype=np.int64, count=len(postings)),
-                np.fromiter(postings.values(), dtype=np.float64, count=len(postings)),
-            )
-            self._idf[token] = math.log(1 + n / len(postings))
-        self._unknown_idf = math.log(1 + n)  # a word the knowledge never uses: as rare as can be
+        self._postings, self._idf = _postings(vocabulary, token_ids, token_weights, lengths)
+        self._unknown_idf = math.log(1 + max(len(self.entries), 1))  # a word never used: as rare as can be
         english = frozenset(t[len(ENGLISH) :] for t in self._postings if t.startswith(ENGLISH))
         self.reader = QuestionReader(
-            matching.stopwords_zh, matching.stopwords_en, document_syllables(all_texts), english
+            matching.stopwords_zh, matching.stopwords_en, syllables_of(vocabulary), english
         )
+
+    def knows(self, word: str, typo: bool = True) -> bool:
+        """Whether the knowledge uses this Chinese word; with `typo`, a homophone may stand for each pair."""
+        if len(word) == 1:
+            return word in self._postings
+        for i in range(len(word) - 1):
+            pair = word[i : i + 2]
+            if pair in self._postings:
+                continue
+            sound = PINYIN + "".join(run_syllables(pair))
+            anchored = pair[0] in self._postings or pair[1] in self._postings
+            if not (typo and anchored and sound in self._postings):
+                return False
+        return True
 
     def _unit_importance(self, unit: Unit) -> float:
         known = [self._idf[token] for token, _ in unit.alternatives if token in self._idf]
@@ -153,13 +189,20 @@ class SearchIndex:
         if not candidates:
             return []
         asked = compact(self.reader.clean(question))
-        scored = []
-        for position in candidates:
-            phrases = self._phrases[position]
-            similar = (
-                process.extractOne(asked, phrases, scorer=fuzz.ratio)[1] / 100 if phrases and asked else 0.0
-            )
-            score = (1 - FUZZY_SHARE) * float(coverage[position]) + FUZZY_SHARE * similar
-            scored.append(Scored(position, round(score, 4)))
+        scored = [
+            Scored(position, self._blend(asked, float(coverage[position]), position))
+            for position in candidates
+        ]
         scored.sort(key=lambda s: (-s.score, s.position))
         return scored[:limit]
+
+    def score(self, question: str, position: int) -> float:
+        """One entry's score for the question (an entry outside the best few, asked for by name)."""
+        units = self.reader.units(question)
+        coverage = float(self.coverage(units)[position]) if units else 0.0
+        return self._blend(compact(self.reader.clean(question)), coverage, position)
+
+    def _blend(self, asked: str, coverage: float, position: int) -> float:
+        phrases = self._phrases[position]
+        similar = process.extractOne(asked, phrases, scorer=fuzz.ratio)[1] / 100 if phrases and asked else 0.0
+        return round((1 - FUZZY_SHARE) * coverage + FUZZY_SHARE * similar, 4)

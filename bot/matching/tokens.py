@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.matching.normalize import fold, fold_question, is_cjk, runs
-from bot.matching.pinyin import run_syllables, split_syllables
+from bot.matching.pinyin import char_readings, pair_sounds, run_syllables, split_syllables
 
 PINYIN = "p:"
 ENGLISH = "e:"
@@ -50,28 +51,33 @@ class Unit:
     anchors: tuple[str, ...] = ()
 
 
-def document_tokens(text: str) -> set[str]:
+@lru_cache(maxsize=1 << 18)
+def pair_tokens(pair: str) -> tuple[str, ...]:
+    """A character pair and each of its sounds: computed once per distinct pair."""
+    return (pair, *(PINYIN + sound for sound in pair_sounds(pair[0], pair[1])))
+
+
+@lru_cache(maxsize=1 << 16)
+def document_tokens(text: str) -> frozenset[str]:
+    """Cached per text: titles, keywords and departments repeat across entries."""
     tokens: set[str] = set()
     for run in runs(fold(text)):
         if is_cjk(run):
             tokens.update(run)
-            syllables = run_syllables(run)
             for i in range(len(run) - 1):
-                tokens.add(run[i : i + 2])
-                tokens.add(PINYIN + syllables[i] + syllables[i + 1])
+                tokens.update(pair_tokens(run[i : i + 2]))
         elif run.isdigit():
             tokens.add(DIGITS + run)
         else:
             tokens.add(ENGLISH + stem(run))
-    return tokens
+    return frozenset(tokens)
 
 
-def document_syllables(texts: Iterable[str]) -> frozenset[str]:
-    found: set[str] = set()
-    for text in texts:
-        for run in runs(fold(text)):
-            if is_cjk(run):
-                found.update(run_syllables(run))
+def syllables_of(tokens: Iterable[str]) -> frozenset[str]:
+    """The pinyin syllables of the single Chinese characters among the knowledge's tokens."""
+    found = {
+        reading for token in tokens if len(token) == 1 and is_cjk(token) for reading in char_readings(token)
+    }
     found.discard("?")
     return frozenset(found)
 
