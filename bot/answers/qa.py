@@ -24,12 +24,16 @@ from bot.matching.scope import Topic, lexicon, topic
 Outcome = Literal["answer", "unsure", "not_covered"]
 
 # A question whose topic is this much made of words the knowledge never uses is not covered.
-UNCOVERED_SHARE = 0.5
+UNCOVERED_SHARE = 0.9
 # How much an uncovered part of the topic lowers confidence in the best match.
-UNCOVERED_PENALTY = 0.3
+UNCOVERED_PENALTY = 0.4
 # A message splits into questions at sentence punctuation, or at a space between two Chinese phrases
 # that are each long enough to be a question (高考 志愿 咨询 is one question in three words).
 _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s]+(?=[\u4e00-\u9fff]{4})")
+# "the card" as a thing: 这卡, 我的卡, 卡丢了; not 信息卡 or 持卡 or 卡在 (stuck).
+_CARD_WORD = re.compile(r"(?:^|[这该此的张本\s])卡(?!在)|\bcard\b")
+# A word in this share of the entries (办理, 服务) names no particular thing.
+GENERIC_SHARE = 0.3
 _FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
 
 
@@ -77,6 +81,12 @@ class Answerer:
         self._our_places = _folded(p for card in knowledge.cards.values() for p in card.places)
         self._neighbours = _folded(knowledge.matching.other_places)
         self._generic_names = _folded(knowledge.generic_names)
+        self._card_words = _folded(
+            [
+                *knowledge.generic_names,
+                *(n for c in knowledge.cards.values() for n in [c.name, *c.aliases, *c.tiers.values()]),
+            ]
+        )
         self._aliases = sorted(
             (
                 (fold_question(alias), position)
@@ -93,13 +103,21 @@ class Answerer:
         """Cards and shared material (齐惠保) the folded question names."""
         return {group for group, names in self._names.items() if any(n in text for n in names)}
 
+    def _names_card(self, text: str) -> bool:
+        """A card named by a word of its own (云聚英才, 保障卡), not by a generic one (人才卡)."""
+        return any(
+            n in text and n not in self._generic_names
+            for card in self.knowledge.cards
+            for n in self._names[card]
+        )
+
     def _names_programme(self, text: str) -> bool:
         return bool(self.named_groups(text)) or any(n in text for n in self._generic_names)
 
     def _other_place(self, text: str) -> bool:
         """Another place's programme: a neighbouring district, or a place the knowledge never mentions
         named with a programme word, while none of our places or programmes is named."""
-        if any(p in text for p in self._our_places) or self.named_groups(text) - set(self.knowledge.shared):
+        if any(p in text for p in self._our_places) or self._names_card(text):
             return False
         if any(p in text for p in self._neighbours):
             return True
@@ -133,12 +151,16 @@ class Answerer:
     # --- answering --------------------------------------------------------------------------------
 
     def answer(self, question: str, card: str | None = None) -> Answer:
+        whole = self._answer_one(question, card)
         questions = split_questions(question)
-        if len(questions) > 1:
-            first = self._answer_one(questions[0], card)
-            if first.answered:
-                return replace(first, question=question, follow_up="，".join(questions[1:]))
-        return self._answer_one(question, card)
+        if len(questions) < 2:
+            return whole
+        first = self._answer_one(questions[0], card)
+        # The first question answered alone, unless the message as a whole reads as one other question
+        # (户口在淄博、医保在外地，能买齐惠保吗: a condition, then the question).
+        if first.answered and (not whole.answered or whole.entry == first.entry):
+            return replace(first, question=question, follow_up="，".join(questions[1:]))
+        return whole
 
     def _answer_one(self, question: str, card: str | None) -> Answer:
         text = fold_question(question)
@@ -151,7 +173,7 @@ class Answerer:
         ranked = self.index.search(question, allowed, limit=matching.max_alternatives + 1)
         ranked = self._names_first(ranked, self._named_entries(text, allowed), question)
         scope = topic(self.index.reader.clean(question), self.index.knows, self._lexicon)
-        if not ranked or scope.unknown_share >= UNCOVERED_SHARE:
+        if not ranked or scope.unknown_share >= UNCOVERED_SHARE or self._about_the_card(text, scope):
             return Answer(question, None, ranked[0].score if ranked else 0.0, (), about_card=about_card)
         confidence = _confidence(ranked[0].score, scope)
         entries = self.index.entries
@@ -187,10 +209,25 @@ class Answerer:
 
     def _card_meant(self, text: str, card: str | None) -> str | None:
         """The programme a question about a card refers to: the one it names, else the user's."""
-        if not self._names_programme(text) and "卡" not in text and "card" not in text:
+        if not (self._names_programme(text) or _CARD_WORD.search(text)):
             return None
         named = [c for c in self.named_groups(text) if c in self.knowledge.cards]
         return named[0] if len(named) == 1 else card
+
+    def _about_the_card(self, text: str, scope: Topic) -> bool:
+        """The card itself is the question's subject (applying for it, losing it, its tiers): the card is
+        named and no other thing the knowledge knows is (its known topic words are card words, or words
+        most entries use, such as 办理)."""
+        if not (scope.known or scope.unknown) or not (self._names_programme(text) or _CARD_WORD.search(text)):
+            return False  # no Chinese topic to judge by (English, pinyin), or no card named
+        things = [
+            w.text
+            for w in scope.known
+            if w.tag.startswith("n")
+            and not any(w.text in name for name in self._card_words)
+            and self.index.entry_share(w.text) < GENERIC_SHARE
+        ]
+        return not things
 
 
 def _confidence(score: float, scope: Topic) -> float:

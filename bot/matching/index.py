@@ -15,6 +15,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.kb.schema import Entry, MatchingConfig
+from bot.matching.english import Translator
 from bot.matching.normalize import compact, fold
 from bot.matching.pinyin import run_syllables
 from bot.matching.tokens import (
@@ -24,6 +25,7 @@ from bot.matching.tokens import (
     QuestionReader,
     Unit,
     document_tokens,
+    stem,
     syllables_of,
 )
 
@@ -114,7 +116,11 @@ class SearchIndex:
         self._unknown_idf = math.log(1 + max(len(self.entries), 1))  # a word never used: as rare as can be
         english = frozenset(t[len(ENGLISH) :] for t in self._postings if t.startswith(ENGLISH))
         self.reader = QuestionReader(
-            matching.stopwords_zh, matching.stopwords_en, syllables_of(vocabulary), english
+            matching.stopwords_zh,
+            matching.stopwords_en,
+            syllables_of(vocabulary),
+            english,
+            Translator(self.knows, stem).translate,
         )
 
     def knows(self, word: str, typo: bool = True) -> bool:
@@ -130,6 +136,17 @@ class SearchIndex:
             if not (typo and anchored and sound in self._postings):
                 return False
         return True
+
+    def entry_share(self, word: str) -> float:
+        """Share of the entries whose text holds every character pair of the word."""
+        pairs = [word[i : i + 2] for i in range(len(word) - 1)] or [word]
+        holding: np.ndarray | None = None
+        for pair in pairs:
+            postings = self._postings.get(pair)
+            if postings is None:
+                return 0.0
+            holding = postings[0] if holding is None else np.intersect1d(holding, postings[0])
+        return len(holding) / max(len(self.entries), 1) if holding is not None else 0.0
 
     def _unit_importance(self, unit: Unit) -> float:
         known = [self._idf[token] for token, _ in unit.alternatives if token in self._idf]

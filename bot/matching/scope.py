@@ -21,8 +21,10 @@ from bot.matching.normalize import is_cjk
 
 PLACE_TAG = "ns"
 # Words this frequent (per jieba's corpus of ~60 million words) say nothing about a topic on their own.
-COMMON_FREQUENCY = 20_000
+COMMON_FREQUENCY = 15_000
 LEARNED_FREQUENCY = 1_000  # enough for jieba to prefer the knowledge's term over its pieces
+# A word rarer than this may be a homophone typo of a word the knowledge uses (报命 for 报名).
+TYPO_FREQUENCY = 20
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Lexicon:
         # A word jieba does not know (a name, a typo) is rare.
         self.unknown_salience = math.log(self._total)
         self._common = math.log(self._total / COMMON_FREQUENCY)
-        self._learned: set[str] = set()
+        self.typo_salience = math.log(self._total / TYPO_FREQUENCY)
 
     def salience(self, word: str) -> float:
         frequency = self._frequencies.get(word, 0)
@@ -72,10 +74,9 @@ class Lexicon:
         )
 
     def learn(self, words: Iterable[str]) -> None:
-        """Segment the knowledge's own terms (齐惠保, 绿色通道) as words; their salience stays as jieba's."""
+        """Segment the knowledge's own terms that jieba would cut into characters (齐惠保) as words."""
         for word in words:
-            if len(word) > 1 and is_cjk(word) and word not in self._learned:
-                self._learned.add(word)
+            if len(word) > 2 and is_cjk(word) and not self._frequencies.get(word) and not self.parts(word):
                 jieba.add_word(word, freq=LEARNED_FREQUENCY, tag="n")
 
     def parts(self, word: str) -> list[str]:
@@ -129,8 +130,8 @@ def topic(text: str, knows: Callable[[str, bool], bool], lex: Lexicon) -> Topic:
     for word in lex.words(text):
         if len(word.text) < 2 or lex.is_common(word.text):
             continue
-        # A dictionary word is what the user meant; only a non-word (申批) may be a homophone typo.
-        if knows(word.text, word.salience >= lex.unknown_salience):
+        # A common word is what the user meant; a rare or unknown one (申批, 报命) may be a homophone typo.
+        if knows(word.text, word.salience >= lex.typo_salience):
             known.append(word)
             continue
         parts = lex.parts(word.text) if len(word.text) > 2 else []

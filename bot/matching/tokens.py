@@ -10,7 +10,7 @@ syllables and looked up as pinyin pairs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,6 +24,7 @@ DIGITS = "d:"
 PAIR_WEIGHT = 1.0
 CHAR_WEIGHT = 0.25  # single characters are weak evidence ...
 LONE_CHAR_WEIGHT = 0.6  # ... unless the character stands alone between stop words or punctuation
+TRANSLATION_FACTOR = 0.8  # an English word found through the dictionary: likely, not certain
 HOMOPHONE_FACTOR = 0.8  # a pair matched only by its sound is likely, not certain ...
 LONE_HOMOPHONE_FACTOR = 0.4  # ... and unlikely when the entry has neither of its characters (护照 ~ 户照)
 
@@ -91,12 +92,14 @@ class QuestionReader:
         stopwords_en: Iterable[str],
         syllables: frozenset[str],
         english_words: frozenset[str],
+        translate: Callable[[str], tuple[str, ...]] = lambda word: (),
     ) -> None:
         ordered = sorted({fold(w) for w in stopwords_zh}, key=len, reverse=True)
         self._stop_zh = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self._stop_en = frozenset(fold(w) for w in stopwords_en)
         self._syllables = syllables
         self._english = english_words
+        self._translate = translate
 
     def clean(self, question: str) -> str:
         text = fold_question(question)
@@ -127,9 +130,16 @@ class QuestionReader:
                     pinyin_run.extend(syllables)
                 else:
                     flush_pinyin()
-                    units.append(Unit(((ENGLISH + word, 1.0),), PAIR_WEIGHT))
+                    units.append(self._english_unit(run, word))
         flush_pinyin()
         return units
+
+    def _english_unit(self, run: str, word: str) -> Unit:
+        """An English word: itself (keywords_en) or any pair of a Chinese word it translates to."""
+        pairs = dict.fromkeys(
+            chinese[i : i + 2] for chinese in self._translate(run) for i in range(len(chinese) - 1)
+        )
+        return Unit(((ENGLISH + word, 1.0), *((pair, TRANSLATION_FACTOR) for pair in pairs)), PAIR_WEIGHT)
 
     @staticmethod
     def _chinese_units(run: str) -> list[Unit]:
