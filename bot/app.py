@@ -94,6 +94,7 @@ def register_handlers(application: Application, svc: Services) -> None:
     )
     application.add_handler(CallbackQueryHandler(questions.vote, pattern=r"^fb:\d+:-?1$"))
     application.add_handler(CallbackQueryHandler(questions.hand_over, pattern=r"^ho:\d+$"))
+    application.add_handler(CallbackQueryHandler(questions.follow_up, pattern=r"^fu:\d+$"))
     application.add_handler(CallbackQueryHandler(menu.open_entry, pattern=r"^entry:"))
     application.add_handler(CallbackQueryHandler(menu.back_to_menu, pattern=r"^menu$"))
     application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^forget:(yes|no)$"))

@@ -22,7 +22,7 @@ async def log_question(
         entry_id=entry.id if entry else None,
         score=answer.score,
         answered=answer.answered,
-        outcome="answered" if answer.answered else "declined",
+        outcome="answered" if answer.answered else answer.outcome,  # answered | unsure | not_covered
         created_at=now,
     )
     session.add(row)

@@ -25,6 +25,8 @@ Outcome = Literal["answer", "unsure", "not_covered"]
 
 # A question whose topic is this much made of words the knowledge never uses is not covered.
 UNCOVERED_SHARE = 0.9
+# Suggestions are offered only while most of the topic is covered; otherwise it is not covered.
+UNSURE_SHARE = 0.5
 # How much an uncovered part of the topic lowers confidence in the best match.
 UNCOVERED_PENALTY = 0.4
 # A message splits into questions at sentence punctuation, or at a space between two Chinese phrases
@@ -50,6 +52,7 @@ class Answer:
     score: float
     alternatives: tuple[Suggestion, ...]
     outcome: Outcome = "not_covered"
+    card: str | None = None  # the card of the user who asked
     # Not covered and about the card itself (applying, losing, renewing): whose programme to refer to.
     about_card: str | None = None
     # A second question in the same message, offered as a button.
@@ -140,7 +143,7 @@ class Answerer:
         everything for a user with no card who names nothing."""
         groups = set(named)
         if card in self.knowledge.cards:
-            groups |= {card, *self.knowledge.cards[card].shared}
+            groups |= self.knowledge.offered_to(card)
         if not groups:
             return None
         mask = np.zeros(len(self.index.entries), dtype=bool)
@@ -151,7 +154,7 @@ class Answerer:
     # --- answering --------------------------------------------------------------------------------
 
     def answer(self, question: str, card: str | None = None) -> Answer:
-        whole = self._answer_one(question, card)
+        whole = replace(self._answer_one(question, card), card=card)
         questions = split_questions(question)
         if len(questions) < 2:
             return whole
@@ -159,7 +162,7 @@ class Answerer:
         # The first question answered alone, unless the message as a whole reads as one other question
         # (户口在淄博、医保在外地，能买齐惠保吗: a condition, then the question).
         if first.answered and (not whole.answered or whole.entry == first.entry):
-            return replace(first, question=question, follow_up="，".join(questions[1:]))
+            return replace(first, question=question, card=card, follow_up="，".join(questions[1:]))
         return whole
 
     def _answer_one(self, question: str, card: str | None) -> Answer:
@@ -191,7 +194,7 @@ class Answerer:
                 suggestions[1 : matching.max_alternatives + 1],
                 "answer",
             )
-        if suggestions:
+        if suggestions and scope.unknown_share < UNSURE_SHARE:
             return Answer(question, None, confidence, suggestions[: matching.max_alternatives], "unsure")
         return Answer(question, None, confidence, (), about_card=about_card)
 

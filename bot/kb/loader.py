@@ -58,6 +58,11 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {entry.id: entry for entry in self.entries})
 
+    def offered_to(self, card: str) -> set[str]:
+        """The entry groups a holder of this card is offered: the card's own and its shared material."""
+        known = self.cards.get(card)
+        return {card, *(known.shared if known else ())}
+
 
 def _key_line(lines: list[str], key: str, default: int) -> int:
     pattern = re.compile(rf"^{re.escape(key)}\s*:")
