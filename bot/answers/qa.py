@@ -33,7 +33,7 @@ UNCOVERED_PENALTY = 0.4
 # that are each long enough to be a question (高考 志愿 咨询 is one question in three words).
 _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s]+(?=[\u4e00-\u9fff]{4})")
 # "the card" as a thing: 这卡, 我的卡, 卡丢了; not 信息卡 or 持卡 or 卡在 (stuck).
-_CARD_WORD = re.compile(r"(?:^|[这该此的张本\s])卡(?!在)|\bcard\b")
+_CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本])卡(?!在)|\bcard\b")
 # A word in this share of the entries (办理, 服务) names no particular thing.
 GENERIC_SHARE = 0.3
 _FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
