@@ -173,7 +173,9 @@ class Answerer:
         named_groups = self.named_groups(text)
         allowed = self._allowed(card, named_groups)
         matching = self.knowledge.matching
-        ranked = self.index.search(question, allowed, limit=matching.max_alternatives + 1)
+        # 人才卡, talent card: which programme, not what about it (most entries name their card)
+        asked = _without(fold_question(question), self._generic_names)
+        ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
         ranked = self._names_first(ranked, self._named_entries(text, allowed), question)
         scope = topic(self.index.reader.clean(question), self.index.knows, self._lexicon)
         if not ranked or scope.unknown_share >= UNCOVERED_SHARE or self._about_the_card(text, scope):
@@ -235,6 +237,12 @@ class Answerer:
 
 def _confidence(score: float, scope: Topic) -> float:
     return round(score * (1 - UNCOVERED_PENALTY * scope.unknown_share), 4)
+
+
+def _without(text: str, words: Iterable[str]) -> str:
+    for word in words:
+        text = text.replace(word, " ")
+    return text
 
 
 def _folded(words: Iterable[str]) -> tuple[str, ...]:

