@@ -27,13 +27,16 @@ Outcome = Literal["answer", "unsure", "not_covered"]
 UNCOVERED_SHARE = 0.9
 # Suggestions are offered only while most of the topic is covered; otherwise it is not covered.
 UNSURE_SHARE = 0.5
+# A question naming an entry's subject (人民医院) gets it, unless this much of its topic is uncovered
+# (人民医院能打疫苗吗 names the hospital but asks about something the guide does not say).
+NAMED_UNCOVERED_SHARE = 0.3
 # How much an uncovered part of the topic lowers confidence in the best match.
 UNCOVERED_PENALTY = 0.4
 # A message splits into questions at sentence punctuation, or at a space between two Chinese phrases
 # that are each long enough to be a question (高考 志愿 咨询 is one question in three words).
 _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s]+(?=[\u4e00-\u9fff]{4})")
-# "the card" as a thing: 这卡, 我的卡, 卡丢了; not 信息卡 or 持卡 or 卡在 (stuck).
-_CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本])卡(?!在)|\bcard\b")
+# "the card" as a thing: 这卡, 我的卡, 卡丢了, 卡在哪办; not 信息卡, 持卡, 卡在两个部门之间 (stuck).
+_CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本])卡(?!在[^哪])|\bcard\b")
 # A word in this share of the entries (办理, 服务) names no particular thing.
 GENERIC_SHARE = 0.3
 _FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
@@ -176,11 +179,14 @@ class Answerer:
         # 人才卡, talent card: which programme, not what about it (most entries name their card)
         asked = _without(fold_question(question), self._generic_names)
         ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
-        ranked = self._names_first(ranked, self._named_entries(text, allowed), question)
+        named = self._named_entries(text, allowed)
+        ranked = self._names_first(ranked, named, question)
         scope = topic(self.index.reader.clean(question), self.index.knows, self._lexicon)
         if not ranked or scope.unknown_share >= UNCOVERED_SHARE or self._about_the_card(text, scope):
             return Answer(question, None, ranked[0].score if ranked else 0.0, (), about_card=about_card)
         confidence = _confidence(ranked[0].score, scope)
+        if ranked[0].position in named and scope.unknown_share < NAMED_UNCOVERED_SHARE:
+            confidence = max(confidence, matching.answer_threshold)  # it names this entry's subject
         entries = self.index.entries
         suggestions = tuple(
             Suggestion(entries[s.position], s.score)
