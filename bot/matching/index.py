@@ -18,13 +18,13 @@ from bot.kb.schema import Entry, MatchingConfig
 from bot.matching.english import Translator
 from bot.matching.normalize import compact, fold
 from bot.matching.pinyin import run_syllables
+from bot.matching.postings import build_postings
 from bot.matching.tokens import (
     ENGLISH,
     LONE_HOMOPHONE_FACTOR,
     PINYIN,
     QuestionReader,
     Unit,
-    document_tokens,
     stem,
     syllables_of,
 )
@@ -59,32 +59,6 @@ def _entry_fields(entry: Entry) -> dict[str, list[str]]:
     }
 
 
-def _postings(
-    vocabulary: dict[str, int], token_ids: list[int], weights: list[float], lengths: list[int]
-) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, float]]:
-    """Per token: the entries holding it with the field weight, and its inverse document frequency.
-
-    Built with one stable sort of (token, entry) pairs rather than a list per token: at 10,000 entries
-    there are millions of pairs, and Python-level appends would dominate the build.
-    """
-    ids = np.array(token_ids, dtype=np.int64)
-    positions = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    values = np.array(weights, dtype=np.float64)
-    order = np.argsort(ids, kind="stable")
-    ids, positions, values = ids[order], positions[order], values[order]
-    starts = np.searchsorted(ids, np.arange(len(vocabulary) + 1))
-    n = max(len(lengths), 1)
-    counts = np.diff(starts)
-    idf = np.log1p(n / np.maximum(counts, 1))
-    postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    idfs: dict[str, float] = {}
-    for token, number in vocabulary.items():
-        start, end = starts[number], starts[number + 1]
-        postings[token] = (positions[start:end], values[start:end])
-        idfs[token] = float(idf[number])
-    return postings, idfs
-
-
 @dataclass(frozen=True)
 class Scored:
     position: int  # index into the entries the index was built from
@@ -94,31 +68,21 @@ class Scored:
 class SearchIndex:
     def __init__(self, entries: Sequence[Entry], matching: MatchingConfig) -> None:
         self.entries = tuple(entries)
-        vocabulary: dict[str, int] = {}  # token -> number, in order of first use
-        token_ids: list[int] = []
-        token_weights: list[float] = []
-        lengths: list[int] = []
+        texts: list[tuple[int, float, str]] = []
         self._phrases: list[list[str]] = []
-        by_weight = sorted(FIELD_WEIGHTS, key=FIELD_WEIGHTS.__getitem__, reverse=True)
-        for entry in self.entries:
-            fields = _entry_fields(entry)
-            found: dict[str, float] = {}  # token -> weight of the strongest field holding it
-            for field in by_weight:
-                for text in fields[field]:
-                    found.update(dict.fromkeys(document_tokens(text) - found.keys(), FIELD_WEIGHTS[field]))
-            token_ids.extend([vocabulary.setdefault(token, len(vocabulary)) for token in found])
-            token_weights.extend(found.values())
-            lengths.append(len(found))
+        for position, entry in enumerate(self.entries):
+            for field, field_texts in _entry_fields(entry).items():
+                texts.extend((position, FIELD_WEIGHTS[field], text) for text in field_texts)
             self._phrases.append(
                 [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
             )
-        self._postings, self._idf = _postings(vocabulary, token_ids, token_weights, lengths)
+        self._postings, self._idf = build_postings(texts, len(self.entries))
         self._unknown_idf = math.log(1 + max(len(self.entries), 1))  # a word never used: as rare as can be
         english = frozenset(t[len(ENGLISH) :] for t in self._postings if t.startswith(ENGLISH))
         self.reader = QuestionReader(
             matching.stopwords_zh,
             matching.stopwords_en,
-            syllables_of(vocabulary),
+            syllables_of(self._postings),
             english,
             Translator(self.knows, stem).translate,
         )
