@@ -24,7 +24,7 @@ from bot.matching.scope import Topic, lexicon, topic
 Outcome = Literal["answer", "unsure", "not_covered"]
 
 # A question whose topic is this much made of words the knowledge never uses is not covered.
-UNCOVERED_SHARE = 0.9
+UNCOVERED_SHARE = 0.8
 # Suggestions are offered only while most of the topic is covered; otherwise it is not covered.
 UNSURE_SHARE = 0.5
 # A question naming an entry's subject (人民医院) gets it, unless this much of its topic is uncovered
@@ -36,7 +36,7 @@ UNCOVERED_PENALTY = 0.4
 # that are each long enough to be a question (高考 志愿 咨询 is one question in three words).
 _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s]+(?=[\u4e00-\u9fff]{4})")
 # "the card" as a thing: 这卡, 我的卡, 卡丢了, 卡在哪办; not 信息卡, 持卡, 卡在两个部门之间 (stuck).
-_CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本])卡(?!在[^哪])|\bcard\b")
+_CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])|\bcard\b")
 # A word in this share of the entries (办理, 服务) names no particular thing.
 GENERIC_SHARE = 0.3
 _FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")

@@ -62,6 +62,7 @@ class Translator:
     """English word -> the Chinese words of the knowledge it may stand for."""
 
     def __init__(self, knows: Callable[[str, bool], bool], stem: Callable[[str], str]) -> None:
+        _glosses()  # read the dictionary now (about a second, once per process), not on a user's question
         self._knows = knows
         self._stem = stem
         self._cache: dict[str, tuple[str, ...]] = {}

@@ -77,6 +77,7 @@ class SearchIndex:
                 [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
             )
         self._postings, self._idf = build_postings(texts, len(self.entries))
+        self._text = "\n".join(fold(text) for _, _, text in texts)
         self._unknown_idf = math.log(1 + max(len(self.entries), 1))  # a word never used: as rare as can be
         english = frozenset(t[len(ENGLISH) :] for t in self._postings if t.startswith(ENGLISH))
         self.reader = QuestionReader(
@@ -91,6 +92,8 @@ class SearchIndex:
         """Whether the knowledge uses this Chinese word; with `typo`, a homophone may stand for each pair."""
         if len(word) == 1:
             return word in self._postings
+        if len(word) > 2 and not typo:  # its pairs may all occur, apart (出入, 入境): look for the word
+            return word in self._text
         for i in range(len(word) - 1):
             pair = word[i : i + 2]
             if pair in self._postings:

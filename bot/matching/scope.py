@@ -124,20 +124,13 @@ class Topic:
 
 
 def topic(text: str, knows: Callable[[str, bool], bool], lex: Lexicon) -> Topic:
-    """Topic words of folded text: uncommon words, a compound the knowledge lacks read as its parts."""
+    """Topic words of folded text: its uncommon words, each known to the knowledge or not. A compound
+    is judged whole: 商标注册 is not covered because 注册 is."""
     known: list[Word] = []
     unknown: list[Word] = []
     for word in lex.words(text):
         if len(word.text) < 2 or lex.is_common(word.text):
             continue
         # A common word is what the user meant; a rare or unknown one (申批, 报命) may be a homophone typo.
-        if knows(word.text, word.salience >= lex.typo_salience):
-            known.append(word)
-            continue
-        parts = lex.parts(word.text) if len(word.text) > 2 else []
-        for part in parts or [word.text]:
-            piece = Word(part, word.tag, lex.salience(part))
-            if lex.is_common(part):
-                continue
-            (known if knows(part, False) else unknown).append(piece)
+        (known if knows(word.text, word.salience >= lex.typo_salience) else unknown).append(word)
     return Topic(tuple(known), tuple(unknown))
