@@ -130,6 +130,7 @@ def test_not_covered_names_where_such_questions_go_and_offers_staff(answerer: An
         ("这张卡在哪里申请办理", "baiyun", "baiyun"),
         ("我的卡过期了还能续吗", "zhangdian", "zhangdian"),
         ("保障卡不小心丢了要去哪补", None, "zhangdian"),  # names the card: its programme, not the user's
+        ("How do I apply for this card?", "baiyun", "baiyun"),  # English: judged by its translations
     ],
 )
 def test_questions_about_the_card_name_the_programmes_contact(

@@ -36,7 +36,8 @@ UNCOVERED_PENALTY = 0.4
 # that are each long enough to be a question (高考 志愿 咨询 is one question in three words).
 _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s]+(?=[\u4e00-\u9fff]{4})")
 # "the card" as a thing: 这卡, 我的卡, 卡丢了, 卡在哪办; not 信息卡, 持卡, 卡在两个部门之间 (stuck).
-_CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])|\bcard\b")
+_CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])|\bcards?\b")
+_ENGLISH_CARD = re.compile(r"\bcards?\b")
 # A word in this share of the entries (办理, 服务) names no particular thing.
 GENERIC_SHARE = 0.3
 _FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
@@ -228,17 +229,30 @@ class Answerer:
     def _about_the_card(self, text: str, scope: Topic) -> bool:
         """The card itself is the question's subject (applying for it, losing it, its tiers): the card is
         named and no other thing the knowledge knows is (its known topic words are card words, or words
-        most entries use, such as 办理)."""
-        if not (scope.known or scope.unknown) or not (self._names_programme(text) or _CARD_WORD.search(text)):
-            return False  # no Chinese topic to judge by (English, pinyin), or no card named
-        things = [
-            w.text
-            for w in scope.known
-            if w.tag.startswith("n")
-            and not any(w.text in name for name in self._card_words)
-            and self.index.entry_share(w.text) < GENERIC_SHARE
-        ]
-        return not things
+        most entries use, such as 办理). English is judged by the Chinese words it translates to."""
+        if not (self._names_programme(text) or _CARD_WORD.search(text)):
+            return False
+        if scope.known or scope.unknown:
+            return not any(w.tag.startswith("n") and self._is_thing(w.text) for w in scope.known)
+        if not _ENGLISH_CARD.search(text):
+            return False  # in English, "card" says the card is the subject ("entrepreneur" alone does not)
+        english = self.index.reader.english_words(_ENGLISH_CARD.sub(" ", _without(text, self._card_words)))
+        if not english:
+            return False  # nothing but the card's name: let the matcher show what it has
+        return not any(
+            translations is None  # pinyin: a Chinese word, so a thing
+            or any(
+                self._is_thing(chinese) and self._lexicon.words(chinese)[0].tag.startswith("n")
+                for chinese in translations
+            )
+            for _, translations in english
+        )
+
+    def _is_thing(self, word: str) -> bool:
+        """A word naming something particular of the knowledge: not a card word, not in most entries."""
+        return not any(word in name for name in self._card_words) and (
+            self.index.entry_share(word) < GENERIC_SHARE
+        )
 
 
 def _confidence(score: float, scope: Topic) -> float:

@@ -134,6 +134,17 @@ class QuestionReader:
         flush_pinyin()
         return units
 
+    def english_words(self, question: str) -> list[tuple[str, tuple[str, ...] | None]]:
+        """The English words of a question with the Chinese words they translate to (None: spelled as
+        pinyin, so a Chinese word in Latin letters, even when a keyword too: hukou)."""
+        found: list[tuple[str, tuple[str, ...] | None]] = []
+        for run in runs(self.clean(question)):
+            if is_cjk(run) or run.isdigit() or run in self._stop_en:
+                continue
+            pinyin = split_syllables(run, self._syllables)
+            found.append((run, None if pinyin else self._translate(run)))
+        return found
+
     def _english_unit(self, run: str, word: str) -> Unit:
         """An English word: itself (keywords_en) or any pair of a Chinese word it translates to."""
         pairs = dict.fromkeys(
