@@ -32,14 +32,14 @@ UNSURE_SHARE = 0.5
 NAMED_UNCOVERED_SHARE = 0.3
 # How much an uncovered part of the topic lowers confidence in the best match.
 UNCOVERED_PENALTY = 0.4
+# A word in this share of the entries (办理, 服务) names no particular thing.
+GENERIC_SHARE = 0.3
 # A message splits into questions at sentence punctuation, or at a space between two Chinese phrases
 # that are each long enough to be a question (高考 志愿 咨询 is one question in three words).
 _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s]+(?=[\u4e00-\u9fff]{4})")
 # "the card" as a thing: 这卡, 我的卡, 卡丢了, 卡在哪办; not 信息卡, 持卡, 卡在两个部门之间 (stuck).
 _CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])|\bcards?\b")
 _ENGLISH_CARD = re.compile(r"\bcards?\b")
-# A word in this share of the entries (办理, 服务) names no particular thing.
-GENERIC_SHARE = 0.3
 _FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
 
 

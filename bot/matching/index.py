@@ -18,7 +18,7 @@ from bot.kb.schema import Entry, MatchingConfig
 from bot.matching.english import Translator
 from bot.matching.normalize import compact, fold
 from bot.matching.pinyin import run_syllables
-from bot.matching.postings import build_postings
+from bot.matching.postings import build_postings, fold_all
 from bot.matching.tokens import (
     ENGLISH,
     LONE_HOMOPHONE_FACTOR,
@@ -76,8 +76,8 @@ class SearchIndex:
             self._phrases.append(
                 [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
             )
-        self._postings, self._idf = build_postings(texts, len(self.entries))
-        self._text = "\n".join(fold(text) for _, _, text in texts)
+        self._text = fold_all(texts)  # every text folded, for finding whole words
+        self._postings, self._idf = build_postings(texts, self._text, len(self.entries))
         self._unknown_idf = math.log(1 + max(len(self.entries), 1))  # a word never used: as rare as can be
         english = frozenset(t[len(ENGLISH) :] for t in self._postings if t.startswith(ENGLISH))
         self.reader = QuestionReader(

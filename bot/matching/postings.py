@@ -29,11 +29,17 @@ _RANK_BITS = 3
 Postings = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
+def fold_all(texts: Sequence[tuple[int, float, str]]) -> str:
+    """Every text folded, each followed by a separator that keeps pairs and words from crossing texts."""
+    return fold("\0".join(text for _, _, text in texts)) + "\0"
+
+
 def build_postings(
-    texts: Sequence[tuple[int, float, str]], entries: int
+    texts: Sequence[tuple[int, float, str]], joined: str, entries: int
 ) -> tuple[Postings, dict[str, float]]:
-    """`texts` are (entry position, field weight, text). Per token: the entries holding it (sorted) with
-    the weight of the strongest field holding it, and the token's inverse document frequency."""
+    """`texts` are (entry position, field weight, text), `joined` their `fold_all`. Per token: the
+    entries holding it (sorted) with the weight of the strongest field holding it, and the token's
+    inverse document frequency."""
     # Fields are ranked strongest first; a (token, entry) keeps the strongest field holding it.
     strengths = sorted({weight for _, weight, _ in texts}, reverse=True)
     if len(strengths) > 1 << _RANK_BITS:
@@ -42,8 +48,6 @@ def build_postings(
     if 2 * _SHIFT + 2 + entry_bits + _RANK_BITS > 63:
         raise ValueError(f"too many entries for one index: {entries}")
     rows = [(position, strengths.index(weight)) for position, weight, _ in texts]
-    # Folded once as one text; the separator keeps pairs and words from crossing texts.
-    joined = fold("\0".join(text for _, _, text in texts)) + "\0"
     lengths = np.array([len(part) + 1 for part in joined[:-1].split("\0")], dtype=np.int64)
     codes = [_cjk_codes(joined, lengths, rows)]
     words: dict[str, int] = {}  # numbers and English words: few, handled as strings
@@ -131,19 +135,20 @@ def _cjk_codes(joined: str, lengths: np.ndarray, rows: list[tuple[int, int]]) ->
         for column, reading in enumerate(char_readings(chr(point))):
             if reading != "?":
                 readings[point, column] = _syllable(reading)
-    left_readings, right_readings = readings[left], readings[right]
-
-    first_sound = (left_readings[:, 0] >= 0) & (right_readings[:, 0] >= 0)
+    first = readings[:, 0]
+    left_first, right_first = first[left], first[right]
+    first_sound = (left_first >= 0) & (right_first >= 0)
     codes = [
         _CHAR | points[cjk],
         _PAIR | (left << _SHIFT) | right,
-        _SOUND | (left_readings[first_sound, 0] << _SHIFT) | right_readings[first_sound, 0],
+        _SOUND | (left_first[first_sound] << _SHIFT) | right_first[first_sound],
     ]
     positions = [position[cjk], pair_position, pair_position[first_sound]]
     weights = [weight[cjk], pair_weight, pair_weight[first_sound]]
     # Other readings: only the few pairs with a character that has several (行: xing, hang).
-    several = (left_readings[:, 1] >= 0) | (right_readings[:, 1] >= 0)
-    lefts, rights = left_readings[several], right_readings[several]
+    has_several = readings[:, 1] >= 0
+    several = has_several[left] | has_several[right]
+    lefts, rights = readings[left[several]], readings[right[several]]
     for i in range(MAX_READINGS):
         for j in range(MAX_READINGS):
             if i == j == 0:

@@ -75,7 +75,7 @@ class Lexicon:
 
     def learn(self, words: Iterable[str]) -> None:
         """Segment the knowledge's own terms that jieba would cut into characters (齐惠保) as words."""
-        for word in words:
+        for word in set(words):
             if len(word) > 2 and is_cjk(word) and not self._frequencies.get(word) and not self.parts(word):
                 jieba.add_word(word, freq=LEARNED_FREQUENCY, tag="n")
 
