@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.answers.qa import Answer
 from db.models import QuestionLog, Vote
 
+# How each outcome is logged: unsure offered suggestions; declined is not covered (statistics count it).
+LOGGED_OUTCOME = {"answer": "answered", "unsure": "unsure", "not_covered": "declined"}
+
 
 async def log_question(
     session: AsyncSession, user_id: int, card: str | None, answer: Answer, now: datetime
@@ -22,7 +25,7 @@ async def log_question(
         entry_id=entry.id if entry else None,
         score=answer.score,
         answered=answer.answered,
-        outcome="answered" if answer.answered else answer.outcome,  # answered | unsure | not_covered
+        outcome=LOGGED_OUTCOME[answer.outcome],
         created_at=now,
     )
     session.add(row)
@@ -49,13 +52,3 @@ async def record_vote(
     else:
         vote.value, vote.at = value, now
     return True
-
-
-async def unanswered(session: AsyncSession, limit: int = 20) -> list[QuestionLog]:
-    rows = await session.execute(
-        select(QuestionLog)
-        .where(QuestionLog.answered.is_(False))
-        .order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc())
-        .limit(limit)
-    )
-    return list(rows.scalars())
