@@ -276,9 +276,9 @@ async def test_a_second_question_is_a_button_that_answers_it(small_bot: Harness)
     await choose_card(small_bot, ALICE, "zhangdian")
     await small_bot.say(ALICE, "中医院绿色通道电话多少？景区门票要买吗")
     reply = small_bot.last_message(ALICE)
-    assert "0533-2286525" in reply["text"]
+    assert "区中医院就医绿色通道" in reply["text"]
     follow_up = small_bot.button(reply, "fu:")
     await small_bot.press(BOB, follow_up, reply)  # not Bob's question
     assert small_bot.fake.callback_answers[-1]["text"] == t("not_yours", "zh")
     await small_bot.press(ALICE, follow_up, reply)
-    assert "单次2人陪同免门票" in small_bot.fake.last_text(ALICE)
+    assert "景点免门票" in small_bot.fake.last_text(ALICE)
