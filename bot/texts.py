@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -199,6 +200,51 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "agenda_title": {"zh": "📋 今日预约（{day}）", "en": "📋 Today's bookings ({day})"},
     "agenda_none": {"zh": "📋 今日（{day}）无预约。", "en": "📋 No bookings today ({day})."},
     "staff_waiting": {"zh": "⏰ 以下预约超过1小时未处理", "en": "⏰ Pending for over an hour"},
+    "next_quota": {
+        "zh": "如需更改已有预约，请用 /mybookings；其他需要请致电客服：{contact}。",
+        "en": " To change an existing booking use /mybookings; for anything else call {contact}.",
+    },
+    "day_full": {
+        "zh": "这一天已约满。请返回选择其他日期，或直接致电医院绿色通道：{phone}。",
+        "en": "That day is full. Go back and choose another date, or call the green channel: {phone}.",
+    },
+    "no_days": {
+        "zh": "近期没有可预约的日期。请致电客服：{contact}，或联系工作人员（直接提问后点“转人工”）。",
+        "en": "No bookable dates at the moment. Please call {contact}, or ask our staff (ask a question, "
+        "then tap “Ask staff”).",
+    },
+    "calendar_heading": {"zh": "📅 {year}年{month}月：请选择日期", "en": "📅 {year}-{month:02d}: choose a date"},
+    "calendar_hint": {
+        "zh": "也可以直接输入，如 明天下午3点、12月5日、下周三、2026-12-05 15:30。",
+        "en": "Or type it: “tomorrow 3pm”, “Dec 5”, “next Friday”, “2026-12-05 15:30”.",
+    },
+    "button_expired": {
+        "zh": "这个按钮已失效，请用最新的预约消息操作。",
+        "en": "That button has expired; please use the latest booking message.",
+    },
+    "date_first": {"zh": "请先选择或输入日期。", "en": "Please choose or type the date first."},
+    "slot_taken": {
+        "zh": "这个时段已约满或不可预约，请选择下面的其他时段。",
+        "en": "That time is full or not offered; please choose one of the times below.",
+    },
+    "quota_year_used": {
+        "zh": "{year} 年的预约次数已用完，请选择其他年份的日期，或致电客服：{contact}。",
+        "en": "The uses for {year} are used up; choose a date in another year, or call {contact}.",
+    },
+    "too_far": {
+        "zh": "最多可提前 {days} 天预约，请选择 {last} 之前的日期。",
+        "en": "Bookings open {days} days ahead at most; choose a date up to {last}.",
+    },
+    "day_closed": {
+        "zh": "{day} 不可预约（不开放或已约满），请在日历中选择其他日期。",
+        "en": "{day} can't be booked (closed or full); please choose another day in the calendar.",
+    },
+    "count_too_small": {"zh": "至少为 {least}，请重新输入。", "en": "At least {least}, please."},
+    "count_mismatch": {
+        "zh": "人数是 {expected}，请输入 {expected} 个（您输入了 {given} 个），用逗号或顿号隔开。",
+        "en": "The count is {expected}: please type {expected} (you typed {given}), separated by commas.",
+    },
+    "use_buttons": {"zh": "请点选上面的按钮。", "en": "Please tap one of the buttons above."},
     "no_token": {
         "zh": "未设置 TELEGRAM_BOT_TOKEN。获取方法：在 Telegram 里找 @BotFather，发送 /newbot，按提示起名，"
         "把得到的 token 写进 .env（参见 .env.example）。现在先进入控制台对话：",
@@ -206,6 +252,13 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "follow the prompts and put the token in .env (see .env.example). Starting the console chat instead:",
     },
 }
+
+
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def weekday_name(day: date, lang: Lang) -> str:
+    return WEEKDAYS_ZH[day.weekday()] if lang == "zh" else f"{day:%a}"
 
 
 def t(key: str, lang: Lang, **values: object) -> str:

@@ -37,7 +37,7 @@ async def drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
             if message.document:
                 await context.bot.send_document(
                     message.chat_id,
-                    InputFile(message.document.encode("utf-8"), filename=f"booking-{message.id}.ics"),
+                    InputFile(message.document.encode("utf-8"), filename=message.document_name or "booking.ics"),
                 )
         except TelegramError:
             log.warning("outbox message %s not sent; will retry", message.id, exc_info=True)
