@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import time, timedelta
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
-from bot.handlers import admin, booking, fallback, menu, privacy, questions, reminders, staff, start
-from bot.handlers.common import SERVICES_KEY
+from bot.commands import COMMANDS, visible
+from bot.handlers import booking, fallback, menu, privacy, questions, reminders, staff, start
+from bot.handlers.common import SERVICES_KEY, load_language
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
 from bot.services import Services
@@ -29,25 +33,9 @@ OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did no
 NUDGE_EVERY = timedelta(minutes=5)
 AGENDA_AT = time(8, 0)  # in TIMEZONE
 
-USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    ("start", {"zh": "选择卡种", "en": "Choose your card"}),
-    ("menu", {"zh": "浏览服务目录", "en": "Browse services"}),
-    ("bind", {"zh": "绑定卡号", "en": "Link your card number"}),
-    ("book", {"zh": "预约服务（接送机、就医）", "en": "Book a service"}),
-    ("mybookings", {"zh": "我的预约", "en": "My bookings"}),
-    ("reminders", {"zh": "预约提醒", "en": "Reminders"}),
-    ("help", {"zh": "帮助", "en": "Help"}),
-    ("privacy", {"zh": "隐私说明", "en": "What we store"}),
-    ("forget", {"zh": "删除我的数据", "en": "Delete my data"}),
-]
-ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    *USER_COMMANDS,
-    ("unanswered", {"zh": "未解答的问题", "en": "Unanswered questions"}),
-]
 
-
-def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotCommand]:
-    return [BotCommand(name, descriptions[lang]) for name, descriptions in table]
+def _commands(admin: bool, lang: Lang) -> list[BotCommand]:
+    return [BotCommand(c.name, c.description[lang]) for c in visible(admin)]
 
 
 async def on_start(application: Application) -> None:
@@ -58,14 +46,12 @@ async def on_start(application: Application) -> None:
 async def set_command_menus(application: Application) -> None:
     """Everyone sees the user commands (Chinese, or English for English clients); admins also see theirs."""
     bot, svc = application.bot, application.bot_data[SERVICES_KEY]
-    await bot.set_my_commands(_commands(USER_COMMANDS, "zh"), scope=BotCommandScopeDefault())
-    await bot.set_my_commands(
-        _commands(USER_COMMANDS, "en"), scope=BotCommandScopeDefault(), language_code="en"
-    )
+    await bot.set_my_commands(_commands(False, "zh"), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(_commands(False, "en"), scope=BotCommandScopeDefault(), language_code="en")
     for admin_id in svc.settings.admin_ids:
         scope = BotCommandScopeChat(admin_id)
-        await bot.set_my_commands(_commands(ADMIN_COMMANDS, "zh"), scope=scope)
-        await bot.set_my_commands(_commands(ADMIN_COMMANDS, "en"), scope=scope, language_code="en")
+        await bot.set_my_commands(_commands(True, "zh"), scope=scope)
+        await bot.set_my_commands(_commands(True, "en"), scope=scope, language_code="en")
 
 
 def register_handlers(application: Application, svc: Services) -> None:
@@ -74,17 +60,13 @@ def register_handlers(application: Application, svc: Services) -> None:
     private = filters.ChatType.PRIVATE
     admins = filters.User(user_id=svc.settings.admin_ids)
 
-    # 1. Commands, in private chats.
-    application.add_handler(CommandHandler("start", start.start, filters=private))
-    application.add_handler(CommandHandler("help", fallback.help_command, filters=private))
-    application.add_handler(CommandHandler("menu", menu.menu, filters=private))
-    application.add_handler(CommandHandler("bind", start.bind, filters=private))
-    application.add_handler(CommandHandler("book", booking.book, filters=private))
-    application.add_handler(CommandHandler("mybookings", booking.my_bookings, filters=private))
-    application.add_handler(CommandHandler("reminders", reminders.list_reminders, filters=private))
-    application.add_handler(CommandHandler("privacy", privacy.privacy, filters=private))
-    application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
-    application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
+    # 0. Before everything (group -1): the user's /language choice, which every handler's texts follow.
+    application.add_handler(TypeHandler(Update, load_language), group=-1)
+
+    # 1. Commands, in private chats: the one table the console dispatches too.
+    for command in COMMANDS:
+        allowed = private & admins if command.scope == "admin" else private
+        application.add_handler(CommandHandler(command.name, command.telegram, filters=allowed))
 
     # 2. Buttons; each pattern names one kind of callback data.
     application.add_handler(CallbackQueryHandler(start.choose_card, pattern=r"^card:"))
@@ -97,15 +79,16 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CallbackQueryHandler(menu.open_entry, pattern=r"^entry:"))
     application.add_handler(CallbackQueryHandler(menu.back_to_menu, pattern=r"^menu$"))
     application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^forget:(yes|no)$"))
+    application.add_handler(CallbackQueryHandler(start.choose_language, pattern=r"^lang:(zh|en)$"))
     application.add_handler(CallbackQueryHandler(booking.book_button, pattern=r"^bk:start$"))
     application.add_handler(
-        CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel)$")
+        CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel|n)$")
     )
-    application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^bkx:\d+$"))
+    application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^(bkx:\d+(:yes)?|bkl)$"))
     application.add_handler(CallbackQueryHandler(booking.change_booking, pattern=r"^bkm:\d+$"))
     application.add_handler(CallbackQueryHandler(reminders.mute_reminder, pattern=r"^rm:\d+$"))
     application.add_handler(
-        CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj):\d+(:[a-z]+)?$")
+        CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj|un):\d+(:[a-z]+)?$")
     )
 
     # 3. Staff replying to a hand-over in the staff chat.
@@ -137,6 +120,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .post_init(on_start)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
     )
     if request is not None:
         builder = builder.request(request()).get_updates_request(request())
@@ -149,5 +133,5 @@ def build_application(
         application.job_queue.run_repeating(staff.repost_overdue, interval=REPOST_EVERY, first=REPOST_EVERY)
         application.job_queue.run_repeating(drain_outbox, interval=OUTBOX_EVERY, first=OUTBOX_EVERY)
         application.job_queue.run_repeating(reminders.nudge_staff, interval=NUDGE_EVERY, first=NUDGE_EVERY)
-        application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT.replace(tzinfo=settings.tz))
+        application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT)  # in Defaults' tzinfo
     return application

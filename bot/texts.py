@@ -27,15 +27,19 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "console_welcome": {
         "zh": "cardbot 控制台（与 Telegram 相同的功能）。直接输入问题；数字打开推荐问题。\n"
         "/card zhangdian|baiyun 选择卡种　/bind [卡号] 绑定卡号　/menu 服务目录　/open 编号 查看条目\n"
-        "/good /bad 评价上一个答案　/staff 转人工　/book 预约　/mybookings 我的预约　/cancelbooking 编号 取消预约\n"
-        "/privacy 隐私说明　/forget 删除我的数据　/quit 退出",
+        "/good /bad 评价上一个答案　/staff 转人工　/book 预约　/mybookings 我的预约（/change、/cancelbooking 编号）\n"
+        "/reminders 提醒（/mute 编号）　/language zh|en　/help　/privacy 隐私说明　/forget 删除我的数据　/quit 退出",
         "en": "cardbot console (the Telegram features). Type a question; a number opens a suggestion.\n"
         "/card zhangdian|baiyun  /bind [number]  /menu  /open ID  /good /bad  /staff  /book  /mybookings  "
-        "/cancelbooking ID  /privacy  /forget  /quit",
+        "/change ID  /cancelbooking ID  /reminders  /mute N  /language zh|en  /help  /privacy  /forget  /quit",
     },
     "console_staff_queued": {
         "zh": "已转人工（#{id}），工作人员会在 Telegram 工作群看到并回复。",
         "en": "Passed to staff (#{id}); they will see it in the staff chat.",
+    },
+    "console_pick_number": {
+        "zh": "请输入上面选项的编号。",
+        "en": "Please type the number of an option above.",
     },
     "console_nothing_to_rate": {"zh": "还没有可评价或转人工的问题。", "en": "Ask a question first."},
     "console_card_unknown": {"zh": "未知卡种。可选：{cards}", "en": "Unknown card. Choose one of: {cards}"},
@@ -96,11 +100,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "menu": {"zh": "<b>{card}</b> 服务目录，点按查看：", "en": "<b>{card}</b> services, tap to read:"},
     "menu_children": {"zh": "细分问题：", "en": "More detail:"},
     "help": {
-        "zh": "直接输入问题即可，例如“区中医院绿色通道电话”“孩子上学怎么安排”。\n\n"
-        "/start 选择卡种\n/menu 浏览服务目录\n/bind 绑定卡号\n/book 预约服务\n/mybookings 我的预约\n/privacy 隐私说明\n/forget 删除我的数据\n/help 帮助",
-        "en": 'Just type a question, e.g. "green channel phone of the TCM hospital".\n\n'
-        "/start choose your card\n/menu browse services\n/bind link your card number\n/book make a booking\n/mybookings your bookings\n/privacy what we store\n"
-        "/forget delete my data\n/help this help",
+        "zh": "直接输入问题即可，例如“区中医院绿色通道电话”“孩子上学怎么安排”。\n\n{commands}",
+        "en": 'Just type a question, e.g. "green channel phone of the TCM hospital".\n\n{commands}',
     },
     "non_text": {
         "zh": "暂时只能看懂文字消息哦，请用文字描述您的问题。",
@@ -160,8 +161,49 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "✅ Booking #{id} ({what}, {at}) is confirmed. Calendar file attached.",
     },
     "book_rejected": {
-        "zh": "很抱歉，您的预约 #{id}（{what}）未能安排：{reason}",
-        "en": "Sorry, booking #{id} ({what}) could not be arranged: {reason}",
+        "zh": "很抱歉，您的预约 #{id}（{what}，{at}）未能安排。\n原因：{reason}\n处理时间：{decided}\n"
+        "您可以发送 /book 另选日期，或致电 {contact} 咨询。",
+        "en": "Sorry, booking #{id} ({what}, {at}) could not be arranged.\nReason: {reason}\nDecided: {decided}\n"
+        "Send /book to choose another date, or call {contact}.",
+    },
+    "book_reopened": {
+        "zh": "您的预约 #{id} 已恢复为待确认，工作人员确认后会通知您。",
+        "en": "Booking #{id} is pending again; you will be told when staff confirm it.",
+    },
+    "book_card_expired": {
+        "zh": "您绑定的卡已于 {date} 到期，暂不能预约。换发新卡后请发送 /bind 绑定新卡号，或联系工作人员。",
+        "en": "Your card expired on {date}, so it can't book. Once you have a new card, send /bind with its "
+        "number, or ask our staff.",
+    },
+    "staff_rejected_noted": {
+        "zh": "已拒绝预约 #{id}，原因已记录；持卡人将在撤销时限过后收到通知。",
+        "en": "Booking #{id} rejected with that reason; the holder is told once the undo window has passed.",
+    },
+    "staff_undo_late": {"zh": "已超过撤销时限或已撤销。", "en": "Too late to undo, or already undone."},
+    "staff_undo_taken": {"zh": "无法撤销：{reason}", "en": "Can't undo: {reason}"},
+    "staff_undone": {"zh": "↩️ 已撤销拒绝，预约恢复待确认（{name}）", "en": "↩️ Rejection undone ({name})"},
+    "staff_reject_prompt": {
+        "zh": "请选择拒绝原因，或直接回复本消息输入原因：",
+        "en": "Choose a reason, or reply to this message with your own:",
+    },
+    "button_undo": {"zh": "↩️ 撤销（{minutes} 分钟内）", "en": "↩️ Undo (within {minutes} min)"},
+    "button_confirm_cancel": {"zh": "确认取消 #{id}", "en": "Yes, cancel #{id}"},
+    "button_keep": {"zh": "不取消", "en": "Keep it"},
+    "cancel_confirm": {
+        "zh": "确定取消预约 #{id}（{line}）吗？取消后名额释放，需重新预约。",
+        "en": "Cancel booking #{id} ({line})? Its place is released; you would need to book again.",
+    },
+    "cancel_kept": {"zh": "好的，预约保留。", "en": "OK, the booking stays."},
+    "language_choose": {"zh": "请选择语言 / Choose a language:", "en": "Choose a language / 请选择语言:"},
+    "language_set": {"zh": "已切换为中文。", "en": "Language set to English."},
+    "greeting": {
+        "zh": "您好！直接输入您的问题即可，例如“体检在哪做”；/book 预约服务，/help 查看全部功能。",
+        "en": "Hello! Just type your question; /book makes a booking, /help lists everything.",
+    },
+    "thanks": {"zh": "不客气，有需要随时问我。", "en": "You're welcome; ask any time."},
+    "deep_link_unknown": {
+        "zh": "这个链接已失效。请选择您的卡：",
+        "en": "That link is no longer valid. Please choose your card:",
     },
     "book_form_cancelled": {"zh": "已取消本次预约填写。", "en": "Booking form cancelled."},
     "book_no_form": {
@@ -213,7 +255,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "No bookable dates at the moment. Please call {contact}, or ask our staff (ask a question, "
         "then tap “Ask staff”).",
     },
-    "calendar_heading": {"zh": "📅 {year}年{month}月：请选择日期", "en": "📅 {year}-{month:02d}: choose a date"},
+    "calendar_heading": {
+        "zh": "📅 {year}年{month}月：请选择日期",
+        "en": "📅 {year}-{month:02d}: choose a date",
+    },
     "calendar_hint": {
         "zh": "也可以直接输入，如 明天下午3点、12月5日、下周三、2026-12-05 15:30。",
         "en": "Or type it: “tomorrow 3pm”, “Dec 5”, “next Friday”, “2026-12-05 15:30”.",
@@ -222,6 +267,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "这个按钮已失效，请用最新的预约消息操作。",
         "en": "That button has expired; please use the latest booking message.",
     },
+    "day_not_bookable": {"zh": "这一天不可预约。", "en": "That day can't be booked."},
     "date_first": {"zh": "请先选择或输入日期。", "en": "Please choose or type the date first."},
     "slot_taken": {
         "zh": "这个时段已约满或不可预约，请选择下面的其他时段。",

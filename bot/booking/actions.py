@@ -29,10 +29,10 @@ from bot.booking.form import (
     start_at,
     type_text,
 )
+from bot.booking.rules import Violation, last_day
 from bot.booking.store import BookingBusy, BookingRequest
 from bot.holders.actions import AWAITING_BOOKING, Who
 from bot.holders.users import ensure_user, user_language
-from bot.booking.rules import Violation, last_day
 from bot.kb.schema import BookingKind, BookingType
 from bot.services import Services
 from bot.texts import Lang, t
@@ -45,6 +45,7 @@ class FormView:
     notice: str | None = None  # an error to show above it, or the outcome
     booking: Booking | None = None
     stale: bool = False  # a button of an older message: nothing was done
+    message_id: int | None = None  # the message showing the form (edited in place)
 
 
 def _types_for(svc: Services, card: str | None) -> dict[str, BookingType]:
@@ -102,9 +103,7 @@ async def _prefill(session: AsyncSession, user: User, draft: Draft, booking_type
             draft.prefilled.append(spec.id)
 
 
-async def begin(
-    svc: Services, who: Who, replaces: int | None = None, type_id: str | None = None
-) -> FormView:
+async def begin(svc: Services, who: Who, replaces: int | None = None, type_id: str | None = None) -> FormView:
     """Start (or restart) the form. Everything that would refuse the booking at the end and can be known
     now is checked now: a bound, valid card of a programme with booking types, and quota left."""
     now = svc.clock()
@@ -162,7 +161,9 @@ async def current(svc: Services, who: Who) -> FormView | None:
         user, draft = await _load(session, svc, who)
         if draft is None:
             return None
-        return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)))
+        return FormView(
+            screen(draft, await _context(session, svc, user, draft, who.lang)), message_id=draft.message_id
+        )
 
 
 async def waits_for_text(svc: Services, who: Who) -> bool:
@@ -192,12 +193,18 @@ async def _step(
             error = type_text(draft, value, ctx)
         if had_type is None and draft.type is not None:
             await _prefill(session, user, draft, ctx.types[draft.type])
-            refusal = quota_refusal(ctx.types[draft.type], await _context(session, svc, user, draft, who.lang))
+            refusal = quota_refusal(
+                ctx.types[draft.type], await _context(session, svc, user, draft, who.lang)
+            )
             if refusal is not None:
                 draft.type = None
                 error = refusal
         await _save(session, svc, who.user_id, draft)
-        return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)), notice=error)
+        return FormView(
+            screen(draft, await _context(session, svc, user, draft, who.lang)),
+            notice=error,
+            message_id=draft.message_id,
+        )
 
 
 async def press(svc: Services, who: Who, value: str, message_id: int | None = None) -> FormView | None:
@@ -233,7 +240,11 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
     start = booking.starts_at.astimezone(svc.settings.tz)
     # The holder's name is named once: by the card line, unless a field (持卡人姓名) already says it.
     name = holder.holder_name if holder and holder.holder_name not in booking.fields.values() else ""
-    card = f"{html.escape(name)}（{html.escape(booking.card_number)}）" if name else html.escape(booking.card_number)
+    card = (
+        f"{html.escape(name)}（{html.escape(booking.card_number)}）"
+        if name
+        else html.escape(booking.card_number)
+    )
     lines = [
         f"<b>{html.escape(heading)} #{booking.id}</b>",
         f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
@@ -311,7 +322,9 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         reason = violation.zh if who.lang == "zh" else violation.en
         if violation.code == "quota":  # no date would do: close the form rather than leave a dead button
             await abandon(svc, who)
-            return FormView(notice=reason + t("next_quota", who.lang, contact=booking_type.changes_contact or ""))
+            return FormView(
+                notice=reason + t("next_quota", who.lang, contact=booking_type.changes_contact or "")
+            )
         async with svc.db.session() as session:  # back to the time step, so the holder can pick another
             user, draft = await _load(session, svc, who)
             if draft is not None:
@@ -411,7 +424,9 @@ async def undo_rejection(svc: Services, booking_id: int) -> Booking | str:
             return t("staff_undo_taken", "zh", reason=result.zh)
         if decided_at is not None and not await outbox.withdraw(session, result.chat_id, decided_at):
             user = await session.get(User, result.user_id)
-            await outbox.enqueue(session, result.chat_id, t("book_reopened", user_language(user), id=result.id), now)
+            await outbox.enqueue(
+                session, result.chat_id, t("book_reopened", user_language(user), id=result.id), now
+            )
         return result
 
 
@@ -427,6 +442,32 @@ async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | 
             if (chat := staff_chat(svc, booking_type)) is not None:
                 await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, "持卡人取消预约"), now)
         return booking
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    reminder_id: int
+    at: str  # MM-DD HH:MM in TIMEZONE
+    line: str
+
+
+async def reminder_list(svc: Services, who: Who) -> list[ReminderItem]:
+    """The holder's upcoming reminders, as /reminders lists them in every channel."""
+    zone = svc.settings.tz
+    async with svc.db.session() as session:
+        upcoming = await reminders.upcoming_for(session, who.user_id, svc.clock())
+    items = []
+    for item in upcoming:
+        at = f"{item.reminder.due_at.astimezone(zone):%m-%d %H:%M}"
+        booking_type = svc.knowledge.booking_types[item.booking.type]
+        title = booking_type.title.zh if who.lang == "zh" else booking_type.title.en
+        items.append(ReminderItem(item.reminder.id, at, f"{at} · #{item.booking.id} {title}"))
+    return items
+
+
+async def mute_reminder(svc: Services, who: Who, reminder_id: int) -> bool:
+    async with svc.db.session() as session:
+        return await reminders.mute(session, reminder_id, who.user_id)
 
 
 async def my_bookings(svc: Services, who: Who) -> list[Booking]:

@@ -104,7 +104,9 @@ def applies(spec: BookingField, kind: str | None, values: Mapping[str, str]) -> 
 def answers(draft: Draft, booking: BookingType) -> dict[str, str]:
     """The values that go into the booking: those of the fields that apply."""
     return {
-        f.id: draft.values[f.id] for f in booking.fields if f.id in draft.values and applies(f, draft.kind, draft.values)
+        f.id: draft.values[f.id]
+        for f in booking.fields
+        if f.id in draft.values and applies(f, draft.kind, draft.values)
     }
 
 
@@ -124,7 +126,9 @@ def step_of(draft: Draft, ctx: FormContext) -> Step:
 
 def next_field(draft: Draft, ctx: FormContext) -> BookingField | None:
     booking = ctx.types[draft.type]  # type: ignore[index]
-    return next((f for f in booking.fields if f.id not in draft.values and applies(f, draft.kind, draft.values)), None)
+    return next(
+        (f for f in booking.fields if f.id not in draft.values and applies(f, draft.kind, draft.values)), None
+    )
 
 
 def start_at(draft: Draft, zone: ZoneInfo) -> datetime:
@@ -171,7 +175,14 @@ def quota_refusal(booking: BookingType, ctx: FormContext) -> str | None:
 def screen(draft: Draft, ctx: FormContext) -> Screen:
     made = _screen(draft, ctx)
     if draft.note:
-        return Screen(made.step, f"{draft.note}\n\n{made.text}", made.choices, made.expects_text, made.rows, made.columns)
+        return Screen(
+            made.step,
+            f"{draft.note}\n\n{made.text}",
+            made.choices,
+            made.expects_text,
+            made.rows,
+            made.columns,
+        )
     return made
 
 
@@ -222,7 +233,9 @@ def _screen(draft: Draft, ctx: FormContext) -> Screen:
     choices = [Choice(_l(ctx, "✅ 确认提交", "✅ Submit"), draft.token)]
     if draft.prefilled:
         choices.append(Choice(_l(ctx, "✏️ 修改预填信息", "✏️ Change the filled-in details"), EDIT_PREFILLED))
-    return Screen(step, summary(draft, ctx) + "\n\n" + _l(ctx, "确认提交吗？", "Submit this booking?"), tuple(choices))
+    return Screen(
+        step, summary(draft, ctx) + "\n\n" + _l(ctx, "确认提交吗？", "Submit this booking?"), tuple(choices)
+    )
 
 
 def _field_screen(spec: BookingField, draft: Draft, ctx: FormContext) -> Screen:
@@ -241,7 +254,9 @@ def _field_screen(spec: BookingField, draft: Draft, ctx: FormContext) -> Screen:
         hint = _l(ctx, f"（共 {count} 个，用逗号或顿号隔开）", f" ({count}, separated by commas)")
     else:
         hint = "" if spec.required else _l(ctx, "（没有请输入“无”）", " (type 无 if none)")
-    return Screen("field", _l(ctx, f"请输入{label}{hint}：", f"{label}{hint}:"), tuple(choices), expects_text=True)
+    return Screen(
+        "field", _l(ctx, f"请输入{label}{hint}：", f"{label}{hint}:"), tuple(choices), expects_text=True
+    )
 
 
 def _month_of(value: date) -> str:
@@ -261,10 +276,7 @@ def _calendar(booking: BookingType, draft: Draft, ctx: FormContext) -> Screen:
     rows: list[tuple[Choice, ...]] = []
     for week in calendar.Calendar().monthdatescalendar(year, month):
         rows.append(
-            tuple(
-                Choice(str(d.day), d.isoformat()) if d in active else Choice("·", "")
-                for d in week
-            )
+            tuple(Choice(str(d.day), d.isoformat()) if d in active else Choice("·", "") for d in week)
         )
     index = months.index(page)
     nav = []
@@ -276,7 +288,15 @@ def _calendar(booking: BookingType, draft: Draft, ctx: FormContext) -> Screen:
         rows.append(tuple(nav))
     heading = t("calendar_heading", ctx.lang, year=year, month=month)
     text = heading + quota_line(booking, draft, ctx) + "\n" + t("calendar_hint", ctx.lang)
-    choices = tuple(c for row in rows for c in row if c.value)
+    # Listed (the console, typed numbers) with the whole date; the keyboard shows day numbers.
+    choices = tuple(
+        Choice(f"{c.value[5:]} {weekday_name(date.fromisoformat(c.value), ctx.lang)}", c.value)
+        if not c.value.startswith(MONTH)
+        else c
+        for row in rows
+        for c in row
+        if c.value
+    )
     return Screen("date", text, choices, expects_text=True, rows=tuple(rows))
 
 
@@ -363,8 +383,10 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
     if booking.timing == "slots":
         if parsed.at not in {c.value for c in _screen(draft, ctx).choices}:
             problems = check_time(booking, kind, at, ctx.now)  # type: ignore[arg-type]
-            return (problems[0].zh if ctx.lang == "zh" else problems[0].en) if problems else t(
-                "slot_taken", ctx.lang
+            return (
+                (problems[0].zh if ctx.lang == "zh" else problems[0].en)
+                if problems
+                else t("slot_taken", ctx.lang)
             )
     else:
         problems = check_time(booking, kind, at, ctx.now)  # type: ignore[arg-type]
@@ -380,7 +402,9 @@ def _closed_day(booking: BookingType, day: date, ctx: FormContext) -> str:
     if booking.yearly_quota is not None and ctx.quota_used.get(day.year, 0) >= booking.yearly_quota:
         return t("quota_year_used", ctx.lang, year=day.year, contact=booking.changes_contact or "")
     if day > last_day(booking, ctx.now, ctx.zone):
-        return t("too_far", ctx.lang, days=booking.horizon_days, last=f"{last_day(booking, ctx.now, ctx.zone)}")
+        return t(
+            "too_far", ctx.lang, days=booking.horizon_days, last=f"{last_day(booking, ctx.now, ctx.zone)}"
+        )
     return t("day_closed", ctx.lang, day=f"{day:%Y-%m-%d} {weekday_name(day, ctx.lang)}")
 
 

@@ -54,8 +54,6 @@ def is_open(booking: BookingType, start: datetime) -> bool:
     )
 
 
-
-
 def opening_text(booking: BookingType) -> str:
     """The opening hours as people write them, from the data: 周一至周五 08:00–12:00、14:00–17:30."""
     if booking.opening is None:

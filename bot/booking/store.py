@@ -107,7 +107,9 @@ async def _free_numbers(
             (
                 await session.execute(
                     select(SlotSeat.seat).where(
-                        SlotSeat.type == booking_type.id, SlotSeat.kind == kind, SlotSeat.starts_at == starts_at
+                        SlotSeat.type == booking_type.id,
+                        SlotSeat.kind == kind,
+                        SlotSeat.starts_at == starts_at,
                     )
                 )
             ).scalars()
@@ -134,7 +136,11 @@ def _take(
     if seat is not None:
         session.add(
             SlotSeat(
-                type=booking_type.id, kind=booking.kind, starts_at=booking.starts_at, seat=seat, booking_id=booking.id
+                type=booking_type.id,
+                kind=booking.kind,
+                starts_at=booking.starts_at,
+                seat=seat,
+                booking_id=booking.id,
             )
         )
 

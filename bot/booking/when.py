@@ -76,7 +76,9 @@ _EN_MONTH = "|".join(sorted(_MONTHS_EN, key=len, reverse=True))
 _EN_DAY = "|".join(sorted(_WEEKDAY_EN, key=len, reverse=True))
 
 # The text reaches these patterns folded: lower case, NFKC, single spaces (so " ?" allows one).
-_ISO = re.compile(r"(?P<y>[0-9]{4}) ?[-/.年] ?(?P<m>[0-9]{1,2}) ?[-/.月] ?(?P<d>[0-9]{1,2})(?![0-9]) ?[日号]?")
+_ISO = re.compile(
+    r"(?P<y>[0-9]{4}) ?[-/.年] ?(?P<m>[0-9]{1,2}) ?[-/.月] ?(?P<d>[0-9]{1,2})(?![0-9]) ?[日号]?"
+)
 _ZH_MONTH_DAY = re.compile(rf"(?:(?P<y>[0-9]{{4}}) ?年 ?)?(?P<m>{_NUM}) ?月 ?(?P<d>{_NUM}) ?[日号]?")
 _SLASH = re.compile(r"(?P<m>[0-9]{1,2})[/.](?P<d>[0-9]{1,2})(?![0-9:])")
 _DAY_ONLY = re.compile(rf"(?P<d>{_NUM}) ?[日号]")
@@ -120,7 +122,7 @@ def _roll(today: date, month: int, day: int) -> date | None:
 
 
 def _day_of_month(today: date, day: int) -> date | None:
-    """"5号": this month's 5th, or next month's once it has passed."""
+    """ "5号": this month's 5th, or next month's once it has passed."""
     month_start = today.replace(day=1)
     for months_ahead in (0, 1, 2):
         year = month_start.year + (month_start.month - 1 + months_ahead) // 12

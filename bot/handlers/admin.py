@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers.log import unanswered
@@ -15,7 +14,7 @@ from bot.texts import t
 
 
 async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang = services(context), lang_of(update)
+    svc, lang = services(context), lang_of(update, context)
     async with svc.db.session() as session:
         rows = await unanswered(session)
     if not rows:
@@ -30,4 +29,4 @@ async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         if len("\n".join([*lines, line])) > TELEGRAM_LIMIT:
             break
         lines.append(line)
-    await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+    await update.effective_message.reply_text("\n".join(lines))

@@ -16,7 +16,7 @@ from bot.holders.users import ensure_user, forget, holder_of, set_card
 from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import Lang, t
-from db.models import Handover
+from db.models import Handover, User
 
 AWAITING_CARD_NUMBER = "card_number"
 AWAITING_BOOKING = "booking"  # a booking form is open: plain text fills its current field
@@ -54,6 +54,37 @@ async def profile(svc: Services, who: Who) -> Profile:
         user = await ensure_user(session, who.user_id, who.first_name, who.lang, svc.clock())
         holder = await holder_of(session, user)
         return Profile(user.card, holder.tier if holder else None)
+
+
+@dataclass(frozen=True)
+class DeepLink:
+    """Where a t.me/<bot>?start=<payload> link (a QR code on a card or poster) leads."""
+
+    card: str | None
+    booking_type: str | None = None
+
+
+def deep_link(svc: Services, payload: str) -> DeepLink | None:
+    """`baiyun`: that card chosen; `book-airport`: its card chosen and the booking form opened."""
+    if payload in svc.knowledge.cards:
+        return DeepLink(payload)
+    booking_type = svc.knowledge.booking_types.get(payload.removeprefix("book-"))
+    if payload.startswith("book-") and booking_type is not None:
+        return DeepLink(booking_type.card, booking_type.id)
+    return None
+
+
+async def language_choice(svc: Services, user_id: int) -> Lang | None:
+    async with svc.db.session() as session:
+        user = await session.get(User, user_id)
+        return user.language_choice if user is not None else None  # type: ignore[return-value]
+
+
+async def choose_language(svc: Services, who: Who, lang: Lang) -> None:
+    """/language: kept per user, and used from then on (also for messages sent later: outcomes, reminders)."""
+    async with svc.db.session() as session:
+        user = await ensure_user(session, who.user_id, who.first_name, lang, svc.clock())
+        user.language_choice = lang
 
 
 async def choose_card(svc: Services, who: Who, card: str) -> bool:

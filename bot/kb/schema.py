@@ -185,12 +185,18 @@ class BookingType(_Strict):
         for spec in self.fields:
             condition = spec.when
             if condition is not None and condition.field is not None and condition.field not in counts_before:
-                raise ValueError(f"field '{spec.id}': when.field '{condition.field}' is not an earlier count field")
+                raise ValueError(
+                    f"field '{spec.id}': when.field '{condition.field}' is not an earlier count field"
+                )
             if condition is not None and condition.kinds is not None and not set(condition.kinds) <= kind_ids:
                 unknown = ", ".join(sorted(set(condition.kinds) - kind_ids))
                 raise ValueError(f"field '{spec.id}': when.kinds names unknown kinds: {unknown}")
-            if spec.count is not None and (spec.count not in counts_before or spec.kind not in ("names", "plates")):
-                raise ValueError(f"field '{spec.id}': count must name an earlier count field (names or plates only)")
+            if spec.count is not None and (
+                spec.count not in counts_before or spec.kind not in ("names", "plates")
+            ):
+                raise ValueError(
+                    f"field '{spec.id}': count must name an earlier count field (names or plates only)"
+                )
             if spec.kind == "count":
                 counts_before.add(spec.id)
 
