@@ -168,7 +168,9 @@ async def test_mybookings_cancel_and_someone_elses_booking(bot: Harness) -> None
     await bot.press(HOLDER, bot.button(asking, "bkx:"), asking)
     redrawn = bot.last_message(HOLDER)
     assert redrawn["message_id"] == listing["message_id"]  # the list is updated in place
-    assert "已取消" in redrawn["text"] and not [d for _, d in bot.fake.buttons(redrawn) if d.startswith("bkx:")]
+    assert "已取消" in redrawn["text"] and not [
+        d for _, d in bot.fake.buttons(redrawn) if d.startswith("bkx:")
+    ]
     assert "持卡人取消预约" in bot.fake.last_text(STAFF_CHAT)
 
 

@@ -65,17 +65,16 @@ async def _edit(bot: Bot, chat_id: int, message_id: int, view: FormView, lang: L
 
 
 async def _send_form(message: Message, svc: Services, me: Who, view: FormView) -> None:
-    """A new form message; the one it replaces loses its buttons (they would only be refused)."""
-    markup = form_keyboard(view, me.lang) if view.screen is not None else None
-    sent = await message.reply_text(form_text(view), reply_markup=markup)
-    if view.screen is None:
-        return
-    if view.message_id is not None and view.message_id != sent.message_id:
+    """A new form message; the one it replaces loses its buttons first (they would only be refused)."""
+    if view.message_id is not None:
         try:
             await message.get_bot().edit_message_reply_markup(message.chat.id, view.message_id)
         except BadRequest:
-            pass  # gone or already without buttons
-    await booking_actions.attach_message(svc, me, sent.message_id)
+            pass  # gone, or already without buttons
+    markup = form_keyboard(view, me.lang) if view.screen is not None else None
+    sent = await message.reply_text(form_text(view), reply_markup=markup)
+    if view.screen is not None:
+        await booking_actions.attach_message(svc, me, sent.message_id)
 
 
 async def start_form(message: Message, svc: Services, me: Who, type_id: str | None = None) -> None:
