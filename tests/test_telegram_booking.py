@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.answers.qa import Answerer
+from bot.booking.actions import UNDO_WINDOW
+from bot.handlers.outbox_sender import drain_outbox
 from bot.holders.registry import import_registry, parse_registry
 from bot.kb.loader import KnowledgeBase
 from bot.services import Services
-from bot.booking.actions import UNDO_WINDOW
-from bot.handlers.outbox_sender import drain_outbox
 from db.models import Booking, OutboxMessage
 from db.session import Database
 from tests.telegram_harness import STAFF_CHAT, FakeClock, Harness, make_harness
