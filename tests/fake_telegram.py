@@ -1045,9 +1045,9 @@ class FakeBotApi:
         query_id = str(params.get("callback_query_id", ""))
         if query_id not in self._callback_ids:
             raise ApiError("query is too old and response timeout expired or query ID is invalid")
-        self._callback_ids.discard(query_id)  # a query is answered once; a second answer is refused
         if utf16_len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
             raise ApiError("MESSAGE_TOO_LONG")
+        self._callback_ids.discard(query_id)  # a query is answered once; a second answer is refused
         self.callback_answers.append(params)
         return True
 
