@@ -97,6 +97,28 @@ async def test_the_hospital_booking_takes_at_most_six_interactions(bot: Harness)
     assert first_time <= 6 and returning <= 6
 
 
+async def test_filled_in_details_can_be_changed_one_tap_each(bot: Harness) -> None:  # noqa: F811
+    await fill_airport(bot)
+    await submit(bot, HOLDER)
+    await bot.say(HOLDER, "/book")
+    await tap(bot, HOLDER, AIRPORT_DEPARTURE)
+    await bot.say(HOLDER, "12月8日 16:00")
+    await bot.say(HOLDER, "MU5100")
+    await tap(bot, HOLDER, "否")
+    await tap(bot, HOLDER, "✏️ 修改预填信息")
+    asked = bot.last_message(HOLDER)
+    assert "持卡人姓名" in asked["text"] and ("✓ 王英才", "bk:c:offer") in bot.fake.buttons(asked)
+    await tap(bot, HOLDER, "✓ 王英才")
+    await tap(bot, HOLDER, "✓ 2")  # passengers as last time
+    await tap(bot, HOLDER, "✓ 王英才、李四")
+    await bot.say(HOLDER, "13900139000")  # a new phone
+    for _ in range(4):  # escorts, their names, vehicles, plates: as last time
+        await tap(bot, HOLDER, "bk:c:offer")
+    summary = bot.fake.last_text(HOLDER)
+    assert "联系电话：13900139000\n" in summary and "（已预填）" not in summary
+    assert "送机/接机人员姓名：张三" in summary and "车牌号：粤A12345" in summary
+
+
 # --- typed dates and times ---------------------------------------------------------------------------
 
 # Monday 2026-11-23 10:00 in Shanghai; domestic departure: 2 hours' notice, 90 days ahead.

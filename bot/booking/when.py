@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -109,9 +110,9 @@ def _number(text: str) -> int | None:
     return None if parsed.error else int(parsed.value)
 
 
-def _roll(today: date, month: int, day: int) -> date | None:
-    """A month and day without a year: the next such date from today."""
-    for year in (today.year, today.year + 1):
+def _first_ahead(today: date, candidates: Iterable[tuple[int, int, int]]) -> date | None:
+    """The first of these (year, month, day) that exists and is not before today."""
+    for year, month, day in candidates:
         try:
             candidate = date(year, month, day)
         except ValueError:
@@ -119,21 +120,17 @@ def _roll(today: date, month: int, day: int) -> date | None:
         if candidate >= today:
             return candidate
     return None
+
+
+def _roll(today: date, month: int, day: int) -> date | None:
+    """A month and day without a year: the next such date from today."""
+    return _first_ahead(today, ((year, month, day) for year in (today.year, today.year + 1)))
 
 
 def _day_of_month(today: date, day: int) -> date | None:
-    """ "5号": this month's 5th, or next month's once it has passed."""
-    month_start = today.replace(day=1)
-    for months_ahead in (0, 1, 2):
-        year = month_start.year + (month_start.month - 1 + months_ahead) // 12
-        month = (month_start.month - 1 + months_ahead) % 12 + 1
-        try:
-            candidate = date(year, month, day)
-        except ValueError:
-            continue
-        if candidate >= today:
-            return candidate
-    return None
+    """ "5号": this month's 5th, or a later month's once it has passed."""
+    months = (today.month - 1 + ahead for ahead in range(3))
+    return _first_ahead(today, ((today.year + m // 12, m % 12 + 1, day) for m in months))
 
 
 def _date_part(text: str, today: date) -> tuple[date | None, str, bool]:
