@@ -80,10 +80,6 @@ class FormContext:
     taken: Mapping[datetime, int] = field(default_factory=dict)  # seats per slot on the chosen day
 
 
-def _l(ctx: FormContext, zh: str, en: str) -> str:
-    return zh if ctx.lang == "zh" else en
-
-
 def _label(spec: BookingField, ctx: FormContext) -> str:
     return spec.label.zh if ctx.lang == "zh" else spec.label.en
 
@@ -143,11 +139,7 @@ def quota_line(booking: BookingType, draft: Draft, ctx: FormContext) -> str:
     if booking.yearly_quota is None:
         return ""
     used = ctx.quota_used.get(_year(draft, ctx), 0)
-    return _l(
-        ctx,
-        f"（本年度已使用 {used}/{booking.yearly_quota} 次）",
-        f" (used {used}/{booking.yearly_quota} this year)",
-    )
+    return t("form_quota", ctx.lang, used=used, quota=booking.yearly_quota)
 
 
 def open_days(booking: BookingType, draft: Draft, ctx: FormContext) -> list[date]:
@@ -191,15 +183,15 @@ def _screen(draft: Draft, ctx: FormContext) -> Screen:
     if step == "type":
         return Screen(
             step,
-            _l(ctx, "请选择预约服务：", "Choose a service to book:"),
+            t("form_choose_type", ctx.lang),
             tuple(Choice(b.title.zh if ctx.lang == "zh" else b.title.en, b.id) for b in ctx.types.values()),
         )
     booking = ctx.types[draft.type]  # type: ignore[index]
     if step == "kind":
         what = (
-            _l(ctx, "请选择医院：", "Choose the hospital:")
+            t("form_choose_hospital", ctx.lang)
             if booking.timing == "slots"
-            else _l(ctx, "请选择服务类型：", "Choose the service:")
+            else t("form_choose_kind", ctx.lang)
         )
         return Screen(
             step,
@@ -213,7 +205,7 @@ def _screen(draft: Draft, ctx: FormContext) -> Screen:
         if booking.timing == "slots":
             slots = free_slots(booking, kind, date.fromisoformat(draft.day), ctx.now, ctx.zone, ctx.taken)  # type: ignore[arg-type]
             text = (
-                _l(ctx, f"{_day_text(draft, ctx)}，请选择时段：", f"{_day_text(draft, ctx)}: choose a time:")
+                t("form_choose_slot", ctx.lang, day=_day_text(draft, ctx))
                 if slots
                 else t("day_full", ctx.lang, phone=kind.phone or "")  # type: ignore[union-attr]
             )
@@ -221,21 +213,15 @@ def _screen(draft: Draft, ctx: FormContext) -> Screen:
             return Screen(step, text, choices, expects_text=True, columns=4)
         return Screen(
             step,
-            _l(
-                ctx,
-                f"{_day_text(draft, ctx)}，请输入航班起飞/抵达时间（如 14:30、下午3点）：",
-                f"{_day_text(draft, ctx)}: type the flight's departure/arrival time (e.g. 14:30, 3pm):",
-            ),
+            t("form_type_flight_time", ctx.lang, day=_day_text(draft, ctx)),
             expects_text=True,
         )
     if step == "field":
         return _field_screen(next_field(draft, ctx), draft, ctx)  # type: ignore[arg-type]
-    choices = [Choice(_l(ctx, "✅ 确认提交", "✅ Submit"), draft.token)]
+    choices = [Choice(t("form_submit", ctx.lang), draft.token)]
     if draft.prefilled:
-        choices.append(Choice(_l(ctx, "✏️ 修改预填信息", "✏️ Change the filled-in details"), EDIT_PREFILLED))
-    return Screen(
-        step, summary(draft, ctx) + "\n\n" + _l(ctx, "确认提交吗？", "Submit this booking?"), tuple(choices)
-    )
+        choices.append(Choice(t("form_edit_prefilled", ctx.lang), EDIT_PREFILLED))
+    return Screen(step, summary(draft, ctx) + "\n\n" + t("form_submit_question", ctx.lang), tuple(choices))
 
 
 def _field_screen(spec: BookingField, draft: Draft, ctx: FormContext) -> Screen:
@@ -243,19 +229,19 @@ def _field_screen(spec: BookingField, draft: Draft, ctx: FormContext) -> Screen:
     offer = draft.offers.get(spec.id)
     choices: list[Choice] = [Choice(f"✓ {offer}", OFFERED)] if offer else []
     if spec.kind == "yes_no":
-        choices += [Choice(_l(ctx, "是", "Yes"), "是"), Choice(_l(ctx, "否", "No"), "否")]
+        choices += [Choice(t("yes", ctx.lang), "是"), Choice(t("no", ctx.lang), "否")]
         return Screen("field", f"{label}？", tuple(choices), columns=2)
     if spec.kind == "count":
         choices += [Choice(str(n), str(n)) for n in range(spec.min_count, spec.min_count + 4)]
-        hint = _l(ctx, "（点选或输入数字）", " (tap or type a number)")
+        hint = t("form_count_hint", ctx.lang)
         return Screen("field", f"{label}{hint}：", tuple(choices), expects_text=True, columns=4)
     if spec.count is not None:
         count = draft.values.get(spec.count, "")
-        hint = _l(ctx, f"（共 {count} 个，用逗号或顿号隔开）", f" ({count}, separated by commas)")
+        hint = t("form_names_hint", ctx.lang, count=count)
     else:
-        hint = "" if spec.required else _l(ctx, "（没有请输入“无”）", " (type 无 if none)")
+        hint = "" if spec.required else t("form_optional_hint", ctx.lang)
     return Screen(
-        "field", _l(ctx, f"请输入{label}{hint}：", f"{label}{hint}:"), tuple(choices), expects_text=True
+        "field", t("form_type_field", ctx.lang, label=label, hint=hint), tuple(choices), expects_text=True
     )
 
 
@@ -311,11 +297,11 @@ def summary(draft: Draft, ctx: FormContext) -> str:
     lines = [
         f"{booking.title.zh if ctx.lang == 'zh' else booking.title.en} · "
         f"{kind.title.zh if ctx.lang == 'zh' else kind.title.en}",  # type: ignore[union-attr]
-        _l(ctx, f"时间：{_day_text(draft, ctx)} {draft.at}", f"Time: {_day_text(draft, ctx)} {draft.at}"),
+        t("form_time_line", ctx.lang, day=_day_text(draft, ctx), at=draft.at),
     ]
     if kind.service_point:  # type: ignore[union-attr]
-        lines.append(_l(ctx, f"服务地点：{kind.service_point}", f"Service point: {kind.service_point}"))  # type: ignore[union-attr]
-    marker = _l(ctx, "（已预填）", " (filled in)")
+        lines.append(t("form_service_point", ctx.lang, point=kind.service_point))  # type: ignore[union-attr]
+    marker = t("form_prefilled", ctx.lang)
     for spec in booking.fields:
         if spec.id in draft.values and applies(spec, draft.kind, draft.values):
             shown = draft.values[spec.id] + (marker if spec.id in draft.prefilled else "")
@@ -376,7 +362,7 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
         return _closed_day(booking, day, ctx)
     draft.day, draft.month, draft.at = day.isoformat(), _month_of(day), None
     shown = f"{day:%Y-%m-%d} {weekday_name(day, ctx.lang)}"
-    draft.note = _echo(raw, shown, _l(ctx, "日期", "Date"))
+    draft.note = _echo(raw, shown, t("form_date", ctx.lang))
     if parsed.at is None:
         return None
     at = datetime.combine(day, time.fromisoformat(parsed.at), ctx.zone)
@@ -393,7 +379,7 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
         if problems:
             return problems[0].zh if ctx.lang == "zh" else problems[0].en
     draft.at = parsed.at
-    draft.note = _echo(raw, f"{shown} {parsed.at}", _l(ctx, "时间", "Time"))
+    draft.note = _echo(raw, f"{shown} {parsed.at}", t("form_time", ctx.lang))
     return None
 
 

@@ -252,7 +252,9 @@ async def reject(
     decided = await booking_actions.decide(svc, booking_id, False, reason)
     if decided is None:
         return False
-    heading = t("staff_decided", "zh", heading=f"❌ 已拒绝：{reason}", name=staff_name)
+    heading = t(
+        "staff_decided", "zh", heading=t("staff_rejected_heading", "zh", reason=reason), name=staff_name
+    )
     await notice.edit_text(
         f"{_notice_body(notice)}\n\n{html.escape(heading)}", reply_markup=_undo_keyboard(booking_id)
     )
@@ -305,6 +307,8 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     for reminder_id, due in decided.reminders:
         schedule_reminder(context, reminder_id, due)
     await query.answer()
-    heading = t("staff_decided", "zh", heading="✅ 已确认", name=query.from_user.first_name)
+    heading = t(
+        "staff_decided", "zh", heading=t("staff_confirmed_heading", "zh"), name=query.from_user.first_name
+    )
     await query.edit_message_text(f"{_notice_body(query.message)}\n\n{html.escape(heading)}")
     await drain_outbox(context)
