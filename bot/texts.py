@@ -245,6 +245,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "agenda_none": {"zh": "📋 今日（{day}）无预约。", "en": "📋 No bookings today ({day})."},
     "staff_waiting": {"zh": "⏰ 以下预约超过1小时未处理", "en": "⏰ Pending for over an hour"},
     "form_quota": {"zh": "（本年度已使用 {used}/{quota} 次）", "en": " (used {used}/{quota} this year)"},
+    "form_quota_year": {
+        "zh": "（{year} 年已使用 {used}/{quota} 次）",
+        "en": " (used {used}/{quota} in {year})",
+    },
     "form_choose_type": {"zh": "请选择预约服务：", "en": "Choose a service to book:"},
     "form_choose_hospital": {"zh": "请选择医院：", "en": "Choose the hospital:"},
     "form_choose_kind": {"zh": "请选择服务类型：", "en": "Choose the service:"},

@@ -245,6 +245,7 @@ async def test_near_the_year_end_a_used_up_quota_leaves_only_next_years_days(bot
     await tap(bot, HOLDER, AIRPORT_DEPARTURE)
     calendar = bot.last_message(HOLDER)
     assert "2027年1月" in calendar["text"] and calendar_days(calendar)[0] == "2027-01-01"
+    assert "2027 年已使用 0/2 次" in calendar["text"]
     await bot.say(HOLDER, "12月20日")
     assert "2026 年的预约次数已用完" in bot.fake.last_text(HOLDER)
 

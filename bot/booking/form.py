@@ -135,11 +135,14 @@ def _year(draft: Draft, ctx: FormContext) -> int:
     return int(draft.day[:4]) if draft.day else ctx.now.astimezone(ctx.zone).year
 
 
-def quota_line(booking: BookingType, draft: Draft, ctx: FormContext) -> str:
+def quota_line(booking: BookingType, year: int, ctx: FormContext) -> str:
+    """Uses of the service year shown (near the year's end the calendar reaches into the next one)."""
     if booking.yearly_quota is None:
         return ""
-    used = ctx.quota_used.get(_year(draft, ctx), 0)
-    return t("form_quota", ctx.lang, used=used, quota=booking.yearly_quota)
+    used = ctx.quota_used.get(year, 0)
+    if year == ctx.now.astimezone(ctx.zone).year:
+        return t("form_quota", ctx.lang, used=used, quota=booking.yearly_quota)
+    return t("form_quota_year", ctx.lang, year=year, used=used, quota=booking.yearly_quota)
 
 
 def open_days(booking: BookingType, draft: Draft, ctx: FormContext) -> list[date]:
@@ -195,7 +198,7 @@ def _screen(draft: Draft, ctx: FormContext) -> Screen:
         )
         return Screen(
             step,
-            what + quota_line(booking, draft, ctx),
+            what + quota_line(booking, _year(draft, ctx), ctx),
             tuple(Choice(k.title.zh if ctx.lang == "zh" else k.title.en, k.id) for k in booking.kinds),
         )
     if step == "date":
@@ -273,7 +276,7 @@ def _calendar(booking: BookingType, draft: Draft, ctx: FormContext) -> Screen:
     if nav:
         rows.append(tuple(nav))
     heading = t("calendar_heading", ctx.lang, year=year, month=month)
-    text = heading + quota_line(booking, draft, ctx) + "\n" + t("calendar_hint", ctx.lang)
+    text = heading + quota_line(booking, year, ctx) + "\n" + t("calendar_hint", ctx.lang)
     # Listed (the console, typed numbers) with the whole date; the keyboard shows day numbers.
     choices = tuple(
         Choice(f"{c.value[5:]} {weekday_name(date.fromisoformat(c.value), ctx.lang)}", c.value)
@@ -307,7 +310,7 @@ def summary(draft: Draft, ctx: FormContext) -> str:
             shown = draft.values[spec.id] + (marker if spec.id in draft.prefilled else "")
             lines.append(f"{_label(spec, ctx)}：{shown}")
     if booking.yearly_quota is not None:
-        lines.append(quota_line(booking, draft, ctx).strip("（）() "))
+        lines.append(quota_line(booking, _year(draft, ctx), ctx).strip("（）() "))
     return "\n".join(lines)
 
 
