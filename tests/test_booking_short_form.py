@@ -250,6 +250,25 @@ async def test_near_the_year_end_a_used_up_quota_leaves_only_next_years_days(bot
     assert "2026 年的预约次数已用完" in bot.fake.last_text(HOLDER)
 
 
+async def test_a_confirm_that_can_no_longer_succeed_leaves_no_dead_button(bot: Harness) -> None:  # noqa: F811
+    await fill_airport(bot)  # 2026-12-01 14:30, domestic: 2 hours' notice
+    bot.clock.now = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)  # 13:00 on the day: too late now
+    await submit(bot, HOLDER)
+    back_at_time = bot.last_message(HOLDER)
+    contact = bot.svc.knowledge.booking_types["airport"].changes_contact
+    assert "来不及在线预约" in back_at_time["text"] and contact in back_at_time["text"]
+    assert "请输入航班起飞/抵达时间" in back_at_time["text"]  # asked again, not the same confirm button
+    await bot.say(HOLDER, "18:00")
+    assert "确认提交吗" in bot.fake.last_text(HOLDER)
+
+    await use_up_the_quota(bot, 12)  # meanwhile the year's uses went elsewhere
+    await submit(bot, HOLDER)
+    closed = bot.last_message(HOLDER)
+    assert "已用完" in closed["text"] and contact in closed["text"] and not bot.fake.buttons(closed)
+    await bot.say(HOLDER, "区总工会电话")  # the form is closed: questions are answered again
+    assert "总工会" in bot.fake.last_text(HOLDER) and "bk:" not in str(bot.last_message(HOLDER))
+
+
 async def test_fields_that_do_not_apply_are_skipped_and_counts_agree_with_names(bot: Harness) -> None:  # noqa: F811
     await bot.say(HOLDER, "/book")
     await tap(bot, HOLDER, "国内航班接机")
