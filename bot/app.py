@@ -22,7 +22,7 @@ from telegram.request import BaseRequest
 
 from bot.commands import COMMANDS, visible
 from bot.handlers import booking, fallback, menu, privacy, questions, reminders, staff, start
-from bot.handlers.common import SERVICES_KEY, load_language
+from bot.handlers.common import SERVICES_KEY, load_languages
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
 from bot.services import Services
@@ -60,8 +60,8 @@ def register_handlers(application: Application, svc: Services) -> None:
     private = filters.ChatType.PRIVATE
     admins = filters.User(user_id=svc.settings.admin_ids)
 
-    # 0. Before everything (group -1): the user's /language choice, which every handler's texts follow.
-    application.add_handler(TypeHandler(Update, load_language), group=-1)
+    # 0. Before everything (group -1): the /language choices, which every handler's texts follow.
+    application.add_handler(TypeHandler(Update, load_languages), group=-1)
 
     # 1. Commands, in private chats: the one table the console dispatches too.
     for command in COMMANDS:

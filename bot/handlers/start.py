@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.booking import start_form
-from bot.handlers.common import LANG_KEY, cancel_button, card_keyboard, services, who
+from bot.handlers.common import cancel_button, card_keyboard, remember_language, services, who
 from bot.holders import actions as holder_actions
 from bot.holders.registry import BindResult
 from bot.texts import Lang, t
@@ -51,7 +51,7 @@ async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     svc, query = services(context), update.callback_query
     lang: Lang = "en" if query.data == "lang:en" else "zh"
     await holder_actions.choose_language(svc, who(update, context), lang)
-    context.user_data[LANG_KEY] = lang
+    remember_language(context, query.from_user.id, lang)
     await query.answer()
     await query.edit_message_text(t("language_set", lang))
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from bot.answers.handover import open_handover, record_post
 from bot.answers.log import log_question, own_question, record_vote
 from bot.answers.qa import Answer
@@ -74,10 +76,13 @@ def deep_link(svc: Services, payload: str) -> DeepLink | None:
     return None
 
 
-async def language_choice(svc: Services, user_id: int) -> Lang | None:
+async def language_choices(svc: Services) -> dict[int, Lang]:
+    """Every /language choice (only users who made one)."""
     async with svc.db.session() as session:
-        user = await session.get(User, user_id)
-        return user.language_choice if user is not None else None  # type: ignore[return-value]
+        rows = await session.execute(
+            select(User.id, User.language_choice).where(User.language_choice.is_not(None))
+        )
+        return {user_id: "en" if choice == "en" else "zh" for user_id, choice in rows.all()}
 
 
 async def choose_language(svc: Services, who: Who, lang: Lang) -> None:
