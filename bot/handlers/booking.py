@@ -19,6 +19,7 @@ from bot.handlers.staff import is_staff
 from bot.holders.actions import Who
 from bot.services import Services
 from bot.texts import Lang, t
+from db.models import Booking
 
 PLACEHOLDER = "bk:n"  # a calendar day that cannot be booked: answered, never acted on
 
@@ -143,7 +144,7 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _edit(context.bot, query.message.chat.id, query.message.message_id, view, me.lang)
 
 
-def _list_markup(svc: Services, rows: list, lang: Lang) -> InlineKeyboardMarkup | None:  # type: ignore[type-arg]
+def _list_markup(svc: Services, rows: list[Booking], lang: Lang) -> InlineKeyboardMarkup | None:
     now = svc.clock()
     buttons = [
         [
