@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import time, timedelta
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -20,8 +20,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.commands import COMMANDS, visible
-from bot.handlers import booking, fallback, menu, privacy, questions, reminders, staff, start
+from bot.commands import COMMANDS, Command, menu_of
+from bot.handlers import booking, fallback, menu, privacy, questions, registry_upload, reminders, staff, start
+from bot.handlers.access import refuse_non_admin
 from bot.handlers.common import SERVICES_KEY, load_languages
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
@@ -34,8 +35,8 @@ NUDGE_EVERY = timedelta(minutes=5)
 AGENDA_AT = time(8, 0)  # in TIMEZONE
 
 
-def _commands(admin: bool, lang: Lang) -> list[BotCommand]:
-    return [BotCommand(c.name, c.description[lang]) for c in visible(admin)]
+def _commands(table: list[Command], lang: Lang) -> list[BotCommand]:
+    return [BotCommand(c.name, c.description[lang]) for c in table]
 
 
 async def on_start(application: Application) -> None:
@@ -44,14 +45,18 @@ async def on_start(application: Application) -> None:
 
 
 async def set_command_menus(application: Application) -> None:
-    """Everyone sees the user commands (Chinese, or English for English clients); admins also see theirs."""
+    """Each audience sees its own commands (Chinese, or English for English clients): everyone the user
+    commands; admins, in their private chats, theirs too; the staff chat only the staff commands."""
     bot, svc = application.bot, application.bot_data[SERVICES_KEY]
-    await bot.set_my_commands(_commands(False, "zh"), scope=BotCommandScopeDefault())
-    await bot.set_my_commands(_commands(False, "en"), scope=BotCommandScopeDefault(), language_code="en")
-    for admin_id in svc.settings.admin_ids:
-        scope = BotCommandScopeChat(admin_id)
-        await bot.set_my_commands(_commands(True, "zh"), scope=scope)
-        await bot.set_my_commands(_commands(True, "en"), scope=scope, language_code="en")
+    menus: list[tuple[BotCommandScope, list[Command]]] = [
+        (BotCommandScopeDefault(), menu_of("everyone")),
+        *((BotCommandScopeChat(admin_id), menu_of("admins")) for admin_id in svc.settings.admin_ids),
+    ]
+    if svc.settings.staff_chat_id is not None:
+        menus.append((BotCommandScopeChat(svc.settings.staff_chat_id), menu_of("staff chat")))
+    for scope, table in menus:
+        await bot.set_my_commands(_commands(table, "zh"), scope=scope)
+        await bot.set_my_commands(_commands(table, "en"), scope=scope, language_code="en")
 
 
 def register_handlers(application: Application, svc: Services) -> None:
@@ -59,14 +64,32 @@ def register_handlers(application: Application, svc: Services) -> None:
     the catch-alls (known commands before the unknown-command reply, the staff chat before private text)."""
     private = filters.ChatType.PRIVATE
     admins = filters.User(user_id=svc.settings.admin_ids)
+    staff_chat = filters.Chat(svc.settings.staff_chat_id) if svc.settings.staff_chat_id is not None else None
 
     # 0. Before everything (group -1): the /language choices, which every handler's texts follow.
     application.add_handler(TypeHandler(Update, load_languages), group=-1)
 
-    # 1. Commands, in private chats: the one table the console dispatches too.
+    # 1. Commands from the one table the console dispatches too, each where its scope allows: card
+    # holders' in private chats; admins' in admins' private chats; staff commands in the staff chat;
+    # /export and /unbind there and in private chats (their handlers check who is asking).
+    where: dict[str, filters.BaseFilter | None] = {
+        "user": private,
+        "admin": private & admins,
+        "staff": staff_chat,
+        "staff_admin": private | staff_chat if staff_chat is not None else private,
+    }
     for command in COMMANDS:
-        allowed = private & admins if command.scope == "admin" else private
-        application.add_handler(CommandHandler(command.name, command.telegram, filters=allowed))
+        if (allowed := where[command.scope]) is not None:
+            application.add_handler(CommandHandler(command.name, command.telegram, filters=allowed))
+    # Admin commands from anyone else: refused here, before the unknown-command reply.
+    admin_only = [c.name for c in COMMANDS if c.scope == "admin"]
+    application.add_handler(CommandHandler(admin_only, refuse_non_admin, filters=private))
+
+    # 1b. Documents by extension, so each kind of upload has its own handler: the card-holder CSV is the
+    # admins'; a CSV from anyone else is refused (not read as a question or an unknown message).
+    csv = private & filters.Document.FileExtension("csv")
+    application.add_handler(MessageHandler(csv & admins, registry_upload.import_csv))
+    application.add_handler(MessageHandler(csv, refuse_non_admin))
 
     # 2. Buttons; each pattern names one kind of callback data.
     application.add_handler(CallbackQueryHandler(start.choose_card, pattern=r"^card:"))
@@ -91,11 +114,12 @@ def register_handlers(application: Application, svc: Services) -> None:
         CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj|un):\d+(:[a-z]+)?$")
     )
 
-    # 3. Staff replying to a hand-over in the staff chat.
-    if svc.settings.staff_chat_id is not None:
+    # 3. Staff replying in the staff chat: to a hand-over (answers the user) or to a booking notice (a
+    # reason for ❌).
+    if staff_chat is not None:
         application.add_handler(
             MessageHandler(
-                filters.Chat(svc.settings.staff_chat_id) & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND,
                 staff.staff_reply,
             )
         )

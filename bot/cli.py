@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.answers.qa import Answer, Answerer
 from bot.answers.render import answer_text
-from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
+from bot.kb.loader import KnowledgeBase, KnowledgeError, check_knowledge, load_knowledge
 from bot.settings import get_settings
 from bot.texts import language_of
+
+if TYPE_CHECKING:
+    from bot.admin.stats import Stats
+    from db.session import Database
+
+T = TypeVar("T")
 
 
 def _answerer() -> Answerer:
@@ -125,39 +132,101 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_cardholders_import(args: argparse.Namespace) -> int:
+def _with_database(work: Callable[[KnowledgeBase, Database], Awaitable[T]]) -> T:
+    """Run `work(knowledge, database)` against KNOWLEDGE_DIR and DATABASE_URL; the engine is closed after.
+    (No search index: the admin commands do not answer questions.)"""
     import asyncio
 
     from sqlalchemy.exc import DBAPIError
 
-    from bot.holders.registry import import_registry, parse_registry
-    from db.session import Database
+    from db.session import Database, explain
 
     settings = get_settings()
     knowledge = load_knowledge(settings.knowledge_dir)
-    tiers = {tier for card in knowledge.cards.values() for tier in card.tiers}
-    path = Path(args.file)
-    registry = parse_registry(path.read_text(encoding="utf-8"), set(knowledge.cards), tiers)
-    for problem in registry.problems:
-        print(f"{path}:{problem.line}: {problem.message}")
-    if registry.problems:
-        print(f"{len(registry.problems)} problem(s); nothing imported")
-        return 1
 
-    async def store() -> int:
+    async def session() -> T:
         database = Database(settings.database_url)
         try:
-            async with database.session() as session:
-                return await import_registry(session, registry)
+            return await work(knowledge, database)
         finally:
             await database.dispose()
 
     try:
-        count = asyncio.run(store())
+        return asyncio.run(session())
     except DBAPIError as exc:
-        print(f"database error, nothing imported ({exc.orig}); run `python -m bot db upgrade` first?")
+        raise SystemExit(explain(exc)) from exc
+
+
+def cmd_cardholders_import(args: argparse.Namespace) -> int:
+    from bot.holders.registry import (
+        Registry,
+        RegistryFileError,
+        card_tiers,
+        read_registry,
+        registry_report,
+        store_registry,
+    )
+
+    path = Path(args.file)
+
+    async def work(knowledge: KnowledgeBase, database: Database) -> tuple[Registry, int]:
+        registry = read_registry(path, card_tiers(knowledge))
+        return registry, (0 if registry.problems else await store_registry(database, registry))
+
+    try:
+        registry, count = _with_database(work)
+    except RegistryFileError as exc:
+        print(exc, file=sys.stderr)
         return 1
-    print(f"imported {count} card holder(s) from {path}")
+    for line in registry_report(registry, str(path)):
+        print(line)
+    if registry.problems:
+        print(f"{len(registry.problems)} problem(s); nothing imported")
+        return 1
+    print(f"imported {count} card holder(s) from {path} ({registry.encoding})")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from bot.admin.stats import MAX_DAYS, collect, per_day_lines, summary
+    from bot.clock import utc_now
+
+    if not 1 <= args.days <= MAX_DAYS:
+        raise SystemExit(f"stats: --days must be 1..{MAX_DAYS}")
+
+    async def work(knowledge: KnowledgeBase, database: Database) -> tuple[Stats, dict[str, str]]:
+        async with database.session() as session:
+            numbers = await collect(session, utc_now(), args.days, get_settings().tz)
+        return numbers, {kind: kind_type.title.zh for kind, kind_type in knowledge.booking_types.items()}
+
+    numbers, titles = _with_database(work)
+    print(summary(numbers, titles, "zh"))
+    print("\n".join(per_day_lines(numbers)))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.admin.export import ExportRange, bookings_in, workbook
+
+    try:
+        span = ExportRange(
+            date.fromisoformat(args.first) if args.first else None,
+            date.fromisoformat(args.last) if args.last else None,
+        )
+    except ValueError as exc:
+        raise SystemExit(f"export: {exc}") from exc
+    zone = get_settings().tz
+
+    async def work(knowledge: KnowledgeBase, database: Database) -> tuple[int, bytes]:
+        async with database.session() as session:
+            rows = await bookings_in(session, span, zone)
+        return len(rows), workbook(rows, knowledge, zone)
+
+    count, data = _with_database(work)
+    Path(args.file).write_bytes(data)
+    print(f"{count} booking(s) written to {args.file}")
     return 0
 
 
@@ -199,6 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
     holders_import = holder_commands.add_parser("import", help="import a CSV (all rows or none)")
     holders_import.add_argument("file", metavar="FILE.csv")
     holders_import.set_defaults(handler=cmd_cardholders_import)
+
+    stats = commands.add_parser("stats", help="the numbers /stats shows: questions, hand-overs, bookings")
+    stats.add_argument("--days", type=int, default=7, help="the last N days, today included (default 7)")
+    stats.set_defaults(handler=cmd_stats)
+
+    export = commands.add_parser("export", help="bookings as an XLSX file (every field)")
+    export.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first appointment day")
+    export.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last appointment day")
+    export.add_argument("file", metavar="FILE.xlsx")
+    export.set_defaults(handler=cmd_export)
     return parser
 
 

@@ -1,6 +1,11 @@
-"""The one table of commands: name, what the menu says (zh/en), who sees it, and the handler in each
-channel. `bot/app.py` registers the Telegram handlers and the command menus from it; `bot/console.py`
-dispatches from it; /help lists it. A user command without a console handler fails at import."""
+"""The one table of commands: name, what the menu says (zh/en), who uses it where (scope), and the handler
+in each channel. `bot/app.py` registers the Telegram handlers (with the scope's chat filter) and the
+command menus from it; `bot/console.py` dispatches from it; /help lists it. A card-holder command without
+a console handler fails at import.
+
+Scopes: `user` (private chats, everyone; console too), `admin` (private chats, ADMIN_IDS), `staff` (the
+staff chat), `staff_admin` (the staff chat, and private chats of staff and admins). The staff and admin
+handlers check who is asking themselves (staff membership needs a call to Telegram, not a filter)."""
 
 from __future__ import annotations
 
@@ -9,13 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot import console
-from bot.handlers import admin, booking, fallback, menu, privacy, reminders, start
+from bot.handlers import admin, booking, fallback, menu, privacy, reminders, staff_commands, start, stats
 from bot.texts import Lang, t
 
 if TYPE_CHECKING:
     from bot.console import Console
 
-Scope = Literal["user", "admin"]
+Scope = Literal["user", "admin", "staff", "staff_admin"]
 TelegramHandler = Callable[[Any, Any], Awaitable[None]]
 ConsoleHandler = Callable[["Console", str], Awaitable[None]]
 
@@ -26,7 +31,7 @@ class Command:
     description: dict[Lang, str]
     scope: Scope
     telegram: TelegramHandler
-    console: ConsoleHandler | None  # None only for admin commands (the console is a card holder's)
+    console: ConsoleHandler | None  # None only for staff and admin commands (the console is a card holder's)
 
     def __post_init__(self) -> None:
         if self.scope == "user" and self.console is None:
@@ -73,14 +78,56 @@ COMMANDS: tuple[Command, ...] = (
         admin.list_unanswered,
         None,
     ),
+    Command(
+        "stats",
+        {"zh": "统计图表（7d 或 30d）", "en": "Statistics chart (7d or 30d)"},
+        "admin",
+        stats.stats,
+        None,
+    ),
+    Command(
+        "agenda",
+        {"zh": "某日预约（默认今天）", "en": "Bookings of a day (today by default)"},
+        "staff",
+        staff_commands.agenda,
+        None,
+    ),
+    Command(
+        "pending",
+        {"zh": "待确认的预约", "en": "Bookings waiting for a decision"},
+        "staff",
+        staff_commands.pending,
+        None,
+    ),
+    Command(
+        "export",
+        {"zh": "导出预约（Excel）", "en": "Export bookings (Excel)"},
+        "staff_admin",
+        staff_commands.export_bookings,
+        None,
+    ),
+    Command(
+        "unbind",
+        {"zh": "解除卡号绑定", "en": "Unlink a card number"},
+        "staff_admin",
+        staff_commands.unbind_card,
+        None,
+    ),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 
 
-def visible(admin: bool) -> list[Command]:
-    return [c for c in COMMANDS if c.scope == "user" or admin]
+MENU_SCOPES: dict[str, tuple[Scope, ...]] = {
+    "everyone": ("user",),
+    "admins": ("user", "admin", "staff_admin"),  # in their private chats
+    "staff chat": ("staff", "staff_admin"),
+}
+
+
+def menu_of(audience: str) -> list[Command]:
+    return [c for c in COMMANDS if c.scope in MENU_SCOPES[audience]]
 
 
 def help_text(lang: Lang, admin: bool = False) -> str:
-    lines = "\n".join(f"/{c.name} {c.description[lang]}" for c in visible(admin))
+    lines = "\n".join(f"/{c.name} {c.description[lang]}" for c in menu_of("admins" if admin else "everyone"))
     return t("help", lang, commands=lines)

@@ -36,6 +36,8 @@ class CardHolder(Base):
     holder_name: Mapped[str] = mapped_column(String(64))
     tier: Mapped[str] = mapped_column(String(32))
     valid_until: Mapped[date] = mapped_column(Date)
+    # 11 digits where the registry has it: then /bind asks for it as a second check.
+    mobile: Mapped[str | None] = mapped_column(String(16))
 
 
 class User(Base):
@@ -52,6 +54,8 @@ class User(Base):
     )
     # What the next plain text means (e.g. a card number); kept here so it survives a restart.
     awaiting: Mapped[str | None] = mapped_column(String(32))
+    # The card number whose registered mobile we wait for (awaiting the mobile at /bind).
+    pending_card_number: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -77,7 +81,8 @@ class QuestionLog(Base):
     entry_id: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     answered: Mapped[bool] = mapped_column(Boolean)
-    # answered | declined | alternative (a suggestion was opened) | handover
+    # answered | unsure (only suggestions offered) | declined | alternative (a suggestion was opened)
+    # | handover
     outcome: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 
 SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
+# The cards and tiers of knowledge/cards.yaml, as the registry parser checks rows against them.
+CARDS: dict[str, set[str]] = {"zhangdian": {"standard", "outstanding"}, "baiyun": {"standard"}}
 
 
 def entry_file(

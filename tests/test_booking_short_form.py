@@ -172,10 +172,10 @@ async def test_the_calendar_pages_across_month_and_year_ends(
     database: Database, shipped: KnowledgeBase
 ) -> None:
     from bot.holders.registry import import_registry, parse_registry
-    from tests.test_telegram_booking import REGISTRY
+    from tests.test_telegram_booking import CARDS, REGISTRY
 
     async with database.session() as session:
-        await import_registry(session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard"}))
+        await import_registry(session, parse_registry(REGISTRY, CARDS))
     clock = FakeClock(datetime(2026, 12, 28, 2, 0, tzinfo=UTC))  # Monday 28 December, 10:00 Shanghai
     bot = await build(database, shipped, clock)
     async with bot.app:

@@ -113,6 +113,7 @@ async def test_the_console_books_like_telegram(database, shipped_answerer: Answe
 
     from bot.holders.registry import import_registry, parse_registry
     from db.models import Booking
+    from tests.knowledge_factory import CARDS
     from tests.telegram_harness import FakeClock
 
     async with database.session() as session:
@@ -120,8 +121,7 @@ async def test_the_console_books_like_telegram(database, shipped_answerer: Answe
             session,
             parse_registry(
                 "card_number,card,holder_name,tier,valid_until\nZD0001,zhangdian,李企业,standard,2030-12-31\n",
-                {"zhangdian", "baiyun"},
-                {"standard"},
+                CARDS,
             ),
         )
     svc = Services(

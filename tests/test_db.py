@@ -14,6 +14,7 @@ from bot.holders.registry import BIND_ATTEMPTS, bind_card, import_registry, pars
 from bot.holders.users import ensure_user, forget, set_card
 from db.models import Base, BindAttempt, CardHolder, Handover, QuestionLog, User, Vote
 from db.session import Database
+from tests.knowledge_factory import CARDS
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
@@ -25,7 +26,7 @@ BY0002,baiyun,王五,standard,2024-12-31
 
 
 def parsed(text: str = REGISTRY):  # type: ignore[no-untyped-def]
-    return parse_registry(text, {"zhangdian", "baiyun"}, {"standard", "outstanding"})
+    return parse_registry(text, CARDS)
 
 
 async def test_migrations_create_every_model_table(database: Database) -> None:

@@ -22,7 +22,8 @@ async def log_question(
         entry_id=entry.id if entry else None,
         score=answer.score,
         answered=answer.answered,
-        outcome="answered" if answer.answered else "declined",
+        # unsure: not answered, but suggestions were offered
+        outcome="answered" if answer.answered else ("unsure" if answer.alternatives else "declined"),
         created_at=now,
     )
     session.add(row)

@@ -89,5 +89,6 @@ async def reply_bind(
     update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: tuple[BindResult, str]
 ) -> None:
     result, text = outcome
-    keyboard = cancel_button("bind:cancel", who(update, context).lang) if result.status == "wrong" else None
+    asks_again = result.status in ("wrong", "need_mobile", "wrong_mobile")
+    keyboard = cancel_button("bind:cancel", who(update, context).lang) if asks_again else None
     await update.effective_message.reply_text(html.escape(text), reply_markup=keyboard)

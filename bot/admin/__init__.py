@@ -1,0 +1,1 @@
+"""Admin and staff operations: knowledge maintenance, statistics, exports (channel-neutral)."""
