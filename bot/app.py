@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Callable
 from datetime import time, timedelta
 
@@ -20,8 +22,20 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.admin import reload as knowledge
 from bot.commands import COMMANDS, Command, menu_of
-from bot.handlers import booking, fallback, menu, privacy, questions, registry_upload, reminders, staff, start
+from bot.handlers import (
+    admin,
+    booking,
+    fallback,
+    menu,
+    privacy,
+    questions,
+    registry_upload,
+    reminders,
+    staff,
+    start,
+)
 from bot.handlers.access import refuse_non_admin
 from bot.handlers.common import SERVICES_KEY, load_languages
 from bot.handlers.errors import on_error
@@ -33,6 +47,15 @@ REPOST_EVERY = timedelta(minutes=5)
 OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did not take at once
 NUDGE_EVERY = timedelta(minutes=5)
 AGENDA_AT = time(8, 0)  # in TIMEZONE
+KNOWLEDGE_CHECK_EVERY = timedelta(seconds=30)  # how soon an instance follows a version another installed
+
+# Knowledge files an admin may send as a document (a CSV is the card-holder registry).
+KNOWLEDGE_UPLOADS = (
+    filters.Document.FileExtension("md")
+    | filters.Document.FileExtension("yaml")
+    | filters.Document.FileExtension("yml")
+    | filters.Document.FileExtension("zip")
+)
 
 
 def _commands(table: list[Command], lang: Lang) -> list[BotCommand]:
@@ -42,6 +65,11 @@ def _commands(table: list[Command], lang: Lang) -> list[BotCommand]:
 async def on_start(application: Application) -> None:
     await set_command_menus(application)
     await reminders.restore_reminders(application)
+    await knowledge.start(application.bot_data[SERVICES_KEY])
+    if hasattr(signal, "SIGHUP"):  # `kill -HUP <pid>` re-reads KNOWLEDGE_DIR like /reload
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, lambda: application.create_task(admin.reload_on_signal(application))
+        )
 
 
 async def set_command_menus(application: Application) -> None:
@@ -71,7 +99,8 @@ def register_handlers(application: Application, svc: Services) -> None:
 
     # 1. Commands from the one table the console dispatches too, each where its scope allows: card
     # holders' in private chats; admins' in admins' private chats; staff commands in the staff chat;
-    # /export and /unbind there and in private chats (their handlers check who is asking).
+    # /export and /unbind there and in private chats (their handlers check who is asking: staff
+    # membership needs a call to Telegram, not a filter).
     where: dict[str, filters.BaseFilter | None] = {
         "user": private,
         "admin": private & admins,
@@ -85,11 +114,14 @@ def register_handlers(application: Application, svc: Services) -> None:
     admin_only = [c.name for c in COMMANDS if c.scope == "admin"]
     application.add_handler(CommandHandler(admin_only, refuse_non_admin, filters=private))
 
-    # 1b. Documents by extension, so each kind of upload has its own handler: the card-holder CSV is the
-    # admins'; a CSV from anyone else is refused (not read as a question or an unknown message).
+    # 1b. Documents by extension, so each kind of upload has its own handler: the card-holder CSV and the
+    # knowledge files are the admins'; from anyone else they are refused (not read as an unknown message).
     csv = private & filters.Document.FileExtension("csv")
     application.add_handler(MessageHandler(csv & admins, registry_upload.import_csv))
     application.add_handler(MessageHandler(csv, refuse_non_admin))
+    knowledge_file = private & KNOWLEDGE_UPLOADS
+    application.add_handler(MessageHandler(knowledge_file & admins, admin.upload_document))
+    application.add_handler(MessageHandler(knowledge_file, refuse_non_admin))
 
     # 2. Buttons; each pattern names one kind of callback data.
     application.add_handler(CallbackQueryHandler(start.choose_card, pattern=r"^card:"))
@@ -113,6 +145,8 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(
         CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj|un):\d+(:[a-z]+)?$")
     )
+    application.add_handler(CallbackQueryHandler(admin.gate_button, pattern=r"^kb:(ok|no):\d+$"))
+    application.add_handler(CallbackQueryHandler(admin.unanswered_button, pattern=r"^un:(h|a):\d+:\d+$"))
 
     # 3. Staff replying in the staff chat: to a hand-over (answers the user) or to a booking notice (a
     # reason for ❌).
@@ -157,5 +191,8 @@ def build_application(
         application.job_queue.run_repeating(staff.repost_overdue, interval=REPOST_EVERY, first=REPOST_EVERY)
         application.job_queue.run_repeating(drain_outbox, interval=OUTBOX_EVERY, first=OUTBOX_EVERY)
         application.job_queue.run_repeating(reminders.nudge_staff, interval=NUDGE_EVERY, first=NUDGE_EVERY)
+        application.job_queue.run_repeating(
+            admin.follow_knowledge, interval=KNOWLEDGE_CHECK_EVERY, first=KNOWLEDGE_CHECK_EVERY
+        )
         application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT)  # in Defaults' tzinfo
     return application

@@ -16,10 +16,12 @@ from bot.settings import get_settings
 from bot.texts import language_of
 
 if TYPE_CHECKING:
+    from bot.admin.reload import Outcome
     from bot.admin.stats import Stats
     from db.session import Database
 
 T = TypeVar("T")
+DEFAULT_SEEDS = "../shared/seeds"
 
 
 def _answerer() -> Answerer:
@@ -71,11 +73,62 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_kb_check(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else get_settings().knowledge_dir
     knowledge, problems = check_knowledge(directory)
+    if knowledge is not None and args.sources:
+        from bot.kb.sources import check_sources
+
+        problems = check_sources(knowledge, directory, Path(args.sources))
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    checked = f", text found in {args.sources}" if args.sources else ""
+    print(f"{directory}: {len(knowledge.entries)} entries, {len(knowledge.cards)} cards{checked}: ok")
+    return 0
+
+
+def _print_outcome(outcome: Outcome) -> int:
+    for problem in outcome.problems:
+        print(problem)
+    if outcome.diff is not None:
+        print(outcome.diff.summary())
+    for move in outcome.moves:
+        print(f"regression: {move.describe()}")
+    return {"invalid": 1, "gated": 2}.get(outcome.status, 0)
+
+
+def cmd_kb_reload(args: argparse.Namespace) -> int:
+    """Publishes KNOWLEDGE_DIR as the installed version; running instances swap it in within 30 s."""
+    from bot.admin.reload import publish
+    from bot.clock import utc_now
+
+    folder = get_settings().knowledge_dir
+
+    async def work(knowledge: KnowledgeBase, database: Database) -> Outcome:
+        return await publish(database, folder, utc_now(), force=args.yes)
+
+    outcome = _with_database(work)
+    code = _print_outcome(outcome)
+    messages = {
+        "installed": f"version #{outcome.version_id} installed; running instances follow within 30 s",
+        "unchanged": f"unchanged: version #{outcome.version_id} is this folder",
+        "invalid": f"{len(outcome.problems)} problem(s); nothing changed",
+        "gated": "regression questions would move; nothing changed (--yes installs anyway)",
+    }
+    print(messages[outcome.status])
+    return code
+
+
+def cmd_kb_diff(args: argparse.Namespace) -> int:
+    """What installing DIR would add, change and remove, compared with KNOWLEDGE_DIR."""
+    from bot.admin.diff import diff_knowledge
+
+    installed = load_knowledge(get_settings().knowledge_dir)
+    knowledge, problems = check_knowledge(Path(args.dir))
     for problem in problems:
         print(problem)
     if knowledge is None:
         return 1
-    print(f"{directory}: {len(knowledge.entries)} entries, {len(knowledge.cards)} cards: ok")
+    print(diff_knowledge(installed, knowledge).summary())
     return 0
 
 
@@ -247,7 +300,23 @@ def build_parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_commands.add_parser("check", help="validate the knowledge files")
     check.add_argument("dir", nargs="?")
+    check.add_argument(
+        "--sources",
+        nargs="?",
+        const=DEFAULT_SEEDS,
+        metavar="DIR",
+        help=f"also report text printed in no named source (guides in DIR, default {DEFAULT_SEEDS})",
+    )
     check.set_defaults(handler=cmd_kb_check)
+
+    reload = kb_commands.add_parser(
+        "reload", help="validate KNOWLEDGE_DIR and install it; running bots follow (or send SIGHUP)"
+    )
+    reload.add_argument("--yes", action="store_true", help="install even if regression questions move")
+    reload.set_defaults(handler=cmd_kb_reload)
+    diff = kb_commands.add_parser("diff", help="entries a folder adds, changes, removes vs. KNOWLEDGE_DIR")
+    diff.add_argument("dir")
+    diff.set_defaults(handler=cmd_kb_diff)
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--user", type=int, default=0, help="act as this user id (0: the console user)")

@@ -73,9 +73,23 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "unanswered",
-        {"zh": "未解答的问题", "en": "Unanswered questions"},
+        {"zh": "用户没得到答案的问题（7d 或 30d）", "en": "What users missed (7d or 30d)"},
         "admin",
         admin.list_unanswered,
+        None,
+    ),
+    Command(
+        "reload",
+        {"zh": "重新读取知识目录", "en": "Reload the knowledge folder"},
+        "admin",
+        admin.reload_command,
+        None,
+    ),
+    Command(
+        "rollback",
+        {"zh": "恢复上一版知识库", "en": "Restore the previous knowledge"},
+        "admin",
+        admin.rollback_command,
         None,
     ),
     Command(

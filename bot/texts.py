@@ -139,8 +139,56 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "抱歉，系统出了点问题，请稍后再试。",
         "en": "Sorry, something went wrong. Please try again later.",
     },
-    "unanswered_none": {"zh": "暂无未解答的问题。", "en": "No unanswered questions."},
-    "unanswered_title": {"zh": "<b>最近未解答的问题</b>", "en": "<b>Recent unanswered questions</b>"},
+    "unanswered_none": {
+        "zh": "最近 {days} 天没有未解答的问题。",
+        "en": "Nothing missed in the last {days} days.",
+    },
+    "unanswered_title": {
+        "zh": "<b>最近 {days} 天未解答的问题</b>（{groups} 组，{count} 条；拒答/不确定/👎）",
+        "en": "<b>Missed in the last {days} days</b> ({groups} groups, {count} questions; declined/unsure/👎)",
+    },
+    "unanswered_group": {
+        "zh": "<b>{n}. {count}×</b> {wordings}\n卡：{cards}　{reasons}\n最接近：{closest}",
+        "en": "<b>{n}. {count}×</b> {wordings}\nCard: {cards}  {reasons}\nClosest: {closest}",
+    },
+    "button_handled": {"zh": "✅ {n} 已处理", "en": "✅ {n} handled"},
+    "button_add_question": {"zh": "➕ {n} 加为问法", "en": "➕ {n} add as question"},
+    "unanswered_marked": {"zh": "已标记为已处理（{count} 条）。", "en": "Marked handled ({count})."},
+    "unanswered_gone": {"zh": "该组已处理或已不存在。", "en": "That group is handled or gone."},
+    "question_added": {
+        "zh": "已把「{question}」加为 {entry} 的问法。",
+        "en": "Added “{question}” as a question of {entry}.",
+    },
+    "kb_installed": {
+        "zh": "✅ 知识库已更新（版本 #{version}）。\n{summary}",
+        "en": "✅ Knowledge updated (version #{version}).\n{summary}",
+    },
+    "kb_unchanged": {"zh": "知识库没有变化（版本 #{version}）。", "en": "No change (version #{version})."},
+    "kb_invalid": {
+        "zh": "❌ 知识文件有 {count} 个问题，未做任何更改（仍使用原版本）：",
+        "en": "❌ {count} problem(s) in the knowledge files; nothing changed (the old version stays):",
+    },
+    "kb_gated": {
+        "zh": "⚠️ 这次更改会让 {count} 个回归问题答到别的条目（预期: 原来 → 更改后）：\n{moves}\n\n更改内容：\n{summary}\n\n确认安装吗？",
+        "en": "⚠️ This change moves {count} regression question(s) (expected: before → after):\n{moves}\n\nChanges:\n{summary}\n\nInstall it?",
+    },
+    "button_confirm_install": {"zh": "✅ 确认安装", "en": "✅ Install"},
+    "button_cancel_install": {"zh": "❌ 取消", "en": "❌ Cancel"},
+    "kb_cancelled": {
+        "zh": "已取消，知识库未变（版本 #{version}）。",
+        "en": "Cancelled; the knowledge stays at version #{version}.",
+    },
+    "kb_stale": {
+        "zh": "在此期间已安装了别的更改（版本 #{version}），本次更改已作废，请重新上传。",
+        "en": "Another change was installed meanwhile (version #{version}); this one is void, please send it again.",
+    },
+    "kb_nothing_pending": {"zh": "该更改已处理过了。", "en": "That change was already decided."},
+    "kb_no_rollback": {"zh": "没有可恢复的上一版本。", "en": "There is no previous version to restore."},
+    "kb_rolled_back": {
+        "zh": "↩️ 已恢复上一版本（版本 #{version}）。\n{summary}",
+        "en": "↩️ Previous version restored (version #{version}).\n{summary}",
+    },
+    "kb_refused": {"zh": "❌ 无法处理该文件：{reason}", "en": "❌ Cannot use that file: {reason}"},
     "book_needs_card": {
         "zh": "预约服务需要先绑定卡号：请发送 /bind。",
         "en": "Bookings need a linked card number: send /bind.",

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -214,3 +215,32 @@ class Reminder(Base):
     status: Mapped[str] = mapped_column(String(12), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class KnowledgeVersion(Base):
+    """One state of the knowledge folder, as a zip of its files. The newest `installed` row is what every
+    instance serves (each checks it periodically); `pending` waits for an admin to confirm a change that
+    moved regression questions; `parent_id` is the installed version it replaced (what /rollback restores).
+    """
+
+    __tablename__ = "knowledge_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(12), index=True)  # pending | installed | cancelled
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("knowledge_versions.id", ondelete="SET NULL"))
+    archive: Mapped[bytes] = mapped_column(LargeBinary)
+    checksum: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class HandledQuestion(Base):
+    """An unanswered question an admin has dealt with: /unanswered no longer lists it."""
+
+    __tablename__ = "handled_questions"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    handled_by: Mapped[int] = mapped_column(BigInteger)
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, inspect, select
 
+from bot.admin.unanswered import missed_since
 from bot.answers.handover import handover_for_reply, mark_replied, open_handover, overdue, record_post
-from bot.answers.log import log_question, record_vote, unanswered
+from bot.answers.log import log_question, record_vote
 from bot.answers.qa import Answer
 from bot.holders.registry import BIND_ATTEMPTS, bind_card, import_registry, parse_registry
 from bot.holders.users import ensure_user, forget, set_card
@@ -114,7 +115,8 @@ async def test_votes_only_on_ones_own_questions(database: Database, small_answer
     async with database.session() as session:
         votes = list((await session.execute(select(Vote))).scalars())
         assert [(v.user_id, v.value) for v in votes] == [(1, -1)]
-        assert [q.id for q in await unanswered(session)] == [declined.id]
+        missed = await missed_since(session, NOW)
+        assert [(q.id, q.reason) for q in missed] == [(question.id, "disliked"), (declined.id, "declined")]
 
 
 async def test_handover_is_posted_again_after_an_hour_until_answered(database: Database) -> None:

@@ -50,13 +50,3 @@ async def record_vote(
     else:
         vote.value, vote.at = value, now
     return True
-
-
-async def unanswered(session: AsyncSession, limit: int = 20) -> list[QuestionLog]:
-    rows = await session.execute(
-        select(QuestionLog)
-        .where(QuestionLog.answered.is_(False))
-        .order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc())
-        .limit(limit)
-    )
-    return list(rows.scalars())

@@ -1,7 +1,7 @@
 """language choice per user; outbox document file name
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0007
 Create Date: 2026-11-23 17:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
