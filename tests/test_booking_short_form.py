@@ -389,3 +389,40 @@ async def test_a_typed_reason_from_someone_not_staff_is_refused(bot: Harness) ->
     assert bot.fake.last_text(STAFF_CHAT) == "仅限工作人员操作。"
     async with bot.svc.db.session() as session:
         assert (await session.execute(select(Booking.status))).scalar_one() == "pending"
+
+
+async def test_an_undo_is_refused_when_the_slot_was_taken_meanwhile(bot: Harness) -> None:  # noqa: F811
+    await bot.say(DOCTOR_FAN, "/book")
+    await tap(bot, DOCTOR_FAN, "区中医院")
+    await bot.say(DOCTOR_FAN, "后天上午9点")
+    await bot.say(DOCTOR_FAN, "0533 2345678")
+    await bot.say(DOCTOR_FAN, "复查")
+    await submit(bot, DOCTOR_FAN)
+    notice = bot.last_message(STAFF_CHAT)
+    await bot.press(STAFFER, bot.button(notice, "st:no:"), notice)
+    asking = bot.last_message(STAFF_CHAT)
+    await bot.press(STAFFER, bot.button(asking, "st:rj:"), asking)
+    hospital = bot.svc.knowledge.booking_types["hospital"]
+    at = datetime(2026, 11, 25, 9, 0, tzinfo=bot.svc.settings.tz)
+    for n in range(hospital.capacity_per_slot or 0):  # the freed seat, and the other, are taken meanwhile
+        request = BookingRequest(HOLDER, HOLDER, f"ZD9{n}", "zhongyi", at, {}, f"other{n}")
+        assert (await place_booking(bot.svc.db, hospital, request, bot.clock.now)).booking is not None
+    rejected = bot.last_message(STAFF_CHAT)
+    await bot.press(STAFFER, bot.button(rejected, "st:un:"), rejected)
+    assert bot.fake.callback_answers[-1]["text"].startswith("无法撤销：该时段已约满")
+    async with bot.svc.db.session() as session:
+        assert (await session.get(Booking, 1)).status == "rejected"  # type: ignore[union-attr]
+
+
+async def test_keeping_a_booking_puts_the_list_back(bot: Harness) -> None:  # noqa: F811
+    await fill_airport(bot)
+    await submit(bot, HOLDER)
+    await bot.say(HOLDER, "/mybookings")
+    listing = bot.last_message(HOLDER)
+    await bot.press(HOLDER, bot.button(listing, "bkx:"), listing)
+    asking = bot.last_message(HOLDER)
+    await bot.press(HOLDER, "bkl", asking)
+    assert bot.fake.callback_answers[-1]["text"] == "好的，预约保留。"
+    back = bot.last_message(HOLDER)
+    assert back["message_id"] == listing["message_id"] and back["text"] == listing["text"]
+    assert bot.fake.buttons(back) == bot.fake.buttons(listing)
