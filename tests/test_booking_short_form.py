@@ -109,6 +109,9 @@ async def test_filled_in_details_can_be_changed_one_tap_each(bot: Harness) -> No
     asked = bot.last_message(HOLDER)
     assert "持卡人姓名" in asked["text"] and ("✓ 王英才", "bk:c:offer") in bot.fake.buttons(asked)
     await tap(bot, HOLDER, "✓ 王英才")
+    await tap(bot, HOLDER, "1")  # one passenger this time: last time's two names are not offered
+    assert "bk:c:offer" not in [d for _, d in bot.fake.buttons(bot.last_message(HOLDER))]
+    await tap(bot, HOLDER, "bk:back")
     await tap(bot, HOLDER, "✓ 2")  # passengers as last time
     await tap(bot, HOLDER, "✓ 王英才、李四")
     await bot.say(HOLDER, "13900139000")  # a new phone

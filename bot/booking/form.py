@@ -230,6 +230,8 @@ def _screen(draft: Draft, ctx: FormContext) -> Screen:
 def _field_screen(spec: BookingField, draft: Draft, ctx: FormContext) -> Screen:
     label = _label(spec, ctx)
     offer = draft.offers.get(spec.id)
+    if offer and spec.count is not None and len(offer.split("、")) != int(draft.values.get(spec.count, "0")):
+        offer = None  # last time's names, but the count changed: they must be typed
     choices: list[Choice] = [Choice(f"✓ {offer}", OFFERED)] if offer else []
     if spec.kind == "yes_no":
         choices += [Choice(t("yes", ctx.lang), "是"), Choice(t("no", ctx.lang), "否")]
@@ -337,7 +339,7 @@ def choose(draft: Draft, value: str, ctx: FormContext) -> str | None:
         draft.at = value
     elif step == "field":
         spec = next_field(draft, ctx)
-        draft.values[spec.id] = draft.offers.pop(spec.id) if value == OFFERED else value  # type: ignore[union-attr]
+        draft.values[spec.id] = draft.offers[spec.id] if value == OFFERED else value  # offers stay for "back"  # type: ignore[union-attr]
     elif value == EDIT_PREFILLED:
         for field_id in draft.prefilled:
             if field_id in draft.values:
@@ -419,7 +421,6 @@ def type_text(draft: Draft, raw: str, ctx: FormContext) -> str | None:
             if given != expected:
                 return t("count_mismatch", ctx.lang, expected=expected, given=given)
         draft.values[spec.id] = parsed.value
-        draft.offers.pop(spec.id, None)
         draft.note = _echo(text, parsed.value, _label(spec, ctx))
         return None
     return t("use_buttons", ctx.lang)
