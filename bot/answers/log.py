@@ -28,10 +28,13 @@ def question_row(user_id: int, card: str | None, answer: Answer, now: datetime) 
         "entry_id": entry.id if entry else None,
         "score": answer.score,
         "answered": answer.answered,
-        # unsure: not answered, but suggestions were offered
-        "outcome": "answered" if answer.answered else ("unsure" if answer.alternatives else "declined"),
+        "outcome": LOGGED_OUTCOME[answer.outcome],
         "created_at": now,
     }
+
+
+# How each outcome is logged: unsure offered suggestions; declined is not covered (statistics count it).
+LOGGED_OUTCOME = {"answer": "answered", "unsure": "unsure", "not_covered": "declined"}
 
 
 async def log_question(
