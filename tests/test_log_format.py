@@ -15,18 +15,23 @@ from bot.log_privacy import MaskingFilter
 
 
 @pytest.fixture
-def json_logs() -> Iterator[Callable[[], list[dict[str, str]]]]:
-    """The handler configure_logging installs for LOG_FORMAT=json, writing to a buffer."""
+def json_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], list[dict[str, str]]]]:
+    """The handler configure_logging installs for LOG_FORMAT=json, writing to a buffer; attached to the
+    loggers under test themselves, so other tests' logging set-ups cannot divert their records."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(MaskingFilter())
-    root = logging.getLogger()
-    level, root.level = root.level, logging.INFO
-    root.addHandler(handler)
+    loggers = [logging.getLogger(name) for name in ("cardbot.test", "bot.booking.actions")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        monkeypatch.setattr(logger, "propagate", False)
+        logger.setLevel(logging.INFO)  # setLevel, not the attribute: it clears the enabled-for cache
+        logger.addHandler(handler)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.removeHandler(handler)
-    root.level = level
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def test_json_lines_are_masked_and_carry_the_exception(json_logs) -> None:  # type: ignore[no-untyped-def]
@@ -40,13 +45,7 @@ def test_json_lines_are_masked_and_carry_the_exception(json_logs) -> None:  # ty
     assert "ValueError" in line["exception"] and "13912345678" not in line["exception"]
 
 
-def test_a_booking_state_change_is_one_line_without_personal_data(  # type: ignore[no-untyped-def]
-    json_logs, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Other tests' logging set-ups (e.g. Alembic's) may have disabled or raised this logger.
-    booking_log = logging.getLogger("bot.booking.actions")
-    monkeypatch.setattr(booking_log, "disabled", False)
-    monkeypatch.setattr(booking_log, "level", logging.NOTSET)
+def test_a_booking_state_change_is_one_line_without_personal_data(json_logs) -> None:  # type: ignore[no-untyped-def]
     log_state_change(12, "confirmed", "staff decision")
     [line] = json_logs()
     assert line["message"] == "booking 12 -> confirmed (staff decision)" and line["level"] == "INFO"
