@@ -43,6 +43,7 @@ USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
 ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     *USER_COMMANDS,
     ("unanswered", {"zh": "未解答的问题", "en": "Unanswered questions"}),
+    ("outbox", {"zh": "未能送达的消息", "en": "Undeliverable messages"}),
 ]
 
 
@@ -71,7 +72,10 @@ async def set_command_menus(application: Application) -> None:
 def register_handlers(application: Application, svc: Services) -> None:
     """The order matters: PTB runs the first matching handler of a group, so specific handlers come before
     the catch-alls (known commands before the unknown-command reply, the staff chat before private text)."""
-    private = filters.ChatType.PRIVATE
+    # Only new messages: an edit is not a new request. An edited question is not answered again, an
+    # edited staff reply is not sent to the holder twice, an edited old message does not feed the form.
+    new_message = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE & new_message
     admins = filters.User(user_id=svc.settings.admin_ids)
 
     # 1. Commands, in private chats.
@@ -85,6 +89,7 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CommandHandler("privacy", privacy.privacy, filters=private))
     application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
     application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
+    application.add_handler(CommandHandler("outbox", admin.list_dead_letters, filters=private & admins))
 
     # 2. Buttons; each pattern names one kind of callback data.
     application.add_handler(CallbackQueryHandler(start.choose_card, pattern=r"^card:"))
@@ -105,14 +110,20 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CallbackQueryHandler(booking.change_booking, pattern=r"^bkm:\d+$"))
     application.add_handler(CallbackQueryHandler(reminders.mute_reminder, pattern=r"^rm:\d+$"))
     application.add_handler(
-        CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj):\d+(:[a-z]+)?$")
+        CallbackQueryHandler(
+            booking.staff_decision, pattern=r"^st:(ok|no|rj):\d{1,10}:[0-9a-f]{8}(:[a-z]{1,8})?$"
+        )
     )
 
     # 3. Staff replying to a hand-over in the staff chat.
     if svc.settings.staff_chat_id is not None:
         application.add_handler(
             MessageHandler(
-                filters.Chat(svc.settings.staff_chat_id) & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                filters.Chat(svc.settings.staff_chat_id)
+                & new_message
+                & filters.REPLY
+                & filters.TEXT
+                & ~filters.COMMAND,
                 staff.staff_reply,
             )
         )

@@ -89,7 +89,7 @@ class Console:
         elif name == "privacy":
             self.say(t("privacy", lang))
         elif name == "forget":
-            await holder_actions.forget_me(svc, me)
+            await booking_actions.forget_holder(svc, me)
             self.say(t("forget_done", lang))
         else:
             self.say(t("console_welcome", lang))

@@ -17,7 +17,7 @@ OUTSTANDING = "outstanding"
 TELEGRAM_LIMIT = 4096
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
-Style = Literal["title", "text", "tier", "meta"]
+Style = Literal["title", "text", "tier", "meta", "verbatim"]  # verbatim: someone's own words, no markup
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ def plain(blocks: list[Block]) -> str:
 
 
 def _html(block: Block) -> str:
+    if block.style == "verbatim":
+        return html.escape(block.text, quote=False)
     escaped = _BOLD.sub(r"<b>\1</b>", html.escape(block.text, quote=False))
     if block.style == "title":
         return f"<b>{escaped}</b>"
@@ -115,6 +117,26 @@ def html_chunks(blocks: list[Block], limit: int = TELEGRAM_LIMIT) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def escaped_pieces(text: str, limit: int) -> list[str]:
+    """Someone's text (a staff reply) escaped and cut at line ends into pieces of at most `limit`."""
+    return [_html(piece) for piece in _pieces(Block(text, "verbatim"), limit)]
+
+
+def escaped_within(text: str, limit: int, note: str) -> str:
+    """`text` escaped; if that is longer than `limit`, cut so that it and `note` fit (a question posted
+    to staff under a header)."""
+    escaped = html.escape(text, quote=False)
+    if len(escaped) <= limit:
+        return escaped
+    cut = _longest_prefix(text, "verbatim", max(limit - len(note), 1))
+    return html.escape(text[:cut], quote=False) + note
+
+
+def plain_text(telegram_html: str) -> str:
+    """The words of a Telegram HTML text, without tags or entities (for listings)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", telegram_html))
 
 
 def answer_text(answer: Answer, knowledge: KnowledgeBase, lang: Lang, tier: str | None = None) -> str:

@@ -13,7 +13,7 @@ from bot.booking.actions import REJECT_REASONS, FormView
 from bot.booking.store import changeable
 from bot.handlers.common import services, who
 from bot.handlers.outbox_sender import drain_outbox
-from bot.handlers.reminders import schedule_reminder
+from bot.handlers.reminders import schedule_reminder, unschedule_reminders
 from bot.handlers.staff import is_staff
 from bot.texts import Lang, t
 
@@ -78,6 +78,7 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if action == "ok":
         view = await booking_actions.confirm(svc, me, rest[0])
+        unschedule_reminders(context, view.cancelled_reminders)
         await show(query.message, view, me.lang, edit=True)
         await drain_outbox(context)
         return
@@ -119,10 +120,11 @@ async def my_bookings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def cancel_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, me, query = services(context), who(update), update.callback_query
     booking_id = int(query.data.removeprefix("bkx:"))
-    booking = await booking_actions.cancel_booking(svc, me, booking_id)
-    if booking is None:
+    cancelled = await booking_actions.cancel_booking(svc, me, booking_id)
+    if cancelled is None:
         await query.answer(t("booking_not_cancellable", me.lang), show_alert=True)
         return
+    unschedule_reminders(context, cancelled.reminders)
     await query.answer()
     await query.message.reply_text(t("booking_cancelled", me.lang, id=booking_id))
     await drain_outbox(context)
@@ -141,27 +143,27 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not await is_staff(context, svc, query.from_user.id):
         await query.answer(t("staff_only", "zh"), show_alert=True)
         return
-    _, action, booking_id, *reason = query.data.split(":")
+    _, action, booking_id, token, *reason = query.data.split(":")
     if action == "no":  # ask why before rejecting
         await query.answer()
         await query.edit_message_reply_markup(
             InlineKeyboardMarkup(
                 [
-                    [InlineKeyboardButton(text, callback_data=f"st:rj:{booking_id}:{code}")]
+                    [InlineKeyboardButton(text, callback_data=f"st:rj:{booking_id}:{token}:{code}")]
                     for code, text in REJECT_REASONS.items()
                 ]
             )
         )
         return
     decided = await booking_actions.decide(
-        svc, int(booking_id), action == "ok", reason[0] if reason else None
+        svc, int(booking_id), token, action == "ok", reason[0] if reason else None
     )
     if decided is None:
         await query.answer(t("staff_already", "zh"), show_alert=True)
         return
     booking = decided.booking
     for reminder_id, due in decided.reminders:
-        schedule_reminder(context, reminder_id, due)
+        schedule_reminder(context, reminder_id, booking.id, due)
     await query.answer()
     heading = "✅ 已确认" if booking.status == "confirmed" else f"❌ 已拒绝：{booking.reason}"
     await query.edit_message_text(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BindAttempt, CardHolder, User
@@ -106,6 +106,7 @@ async def _recent_failures(session: AsyncSession, user_id: int, now: datetime) -
 
 
 async def bind_card(session: AsyncSession, user: User, number: str, now: datetime, today: date) -> BindResult:
+    await session.execute(delete(BindAttempt).where(BindAttempt.at <= now - BIND_WINDOW))  # kept no longer
     failures, oldest = await _recent_failures(session, user.id, now)
     if failures >= BIND_ATTEMPTS and oldest is not None:
         return BindResult("locked", retry_after=oldest + BIND_WINDOW - now)
