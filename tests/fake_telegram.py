@@ -135,12 +135,14 @@ class ApiError(Exception):
 
 @dataclass
 class Fault:
-    """One injected failure, consumed by the next call of its method."""
+    """One injected failure, consumed by the next call of its method (to ``chat_id`` when set)."""
 
     status: int = 500
     retry_after: int | None = None
     description: str | None = None
     network_error: bool = False
+    timeout: bool = False
+    chat_id: ChatId | None = None
 
 
 @dataclass
@@ -471,6 +473,7 @@ class FakeBotApi:
         self.pending_updates: list[JSON] = []  # served by getUpdates
         self.webhook_url: str = ""
         self._faults: dict[str, list[Fault]] = {}
+        self.blocked: set[ChatId] = set()  # users who blocked the bot: every send to them is refused
         self._next_message_id: dict[ChatId, int] = {}
         self._next_update_id = 100_000
         self._next_file = 0
@@ -494,11 +497,15 @@ class FakeBotApi:
         ):
             return self._error_response(method, params, ApiError("Unauthorized", 401))
 
-        faults = self._faults.get(method)
-        if faults:
-            fault = faults.pop(0)
+        if method.startswith(("send", "copy", "forward")) and params.get("chat_id") in self.blocked:
+            return self._error_response(method, params, ApiError("bot was blocked by the user", 403))
+
+        fault = self._take_fault(method, params.get("chat_id"))
+        if fault is not None:
             if fault.network_error:
                 raise httpx.ConnectError("injected network failure", request=request)
+            if fault.timeout:
+                raise httpx.ReadTimeout("injected timeout", request=request)
             parameters = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
             description = fault.description or (
                 f"Too Many Requests: retry after {fault.retry_after}"
@@ -518,6 +525,13 @@ class FakeBotApi:
             return self._error_response(method, params, exc)
         return httpx.Response(200, json={"ok": True, "result": result})
 
+    def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
+        faults = self._faults.get(method, [])
+        for index, fault in enumerate(faults):
+            if fault.chat_id is None or fault.chat_id == chat_id:
+                return faults.pop(index)
+        return None
+
     def _error_response(self, method: str, params: JSON, error: ApiError) -> httpx.Response:
         self.errors.append((method, params, error.description))
         body: JSON = {"ok": False, "error_code": error.code, "description": error.description}
@@ -536,16 +550,19 @@ class FakeBotApi:
         retry_after: int | None = None,
         description: str | None = None,
         network_error: bool = False,
+        timeout: bool = False,
+        chat_id: ChatId | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail.
+        """Make the next ``times`` calls of ``method`` (to ``chat_id`` only, when given) fail.
 
         status 429 gets ``parameters.retry_after`` (default 1) so PTB raises RetryAfter;
-        ``network_error=True`` drops the connection instead (PTB raises NetworkError).
+        ``network_error=True`` drops the connection instead (PTB raises NetworkError);
+        ``timeout=True`` times the request out (PTB raises TimedOut).
         """
         if status == 429 and retry_after is None:
             retry_after = 1
         canonical = _CANONICAL.get(method.lower(), method)
-        fault = Fault(status, retry_after, description, network_error)
+        fault = Fault(status, retry_after, description, network_error, timeout, chat_id)
         self._faults.setdefault(canonical, []).extend(Fault(**vars(fault)) for _ in range(times))
 
     def calls_of(self, method: str) -> list[JSON]:
@@ -678,6 +695,17 @@ class FakeBotApi:
             content=content,
         )
         return self._update(message=message)
+
+    def make_edited_text_update(self, message: JSON, text: str) -> JSON:
+        """The user edits ``message`` (one of theirs, e.g. from ``messages``): Telegram sends the whole
+        message again, new text and an ``edit_date``, as ``edited_message``."""
+        edited = {**message, "text": text, "edit_date": int(time.time())}
+        edited.pop("entities", None)
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            edited["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        self.messages[(message["chat"]["id"], message["message_id"])] = edited
+        return self._update(edited_message=edited)
 
     def make_callback_update(
         self,

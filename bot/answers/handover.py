@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.answers.render import TELEGRAM_LIMIT, escaped_within
+from bot.answers.render import TELEGRAM_LIMIT, escaped_within, telegram_length
 from bot.services import Services
 from bot.texts import t
 from db.models import Handover, HandoverPost, QuestionLog
@@ -82,5 +82,5 @@ def staff_post_text(
         )
         return f"{prefix}\n{body}" if prefix else body
 
-    room = TELEGRAM_LIMIT - len(post(""))
+    room = TELEGRAM_LIMIT - telegram_length(post(""))
     return post(escaped_within(question, room, t("handover_cut", "zh", length=len(question))))

@@ -17,6 +17,11 @@ OUTSTANDING = "outstanding"
 TELEGRAM_LIMIT = 4096
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 Style = Literal["title", "text", "tier", "meta", "verbatim"]  # verbatim: someone's own words, no markup
 
 
@@ -70,7 +75,7 @@ def _longest_prefix(line: str, style: Style, limit: int) -> int:
     low, high = 1, len(line)
     while low < high:
         middle = (low + high + 1) // 2
-        if len(_html(Block(line[:middle], style))) <= limit:
+        if telegram_length(_html(Block(line[:middle], style))) <= limit:
             low = middle
         else:
             high = middle - 1
@@ -80,18 +85,18 @@ def _longest_prefix(line: str, style: Style, limit: int) -> int:
 def _pieces(block: Block, limit: int) -> list[Block]:
     """A block too long for one message, cut at line ends (or inside a line that is itself too long).
     A `**` pair cut in two renders as plain asterisks, so the HTML stays valid."""
-    if len(_html(block)) <= limit:
+    if telegram_length(_html(block)) <= limit:
         return [block]
     pieces: list[Block] = []
     current = ""
     for line in block.text.split("\n"):
         candidate = f"{current}\n{line}" if current else line
-        if len(_html(Block(candidate, block.style))) <= limit:
+        if telegram_length(_html(Block(candidate, block.style))) <= limit:
             current = candidate
             continue
         if current:
             pieces.append(Block(current, block.style))
-        while len(_html(Block(line, block.style))) > limit:
+        while telegram_length(_html(Block(line, block.style))) > limit:
             cut = _longest_prefix(line, block.style, limit)
             pieces.append(Block(line[:cut], block.style))
             line = line[cut:]
@@ -109,7 +114,7 @@ def html_chunks(blocks: list[Block], limit: int = TELEGRAM_LIMIT) -> list[str]:
         for piece in _pieces(block, limit):
             rendered = _html(piece)
             candidate = f"{current}\n\n{rendered}" if current else rendered
-            if len(candidate) <= limit:
+            if telegram_length(candidate) <= limit:
                 current = candidate
             else:
                 chunks.append(current)
@@ -128,9 +133,9 @@ def escaped_within(text: str, limit: int, note: str) -> str:
     """`text` escaped; if that is longer than `limit`, cut so that it and `note` fit (a question posted
     to staff under a header)."""
     escaped = html.escape(text, quote=False)
-    if len(escaped) <= limit:
+    if telegram_length(escaped) <= limit:
         return escaped
-    cut = _longest_prefix(text, "verbatim", max(limit - len(note), 1))
+    cut = _longest_prefix(text, "verbatim", max(limit - telegram_length(note), 1))
     return html.escape(text[:cut], quote=False) + note
 
 

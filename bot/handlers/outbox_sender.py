@@ -23,7 +23,8 @@ def failure_of(error: BaseException) -> SendFailure:
     """Forbidden (blocked, kicked), BadRequest (chat not found, too long, bad HTML) and a migrated chat
     will fail the same way every time; 429 says how long to wait; anything else (timeouts, 5xx, a
     database hiccup, a bug) may pass on a later try."""
-    reason = f"{type(error).__name__}: {error}"
+    name, text = type(error).__name__, str(error)
+    reason = text if text.startswith(name) else f"{name}: {text}"
     if isinstance(error, RetryAfter):
         wait = error._retry_after  # noqa: SLF001  (a timedelta whatever PTB_TIMEDELTA says)
         return SendFailure(reason, retry_after=max(wait.total_seconds(), 1.0))

@@ -11,7 +11,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers.handover import handover_for_reply, mark_replied, overdue, record_post, staff_post_text
-from bot.answers.render import TELEGRAM_LIMIT, escaped_pieces
+from bot.answers.render import TELEGRAM_LIMIT, escaped_pieces, telegram_length
 from bot.booking import outbox
 from bot.handlers.common import services
 from bot.handlers.outbox_sender import drain_outbox, failure_of
@@ -49,7 +49,7 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     # Through the outbox: a reply of any length arrives (in parts), a blocked holder is a dead letter, and
     # a failure is retried rather than lost.
-    room = TELEGRAM_LIMIT - len(t("staff_reply", lang, text=""))
+    room = TELEGRAM_LIMIT - telegram_length(t("staff_reply", lang, text=""))
     async with svc.db.session() as session:
         queued = [
             await outbox.enqueue(
