@@ -681,10 +681,7 @@ class FakeBotApi:
         chat_type: str = "private",
     ) -> JSON:
         """A user's text message; '/cmd ...' gets a bot_command entity like Telegram adds."""
-        content: JSON = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        content = _text_content(text)
         message = self._incoming(
             user_id,
             chat_id=chat_id,
@@ -699,11 +696,8 @@ class FakeBotApi:
     def make_edited_text_update(self, message: JSON, text: str) -> JSON:
         """The user edits ``message`` (one of theirs, e.g. from ``messages``): Telegram sends the whole
         message again, new text and an ``edit_date``, as ``edited_message``."""
-        edited = {**message, "text": text, "edit_date": int(time.time())}
-        edited.pop("entities", None)
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            edited["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        edited = {key: value for key, value in message.items() if key != "entities"}
+        edited.update(_text_content(text), edit_date=int(time.time()))
         self.messages[(message["chat"]["id"], message["message_id"])] = edited
         return self._update(edited_message=edited)
 
@@ -1202,6 +1196,15 @@ class FakeBotApi:
 
     def _api_logOut(self, params: JSON) -> bool:
         return True
+
+
+def _text_content(text: str) -> JSON:
+    """A text as a user sends it: '/cmd ...' gets a bot_command entity like Telegram adds."""
+    content: JSON = {"text": text}
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+    return content
 
 
 def _without_reply(message: JSON) -> JSON:

@@ -19,7 +19,7 @@ from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.reminders import send_reminder
 from bot.handlers.staff import repost_overdue
 from bot.kb.loader import KnowledgeBase
-from db.models import Booking, OutboxMessage, QuotaUse, Reminder, User
+from db.models import Booking, OutboxMessage, QuotaUse, User
 from db.session import Database
 from tests.telegram_harness import ADMIN, STAFF_CHAT, Harness
 from tests.test_reminders import confirmed_airport_booking, reminder_rows, reminder_texts

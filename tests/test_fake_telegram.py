@@ -232,7 +232,9 @@ async def test_an_edited_message_arrives_as_edited_message(app: Application, fak
     original = fake.make_text_update(USER, "first")["message"]
     update = Update.de_json(fake.make_edited_text_update(original, "second"), app.bot)
     assert update.edited_message is not None and update.message is None
-    assert update.edited_message.text == "second" and update.edited_message.message_id == original["message_id"]
+    assert (
+        update.edited_message.text == "second" and update.edited_message.message_id == original["message_id"]
+    )
 
 
 async def test_send_document_in_memory(app: Application, fake: FakeBotApi) -> None:

@@ -17,6 +17,7 @@ OUTSTANDING = "outstanding"
 TELEGRAM_LIMIT = 4096
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
+
 def telegram_length(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units (an emoji is 2)."""
     return len(text.encode("utf-16-le")) // 2

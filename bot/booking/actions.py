@@ -466,4 +466,6 @@ async def reminder_refused(svc: Services, reminder_id: int, due: DueReminder, re
     now = svc.clock()
     async with svc.db.session() as session:
         await reminders.finish(session, reminder_id, "failed", now)
-        await outbox.record_dead(session, due.chat_id, html.escape(due.text), reason, now, user_id=due.user_id)
+        await outbox.record_dead(
+            session, due.chat_id, html.escape(due.text), reason, now, user_id=due.user_id
+        )

@@ -93,7 +93,9 @@ async def finish(session: AsyncSession, reminder_id: int, status: str, now: date
 async def restorable(session: AsyncSession, now: datetime) -> list[tuple[int, int, datetime]]:
     """(reminder id, booking id, due) of every reminder still to send."""
     rows = await session.execute(
-        select(Reminder.id, Reminder.booking_id, Reminder.due_at).where(_claimable(now)).order_by(Reminder.due_at)
+        select(Reminder.id, Reminder.booking_id, Reminder.due_at)
+        .where(_claimable(now))
+        .order_by(Reminder.due_at)
     )
     return [(rid, bid, due) for rid, bid, due in rows.all()]
 

@@ -236,7 +236,12 @@ async def decide(
     """Staff confirm or reject a pending booking (None: not pending any more, e.g. decided by a colleague,
     or the button's token is not this booking's)."""
     booking = await session.get(Booking, booking_id, with_for_update=True)
-    if booking is None or booking.status != "pending" or not token or not booking.request_key.startswith(token):
+    if (
+        booking is None
+        or booking.status != "pending"
+        or not token
+        or not booking.request_key.startswith(token)
+    ):
         return None
     booking.status, booking.reason, booking.decided_at = ("confirmed" if approve else "rejected"), reason, now
     if not approve:

@@ -9,19 +9,23 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers.log import unanswered
-from bot.answers.render import TELEGRAM_LIMIT, plain_text
+from bot.answers.render import TELEGRAM_LIMIT, plain_text, telegram_length
 from bot.booking import outbox
 from bot.handlers.common import lang_of, services
-from bot.texts import t
+from bot.texts import Lang, t
 
 
-def _fit(lines: list[str], more: list[str]) -> str:
-    """As many lines as one message holds."""
-    for line in more:
-        if len("\n".join([*lines, line])) > TELEGRAM_LIMIT:
+async def _reply_listing(update: Update, lang: Lang, title: str, empty: str, lines: list[str]) -> None:
+    """A title and as many lines as one message holds, or the `empty` text."""
+    if not lines:
+        await update.effective_message.reply_text(t(empty, lang))
+        return
+    shown = [t(title, lang)]
+    for line in lines:
+        if telegram_length("\n".join([*shown, line])) > TELEGRAM_LIMIT:
             break
-        lines.append(line)
-    return "\n".join(lines)
+        shown.append(line)
+    await update.effective_message.reply_text("\n".join(shown), parse_mode=ParseMode.HTML)
 
 
 async def list_dead_letters(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -29,32 +33,22 @@ async def list_dead_letters(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     svc, lang = services(context), lang_of(update)
     async with svc.db.session() as session:
         rows = await outbox.dead_letters(session)
-    if not rows:
-        await update.effective_message.reply_text(t("outbox_none", lang))
-        return
     tz = svc.settings.tz
     lines = [
         f"#{row.id} {row.created_at.astimezone(tz):%m-%d %H:%M} → {row.chat_id} · "
         f"{html.escape((row.last_error or '')[:120])}\n  {html.escape(plain_text(row.text)[:120])}"
         for row in rows
     ]
-    await update.effective_message.reply_text(
-        _fit([t("outbox_title", lang)], lines), parse_mode=ParseMode.HTML
-    )
+    await _reply_listing(update, lang, "outbox_title", "outbox_none", lines)
 
 
 async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, lang = services(context), lang_of(update)
     async with svc.db.session() as session:
         rows = await unanswered(session)
-    if not rows:
-        await update.effective_message.reply_text(t("unanswered_none", lang))
-        return
     tz = svc.settings.tz
     lines = [
         f"{row.created_at.astimezone(tz):%m-%d %H:%M} · {html.escape(row.text[:200])} ({row.score:.2f})"
         for row in rows
     ]
-    await update.effective_message.reply_text(
-        _fit([t("unanswered_title", lang)], lines), parse_mode=ParseMode.HTML
-    )
+    await _reply_listing(update, lang, "unanswered_title", "unanswered_none", lines)

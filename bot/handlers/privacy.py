@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import lang_of, services, who
 from bot.booking import actions as booking_actions
+from bot.handlers.common import lang_of, services, who
 from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.reminders import unschedule_reminders
 from bot.texts import t

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import datetime
 
@@ -62,7 +61,13 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         ids = [row.id for row in queued]
     await drain_outbox(context)
     states = set((await outbox.statuses(svc.db, ids)).values())
-    key = "staff_delivered" if states == {"sent"} else "staff_undeliverable" if "dead" in states else "staff_queued"
+    key = (
+        "staff_delivered"
+        if states == {"sent"}
+        else "staff_undeliverable"
+        if "dead" in states
+        else "staff_queued"
+    )
     await message.reply_text(t(key, "zh"))
 
 

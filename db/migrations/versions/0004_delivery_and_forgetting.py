@@ -45,7 +45,9 @@ def _batch(table: str):  # type: ignore[no-untyped-def]
 
 def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch_op:
-        batch_op.add_column(sa.Column("status", sa.String(length=8), nullable=False, server_default="pending"))
+        batch_op.add_column(
+            sa.Column("status", sa.String(length=8), nullable=False, server_default="pending")
+        )
         batch_op.add_column(sa.Column("claimed_at", db.types.UtcDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("text_sent_at", db.types.UtcDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("last_error", sa.Text(), nullable=True))
@@ -60,7 +62,11 @@ def upgrade() -> None:
                 batch_op.alter_column("user_id", existing_type=sa.BigInteger(), nullable=True)
                 batch_op.drop_constraint(_fk_name("bookings", "user_id", "users"), type_="foreignkey")
                 batch_op.create_foreign_key(
-                    _fk_name("bookings", "user_id", "users"), "users", ["user_id"], ["id"], ondelete="SET NULL"
+                    _fk_name("bookings", "user_id", "users"),
+                    "users",
+                    ["user_id"],
+                    ["id"],
+                    ondelete="SET NULL",
                 )
             if table == "bind_attempts":
                 batch_op.drop_constraint(_fk_name("bind_attempts", "user_id", "users"), type_="foreignkey")
