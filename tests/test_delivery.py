@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from bot.app import set_command_menus
 from bot.booking import actions as booking_actions
 from bot.booking import outbox
 from bot.booking.outbox import MAX_ATTEMPTS, MAX_BACKOFF, SendFailure
@@ -19,7 +20,7 @@ from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.reminders import send_reminder
 from bot.handlers.staff import repost_overdue
 from bot.kb.loader import KnowledgeBase
-from db.models import Booking, OutboxMessage, QuotaUse, User
+from db.models import Booking, OutboxMessage, QuotaUse, Reminder, User
 from db.session import Database
 from tests.telegram_harness import ADMIN, STAFF_CHAT, Harness
 from tests.test_reminders import confirmed_airport_booking, reminder_rows, reminder_texts
@@ -261,6 +262,14 @@ def reminder_jobs(bot: Harness, reminder_id: int) -> list:  # type: ignore[type-
     return [j for j in bot.app.job_queue.jobs() if j.name == f"reminder:{reminder_id}"]
 
 
+async def first_reminder_due(bot: Harness) -> Reminder:  # noqa: F811
+    """A confirmed booking, and the clock at its first reminder."""
+    await confirmed_airport_booking(bot)
+    first, _ = await reminder_rows(bot)
+    bot.clock.now = first.due_at
+    return first
+
+
 async def fire(bot: Harness, reminder_id: int) -> None:  # noqa: F811
     """What the scheduler does when a one-off job is due: take it off, run it."""
     [job] = reminder_jobs(bot, reminder_id)
@@ -272,9 +281,7 @@ async def test_a_reminder_due_during_a_database_outage_is_retried(
     bot: Harness,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await confirmed_airport_booking(bot)
-    first, _ = await reminder_rows(bot)
-    bot.clock.now = first.due_at
+    first = await first_reminder_due(bot)
     real = booking_actions.take_reminder
 
     async def database_down(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -293,9 +300,7 @@ async def test_a_blocked_holders_reminder_stops_at_the_refusal(
     bot: Harness,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await confirmed_airport_booking(bot)
-    first, _ = await reminder_rows(bot)
-    bot.clock.now = first.due_at
+    first = await first_reminder_due(bot)
     bot.fake.blocked.add(HOLDER)
     calls_before = len(bot.fake.calls_of("sendMessage"))
     with caplog.at_level(logging.WARNING):
@@ -427,3 +432,6 @@ async def test_admins_see_dead_letters_with_outbox(bot: Harness) -> None:  # noq
     assert "Forbidden" in listing and "您的预约 已确认 & 祝顺利" in listing
     await bot.say(STAFFER, "/outbox")
     assert "未能送达" not in bot.fake.last_text(STAFFER)
+    await set_command_menus(bot.app)
+    assert "outbox" in [c["command"] for c in bot.fake.commands[f"chat:{ADMIN}"][""]]
+    assert "outbox" not in [c["command"] for c in bot.fake.commands["default"][""]]

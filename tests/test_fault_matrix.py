@@ -21,7 +21,7 @@ from bot.handlers.reminders import staff_agenda
 from bot.handlers.staff import repost_overdue
 from db.models import OutboxMessage
 from tests.telegram_harness import ADMIN, STAFF_CHAT, Harness
-from tests.test_delivery import enqueue, fire, handed_over, place_airport, reminder_jobs
+from tests.test_delivery import enqueue, fire, first_reminder_due, handed_over, place_airport, reminder_jobs
 from tests.test_reminders import confirmed_airport_booking, reminder_rows
 from tests.test_telegram_booking import HOLDER, STAFFER, tap
 from tests.test_telegram_booking import bot as bot  # noqa: F401  (the booking fixture, reused)
@@ -68,9 +68,7 @@ async def place(bot: Harness) -> None:  # noqa: F811
 
 
 async def reminder_due(bot: Harness) -> None:  # noqa: F811
-    await confirmed_airport_booking(bot)
-    first, _ = await reminder_rows(bot)
-    bot.clock.now = first.due_at
+    await first_reminder_due(bot)
 
 
 async def fire_first_reminder(bot: Harness) -> None:  # noqa: F811
