@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMessage
@@ -50,22 +50,38 @@ async def enqueue(
     now: datetime,
     buttons: list[list[tuple[str, str]]] | None = None,
     document: str | None = None,
+    document_name: str | None = None,
+    not_before: datetime | None = None,
     user_id: int | None = None,
 ) -> OutboxMessage:
-    """`user_id`: the holder whose personal data the message carries (purged by their /forget)."""
+    """`not_before`: held back until then (a staff rejection waits out its undo window). `user_id`: the
+    holder whose personal data the message carries (purged by their /forget)."""
     message = OutboxMessage(
         chat_id=chat_id,
         text=text,
         buttons=[[list(b) for b in row] for row in buttons] if buttons else None,
         document=document,
+        document_name=document_name,
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=not_before or now,
         attempts=0,
         status="pending",
         user_id=user_id,
     )
     session.add(message)
     return message
+
+
+async def withdraw(session: AsyncSession, chat_id: int, created_at: datetime) -> bool:
+    """Take back a held notice that has not gone out yet (an undone rejection)."""
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.created_at == created_at,
+            OutboxMessage.status == "pending",
+        )
+    )
+    return bool(result.rowcount)
 
 
 async def record_dead(

@@ -24,7 +24,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(context.error, TelegramError):
         await _record_undelivered(update, context)
     try:
-        await context.bot.send_message(update.effective_chat.id, t("error", lang_of(update)))
+        await context.bot.send_message(update.effective_chat.id, t("error", lang_of(update, context)))
     except Exception:  # the network may be what failed: logged above, nothing more to do
         log.warning("could not tell the user about the error", exc_info=True)
 

@@ -5,36 +5,35 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import card_keyboard, services, who
 from bot.handlers.questions import book_row, send_entry
 from bot.holders import actions as holder_actions
-from bot.kb.schema import GENERAL_CARD
 from bot.texts import t
 
 
 async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, message = services(context), who(update), update.effective_message
+    svc, me, message = services(context), who(update, context), update.effective_message
     card = (await holder_actions.profile(svc, me)).card
     if card is None:
         await message.reply_text(t("choose_card_first", me.lang), reply_markup=card_keyboard(svc, me.lang))
         return
-    sections = [e for e in svc.knowledge.entries if e.parent is None and e.card in (card, GENERAL_CARD)]
+    sections = [
+        e for e in svc.knowledge.entries if e.parent is None and e.card in svc.knowledge.offered_to(card)
+    ]
     rows = [[InlineKeyboardButton(e.title, callback_data=f"entry:{e.id}")] for e in sections]
     if any(b.card == card for b in svc.knowledge.booking_types.values()):
         rows.append([InlineKeyboardButton(t("button_book", me.lang), callback_data="bk:start")])
     keyboard = InlineKeyboardMarkup(rows)
     await message.reply_text(
         t("menu", me.lang, card=html.escape(svc.card_name(card, me.lang))),
-        parse_mode=ParseMode.HTML,
         reply_markup=keyboard,
     )
 
 
 async def open_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, query = services(context), who(update), update.callback_query
+    svc, me, query = services(context), who(update, context), update.callback_query
     entry = svc.knowledge.by_id.get(query.data.removeprefix("entry:"))
     if entry is None:
         await query.answer(t("gone", me.lang), show_alert=True)

@@ -7,7 +7,6 @@ import logging
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
@@ -45,15 +44,13 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE, message: OutboxMessage) -
     """The text, then the .ics: each step recorded when done, so a retry sends only what is missing."""
     svc = services(context)
     if message.text_sent_at is None:
-        await context.bot.send_message(
-            message.chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=_markup(message)
-        )
+        await context.bot.send_message(message.chat_id, message.text, reply_markup=_markup(message))
         if message.document:
             await outbox.text_sent(svc.db, message.id, svc.clock())
     if message.document:
         await context.bot.send_document(
             message.chat_id,
-            InputFile(message.document.encode("utf-8"), filename=f"booking-{message.id}.ics"),
+            InputFile(message.document.encode("utf-8"), filename=message.document_name or "booking.ics"),
         )
     await outbox.sent(svc.db, message.id, svc.clock())
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers.handover import staff_post_text
-from bot.answers.render import entry_blocks, html_chunks
+from bot.answers.render import entry_blocks, html_chunks, not_covered_lines
+from bot.answers.smalltalk import small_talk
 from bot.booking import actions as booking_actions
 from bot.handlers.booking import form_text_input
 from bot.handlers.common import services, who
@@ -38,13 +38,22 @@ def book_row(svc: Services, entry: Entry, lang: Lang) -> list[list[InlineKeyboar
     return [[InlineKeyboardButton(t("button_book", lang), callback_data="bk:start")]] if bookable else []
 
 
+FOLLOW_UP_BUTTON_CHARS = 30
+
+
 def answer_keyboard(svc: Services, asked: Asked, lang: Lang) -> InlineKeyboardMarkup:
-    rows = book_row(svc, asked.answer.entry, lang) if asked.answer.entry else []
+    """Answer: book (if bookable), the second question, other entries, votes. Unsure: the suggestions and
+    hand-over. Not covered: hand-over."""
+    answer = asked.answer
+    rows = book_row(svc, answer.entry, lang) if answer.entry else []
+    if answer.follow_up:
+        label = t("button_follow_up", lang, question=answer.follow_up[:FOLLOW_UP_BUTTON_CHARS])
+        rows.append([InlineKeyboardButton(label, callback_data=f"fu:{asked.question_id}")])
     rows += [
         [InlineKeyboardButton(f"🔎 {s.entry.title}", callback_data=f"alt:{asked.question_id}:{s.entry.id}")]
-        for s in asked.answer.alternatives
+        for s in answer.alternatives
     ]
-    if asked.answer.answered:
+    if answer.answered:
         rows.append(_vote_row(asked.question_id))
     else:
         rows.append(
@@ -64,13 +73,15 @@ async def send_entry(
     """The entry in as many messages as it needs; the buttons go under the last one."""
     chunks = html_chunks(entry_blocks(entry, svc.knowledge, lang, tier))
     for number, chunk in enumerate(chunks, start=1):
-        await message.reply_text(
-            chunk, parse_mode=ParseMode.HTML, reply_markup=keyboard if number == len(chunks) else None
-        )
+        await message.reply_text(chunk, reply_markup=keyboard if number == len(chunks) else None)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, message = services(context), who(update), update.effective_message
+    svc, me, message = services(context), who(update, context), update.effective_message
+    chat = small_talk(message.text)
+    if chat is not None and not await booking_actions.waits_for_text(svc, me):
+        await message.reply_text(t(chat, me.lang))
+        return
     outcome = await holder_actions.ask(svc, me, message.text)
     if outcome is None:  # a booking form is open: typed steps take the text, button steps leave it a question
         if await booking_actions.waits_for_text(svc, me):
@@ -78,20 +89,39 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         outcome = await holder_actions.ask(svc, me, message.text, form_waits_for_buttons=True)
     if not isinstance(outcome, Asked):
-        await reply_bind(update, outcome)
+        await reply_bind(update, context, outcome)
         return
-    keyboard = answer_keyboard(svc, outcome, me.lang)
-    if outcome.answer.entry is not None:
-        await send_entry(message, svc, outcome.answer.entry, me.lang, outcome.tier, keyboard)
+    await reply_asked(message, svc, outcome, me.lang)
+
+
+async def reply_asked(message: Message, svc: Services, asked: Asked, lang: Lang) -> None:
+    """Confident: the answer. Unsure: no answer, "did you mean" buttons. Not covered: say so and where
+    such questions go; the hand-over button under both."""
+    keyboard = answer_keyboard(svc, asked, lang)
+    answer = asked.answer
+    if answer.entry is not None:
+        await send_entry(message, svc, answer.entry, lang, asked.tier, keyboard)
         return
-    text = t("not_found", me.lang)
-    if outcome.answer.alternatives:
-        text += "\n" + t("did_you_mean", me.lang)
-    await message.reply_text(html.escape(text), parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    if answer.outcome == "unsure":
+        text = t("unsure", lang)
+    else:
+        text = "\n".join(not_covered_lines(answer, svc.knowledge, lang))
+    await message.reply_text(html.escape(text), reply_markup=keyboard)
+
+
+async def follow_up(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The second question of a message, asked by its button."""
+    svc, me, query = services(context), who(update, context), update.callback_query
+    asked = await holder_actions.ask_follow_up(svc, me, int(query.data.removeprefix("fu:")))
+    if asked is None:
+        await query.answer(t("not_yours", me.lang), show_alert=True)
+        return
+    await query.answer()
+    await reply_asked(query.message, svc, asked, me.lang)
 
 
 async def open_alternative(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, query = services(context), who(update), update.callback_query
+    svc, me, query = services(context), who(update, context), update.callback_query
     _, question_id, entry_id = query.data.split(":", 2)
     entry = await holder_actions.open_suggestion(svc, me, int(question_id), entry_id)
     if entry is None:
@@ -110,14 +140,14 @@ async def open_alternative(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, query = services(context), who(update), update.callback_query
+    svc, me, query = services(context), who(update, context), update.callback_query
     _, question_id, value = query.data.split(":")
     accepted = await holder_actions.vote(svc, me, int(question_id), int(value))
     await query.answer(t("vote_thanks" if accepted else "not_yours", me.lang))
 
 
 async def hand_over(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, query = services(context), who(update), update.callback_query
+    svc, me, query = services(context), who(update, context), update.callback_query
     staff_chat = svc.settings.staff_chat_id
     if staff_chat is None:
         await query.answer(t("handover_unavailable", me.lang), show_alert=True)
@@ -134,7 +164,6 @@ async def hand_over(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     post = await context.bot.send_message(
         staff_chat,
         staff_post_text(svc, request.handover.id, me.first_name, request.card, request.handover.text),
-        parse_mode=ParseMode.HTML,
     )
     await holder_actions.posted(svc, request.handover, post.chat.id, post.message_id)
     await query.message.reply_text(t("handover_sent", me.lang))
