@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.answers.qa import Answerer
 from bot.app import on_shutdown
+from bot.booking.actions import forget_holder
 from bot.holders import actions
 from bot.holders.actions import Asked, Who
 from bot.kb.loader import KnowledgeBase
@@ -69,7 +70,7 @@ async def test_forget_while_a_question_waits(database: Database, shipped: Knowle
     svc = services(database, shipped)
     await ask(svc, ALICE, "区中医院电话")
     kept = await ask(svc, BOB, "区中医院电话")
-    assert await actions.forget_me(svc, ALICE)
+    await forget_holder(svc, ALICE)
     await svc.questions.flush()
     assert [row[0] for row in await logged(database)] == [kept]
 

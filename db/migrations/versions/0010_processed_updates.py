@@ -1,7 +1,7 @@
 """processed updates: each Telegram update handled once across instances
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0004
 Create Date: 2026-11-23 16:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import db.types
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
