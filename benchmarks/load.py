@@ -58,7 +58,7 @@ def serve(args: argparse.Namespace) -> None:
     from bot.services import Services
     from bot.settings import Settings
     from db.session import Database
-    from tests.fake_telegram import FakeBotApi, fake_request
+    from tests.fake_telegram import BOT_USER, FakeBotApi, fake_request
 
     log = open(args.sent_log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115  # a line per send
     latencies: list[float] = []
@@ -73,6 +73,13 @@ def serve(args: argparse.Namespace) -> None:
                 self._callback_ids.add(query.id)
                 message = query.message.to_dict()
                 self.messages.setdefault((message["chat"]["id"], message["message_id"]), message)
+
+        def _message_to_edit(self, params):  # type: ignore[no-untyped-def]
+            """A message another instance's fake sent: known here too (one Telegram behind them all)."""
+            chat = self._chat_for(params.get("chat_id"))
+            known = {"message_id": params.get("message_id"), "date": 0, "chat": chat, "from": BOT_USER}
+            self.messages.setdefault((chat["id"], params.get("message_id")), {**known, "text": "…"})
+            return super()._message_to_edit(params)
 
         def _api_sendMessage(self, params):  # type: ignore[no-untyped-def]
             sent = super()._api_sendMessage(params)
@@ -171,28 +178,31 @@ async def prepare(url: str, users: int, seeded: int) -> list[int]:
 def workload(users: int, count: int, bookings: list[int], seed: int = 11) -> list[tuple[int, dict]]:
     """(instance-independent) updates, in order; bookings' owners are users 1..len(bookings)."""
     from bot.kb.loader import load_knowledge
-    from tests.fake_telegram import FakeBotApi
+    from tests.fake_telegram import BOT_USER, FakeBotApi
 
     fake, rng = FakeBotApi(), random.Random(seed)
     questions = [q for e in load_knowledge(ROOT / "knowledge").entries for q in e.questions]
-    staff_post = {
-        "message_id": 1,
-        "date": 0,
-        "chat": {"id": STAFF_CHAT, "type": "supergroup", "title": "staff"},
-    }
+    staff_chat = {"id": STAFF_CHAT, "type": "supergroup", "title": "staff"}
     special: list[dict] = []
     for booking_id in bookings:
         owner = booking_id  # seeded in order
         presses = 2 if rng.random() < 0.1 else 1  # a colleague presses too
         for _ in range(presses):
-            special.append(fake.make_callback_update(STAFFER, f"st:ok:{booking_id}", staff_post))
+            notice = {
+                "message_id": booking_id,
+                "date": 0,
+                "chat": staff_chat,
+                "from": BOT_USER,
+                "text": "新预约",
+            }
+            special.append(fake.make_callback_update(STAFFER, f"st:ok:{booking_id}", notice))
         if rng.random() < 0.3:
             private = {
                 "message_id": 1,
                 "date": 0,
                 "chat": {"id": owner, "type": "private", "first_name": "u"},
             }
-            special.append(fake.make_callback_update(owner, f"bkx:{booking_id}", private))
+            special.append(fake.make_callback_update(owner, f"bkx:{booking_id}:yes", private))
     plain = [
         fake.make_text_update(1 + rng.randrange(users), rng.choice(questions), first_name="u")
         for _ in range(max(0, count - len(special)))
