@@ -201,6 +201,8 @@ def workload(users: int, count: int, bookings: list[int], seed: int = 11) -> lis
                 "message_id": 1,
                 "date": 0,
                 "chat": {"id": owner, "type": "private", "first_name": "u"},
+                "from": BOT_USER,
+                "text": "我的预约",
             }
             special.append(fake.make_callback_update(owner, f"bkx:{booking_id}:yes", private))
     plain = [
