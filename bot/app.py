@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -44,6 +45,54 @@ ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     *USER_COMMANDS,
     ("unanswered", {"zh": "未解答的问题", "en": "Unanswered questions"}),
 ]
+
+
+ID = r"\d{1,9}"  # database ids in callback data: an INTEGER column holds every 9-digit number
+ENTRY_ID = r"[a-z0-9][a-z0-9.\-]{0,39}"  # as bot.kb.schema.Entry.id
+PRIVATE_BUTTONS: list[tuple[Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]], str]] = [
+    (start.choose_card, r"^card:[a-z][a-z0-9]{0,31}$"),
+    (start.cancel_bind, r"^bind:cancel$"),
+    (questions.open_alternative, rf"^alt:{ID}:{ENTRY_ID}$"),
+    (questions.vote, rf"^fb:{ID}:-?1$"),
+    (questions.hand_over, rf"^ho:{ID}$"),
+    (menu.open_entry, rf"^entry:{ENTRY_ID}$"),
+    (menu.back_to_menu, r"^menu$"),
+    (privacy.confirm_forget, r"^forget:(yes|no)$"),
+    (booking.book_button, r"^bk:start$"),
+    # Choice values are ids, dates, times, 是/否; the confirm token is hex.
+    (booking.form_button, r"^bk:(c:[\w.:\-]{1,40}|ok:[0-9a-f]{1,40}|back|cancel)$"),
+    (booking.cancel_booking, rf"^bkx:{ID}$"),
+    (booking.change_booking, rf"^bkm:{ID}$"),
+    (reminders.mute_reminder, rf"^rm:{ID}$"),
+]
+STAFF_DECISION = rf"^st:(ok|no):{ID}$|^st:rj:{ID}:[a-z]{{1,16}}$"
+
+
+class ButtonHandler(CallbackQueryHandler):
+    """A button handler for one kind of chat. PTB's CallbackQueryHandler takes no filters, and message
+    filters refuse callback updates, so the chat filter is applied to the button's message here."""
+
+    def __init__(
+        self,
+        callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+        pattern: str,
+        chats: filters.MessageFilter,
+    ) -> None:
+        super().__init__(callback, pattern=pattern)
+        self.chats = chats
+
+    def check_update(self, update: object) -> bool | object | None:
+        matched = super().check_update(update)
+        if not matched or not isinstance(update, Update):
+            return matched
+        message = update.effective_message
+        return matched if message is not None and self.chats.filter(message) else None
+
+
+def staff_chat_ids(svc: Services) -> set[int]:
+    """STAFF_CHAT_ID and any staff chat a booking type names: where staff buttons and replies work."""
+    chats = {b.staff_chat_id for b in svc.knowledge.booking_types.values()} | {svc.settings.staff_chat_id}
+    return {chat for chat in chats if chat is not None}
 
 
 def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotCommand]:
@@ -86,27 +135,15 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
     application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
 
-    # 2. Buttons; each pattern names one kind of callback data.
-    application.add_handler(CallbackQueryHandler(start.choose_card, pattern=r"^card:"))
-    application.add_handler(CallbackQueryHandler(start.cancel_bind, pattern=r"^bind:cancel$"))
-    application.add_handler(
-        CallbackQueryHandler(questions.open_alternative, pattern=r"^alt:\d+:[a-z0-9.\-]+$")
-    )
-    application.add_handler(CallbackQueryHandler(questions.vote, pattern=r"^fb:\d+:-?1$"))
-    application.add_handler(CallbackQueryHandler(questions.hand_over, pattern=r"^ho:\d+$"))
-    application.add_handler(CallbackQueryHandler(menu.open_entry, pattern=r"^entry:"))
-    application.add_handler(CallbackQueryHandler(menu.back_to_menu, pattern=r"^menu$"))
-    application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^forget:(yes|no)$"))
-    application.add_handler(CallbackQueryHandler(booking.book_button, pattern=r"^bk:start$"))
-    application.add_handler(
-        CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel)$")
-    )
-    application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^bkx:\d+$"))
-    application.add_handler(CallbackQueryHandler(booking.change_booking, pattern=r"^bkm:\d+$"))
-    application.add_handler(CallbackQueryHandler(reminders.mute_reminder, pattern=r"^rm:\d+$"))
-    application.add_handler(
-        CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj):\d+(:[a-z]+)?$")
-    )
+    # 2. Buttons. Each pattern names one kind of callback data and bounds it (ids to 9 digits, so a forged
+    # huge number never reaches the database); private-flow buttons work only in private chats and staff
+    # buttons only in a staff chat. The catch-all comes last: it answers whatever matched nothing (a
+    # button of an older version, forged data, a private button pressed in the group), so no client spins.
+    staff_chats = filters.Chat(chat_id=staff_chat_ids(svc))
+    for callback, pattern in PRIVATE_BUTTONS:
+        application.add_handler(ButtonHandler(callback, pattern, private))
+    application.add_handler(ButtonHandler(booking.staff_decision, STAFF_DECISION, staff_chats))
+    application.add_handler(CallbackQueryHandler(fallback.expired_button))
 
     # 3. Staff replying to a hand-over in the staff chat.
     if svc.settings.staff_chat_id is not None:

@@ -12,6 +12,7 @@ from bot.booking import actions as booking_actions
 from bot.booking.actions import FormView
 from bot.holders import actions as holder_actions
 from bot.holders.actions import Asked, Who
+from bot.holders.user_text import clean_text
 from bot.kb.schema import GENERAL_CARD, Entry
 from bot.services import Services
 from bot.texts import t
@@ -176,7 +177,7 @@ async def run_console(
         line = await asyncio.to_thread(stdin.readline)  # keep the event loop free while the user types
         if not line:
             return 0
-        text = line.strip()
+        text = clean_text(line)
         if text in ("/quit", "/exit"):
             return 0
         if text.startswith("/"):

@@ -75,6 +75,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "button_back": {"zh": "⬅️ 返回目录", "en": "⬅️ Back to menu"},
     "vote_thanks": {"zh": "谢谢您的反馈！", "en": "Thanks for your feedback!"},
     "not_yours": {"zh": "这条内容不属于您。", "en": "That is not yours."},
+    "button_expired": {
+        "zh": "该按钮已失效或不能在此使用，请重新操作。",
+        "en": "This button has expired or does not work here.",
+    },
     "gone": {"zh": "该内容已不存在。", "en": "That is no longer available."},
     "handover_sent": {
         "zh": "已转给人工客服，工作人员会尽快在这里回复您（工作时间内1小时内首次响应）。",

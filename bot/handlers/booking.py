@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.booking import actions as booking_actions
 from bot.booking.actions import REJECT_REASONS, FormView
 from bot.booking.store import changeable
-from bot.handlers.common import services, who
+from bot.handlers.common import services, text_of, who
 from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.reminders import schedule_reminder
 from bot.handlers.staff import is_staff
@@ -64,7 +64,7 @@ async def book_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def form_text_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed input while a form is open (routed here by the question handler)."""
     me = who(update)
-    view = await booking_actions.typed(services(context), me, update.effective_message.text)
+    view = await booking_actions.typed(services(context), me, text_of(update))
     await show(update.effective_message, view or FormView(notice=t("book_no_form", me.lang)), me.lang)
 
 

@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.holders.actions import Who
+from bot.holders.user_text import clean_name, clean_text
 from bot.services import Services
 from bot.texts import Lang, t
 
@@ -25,7 +26,12 @@ def lang_of(update: Update) -> Lang:
 
 def who(update: Update) -> Who:
     user = update.effective_user
-    return Who(user.id, user.first_name, lang_of(update))
+    return Who(user.id, clean_name(user.first_name), lang_of(update))
+
+
+def text_of(update: Update) -> str:
+    """The message's text, cleaned once here where it enters (see bot.holders.user_text)."""
+    return clean_text(update.effective_message.text or "")
 
 
 def card_keyboard(svc: Services, lang: Lang) -> InlineKeyboardMarkup:

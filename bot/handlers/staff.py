@@ -10,7 +10,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers.handover import handover_for_reply, mark_replied, overdue, record_post, staff_post_text
-from bot.handlers.common import services
+from bot.handlers.common import services, text_of
 from bot.holders.users import user_language
 from bot.services import Services
 from bot.texts import t
@@ -44,7 +44,7 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await message.reply_text(t("staff_only", "zh"))
         return
     await context.bot.send_message(
-        chat_id, t("staff_reply", lang, text=html.escape(message.text)), parse_mode=ParseMode.HTML
+        chat_id, t("staff_reply", lang, text=html.escape(text_of(update))), parse_mode=ParseMode.HTML
     )
     async with svc.db.session() as session:
         handover = await session.merge(handover)

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot.handlers.common import cancel_button, card_keyboard, services, who
 from bot.holders import actions as holder_actions
 from bot.holders.registry import BindResult
+from bot.holders.user_text import clean_text
 from bot.texts import t
 
 
@@ -37,8 +38,9 @@ async def choose_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/bind` asks for the number; `/bind 123456` tries it at once."""
     svc, me = services(context), who(update)
-    if context.args:
-        await reply_bind(update, await holder_actions.bind(svc, me, " ".join(context.args)))
+    number = clean_text(" ".join(context.args or []))
+    if number:
+        await reply_bind(update, await holder_actions.bind(svc, me, number))
         return
     await holder_actions.expect_card_number(svc, me, True)
     await update.effective_message.reply_text(

@@ -1,0 +1,156 @@
+"""Bad input through the real Application: forged and stale callback data, buttons pressed in the wrong
+chat, and text with NUL, control and format characters (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.answers.qa import Answerer
+from bot.holders.registry import import_registry, parse_registry
+from bot.kb.loader import KnowledgeBase
+from bot.services import Services
+from db.models import Booking, BookingDraft, QuestionLog, User
+from db.session import Database
+from tests.telegram_harness import STAFF_CHAT, FakeClock, Harness, make_harness
+from tests.test_telegram_bot import settings
+
+HOLDER, STAFFER, STRANGER = 301, 555, 302
+REGISTRY = "card_number,card,holder_name,tier,valid_until\nBY0001,baiyun,王英才,standard,2030-12-31\n"
+HUGE = "9" * 30
+
+
+@pytest.fixture
+async def bot(database: Database, shipped: KnowledgeBase) -> AsyncIterator[Harness]:
+    async with database.session() as session:
+        await import_registry(session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard"}))
+    clock = FakeClock()
+    svc = Services(settings(Path("knowledge")), shipped, Answerer(shipped), database, clock)
+    harness = make_harness(svc, clock)
+    async with harness.app:
+        harness.fake.members[(STAFF_CHAT, STAFFER)] = "member"
+        yield harness
+
+
+async def staff_message(bot: Harness) -> dict[str, Any]:
+    """A bot message in the staff group, as a booking notice would be."""
+    await bot.app.bot.send_message(STAFF_CHAT, "📋 notice")
+    return bot.last_message(STAFF_CHAT)
+
+
+def answered(bot: Harness, query_number: int) -> list[dict[str, Any]]:
+    return [a for a in bot.fake.callback_answers if a["callback_query_id"] == str(query_number)]
+
+
+async def press_and_check_answered(bot: Harness, user: int, data: str, message: dict[str, Any]) -> str:
+    update = bot.fake.make_callback_update(user, data, message)
+    await bot.feed(update)
+    answers = [a for a in bot.fake.callback_answers if a["callback_query_id"] == update["callback_query"]["id"]]
+    assert len(answers) == 1, f"{data!r} answered {len(answers)} times"
+    return str(answers[0].get("text") or "")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"bkx:{HUGE}",
+        f"bkm:{HUGE}",
+        f"rm:{HUGE}",
+        f"fb:{HUGE}:1",
+        f"ho:{HUGE}",
+        f"alt:{HUGE}:baiyun.airport",
+        "bkx:-1",
+        "bkx:",
+        "fb:1:2",
+        "st:ok:abc",
+        "bk:c:",
+        "entry:",
+        "card:../x",
+        "nonsense",
+        "",
+    ],
+)
+async def test_out_of_range_and_malformed_callback_data_is_answered_not_raised(
+    bot: Harness, data: str
+) -> None:
+    await bot.say(HOLDER, "/start")
+    text = await press_and_check_answered(bot, HOLDER, data, bot.last_message(HOLDER))
+    assert not bot.errors
+    assert text  # the user is told, not left with a silent spinner
+
+
+async def test_a_stale_button_answers_in_the_users_language(bot: Harness) -> None:
+    await bot.say(HOLDER, "/start", language_code="en")
+    update = bot.fake.make_callback_update(HOLDER, "old:v1:7", bot.last_message(HOLDER), language_code="en")
+    await bot.feed(update)
+    assert bot.fake.callback_answers[-1]["text"] == "This button has expired or does not work here."
+
+
+@pytest.mark.parametrize("data", ["bk:cancel", "bk:back", "card:zhangdian", "forget:no", "forget:yes", "menu"])
+async def test_private_buttons_do_nothing_in_the_staff_group(bot: Harness, data: str) -> None:
+    notice = await staff_message(bot)
+    await bot.say(STAFFER, "/start")  # the staffer also uses the bot privately
+    before = len(bot.fake.sent)
+    await press_and_check_answered(bot, STAFFER, data, notice)
+    assert len(bot.fake.sent) == before  # no edit of the notice, nothing posted in the group
+    assert bot.fake.messages[(STAFF_CHAT, notice["message_id"])]["text"] == "📋 notice"
+    async with bot.svc.db.session() as session:
+        staffer = await session.get(User, STAFFER)
+        assert staffer is not None and staffer.card is None  # card:… did not act either
+    assert not bot.errors
+
+
+async def test_staff_buttons_do_nothing_in_a_private_chat(bot: Harness) -> None:
+    await bot.say(HOLDER, "/bind BY0001")
+    await bot.say(HOLDER, "/start")
+    before = len(bot.fake.calls_of("getChatMember"))
+    text = await press_and_check_answered(bot, STAFFER, "st:ok:1", bot.last_message(HOLDER))
+    assert "失效" in text and len(bot.fake.calls_of("getChatMember")) == before
+
+
+# --- text: NUL, control and format characters --------------------------------------------------------
+
+
+async def test_nul_and_format_characters_in_a_question_and_a_name_are_cleaned(bot: Harness) -> None:
+    await bot.say(HOLDER, "/start", first_name="王\x00英\u200b才")
+    await bot.press(HOLDER, "card:baiyun", bot.last_message(HOLDER), first_name="王\x00英\u200b才")
+    await bot.say(HOLDER, "接机\x00举牌\u200b\x07吗", first_name="王\x00英\u200b才")
+    await bot.say(HOLDER, "/menu", first_name="王\x00英\u200b才")  # later interactions keep working
+    assert not bot.errors
+    assert "白云区云聚英才卡" in bot.fake.last_text(HOLDER)
+    async with bot.svc.db.session() as session:
+        user = await session.get(User, HOLDER)
+        asked = (await session.execute(select(QuestionLog))).scalar_one()
+    assert user is not None and user.first_name == "王英才"
+    assert asked.text == "接机举牌吗"
+
+
+async def test_nul_in_a_card_number_binds_or_is_refused_without_error(bot: Harness) -> None:
+    await bot.say(HOLDER, "/bind BY\x000001")
+    assert "绑定成功" in bot.fake.last_text(HOLDER)
+    await bot.say(STRANGER, "/bind")
+    await bot.say(STRANGER, "\x00\u200b")
+    await bot.say(STRANGER, "ZZ\x00")
+    assert "还可尝试" in bot.fake.last_text(STRANGER)
+    assert not bot.errors
+
+
+async def test_a_lone_zero_width_space_does_not_fill_a_required_field(bot: Harness) -> None:
+    await bot.say(HOLDER, "/bind BY0001")
+    await bot.say(HOLDER, "/book")
+    for data in ("bk:c:domestic-departure", "bk:c:2026-12-01"):
+        await bot.press(HOLDER, data, bot.last_message(HOLDER))
+    await bot.say(HOLDER, "14:30")
+    assert "持卡人姓名" in bot.fake.last_text(HOLDER)
+    await bot.say(HOLDER, "\u200b")
+    assert "持卡人姓名" in bot.fake.last_text(HOLDER)  # asked again
+    await bot.say(HOLDER, "\u200b\x00")
+    async with bot.svc.db.session() as session:
+        draft = await session.get(BookingDraft, HOLDER)
+        assert draft is not None and "holder_name" not in draft.data.get("values", {})  # type: ignore[operator]
+        assert (await session.execute(select(Booking))).first() is None
+    assert not bot.errors
