@@ -49,7 +49,9 @@ def answered(bot: Harness, query_number: int) -> list[dict[str, Any]]:
 async def press_and_check_answered(bot: Harness, user: int, data: str, message: dict[str, Any]) -> str:
     update = bot.fake.make_callback_update(user, data, message)
     await bot.feed(update)
-    answers = [a for a in bot.fake.callback_answers if a["callback_query_id"] == update["callback_query"]["id"]]
+    answers = [
+        a for a in bot.fake.callback_answers if a["callback_query_id"] == update["callback_query"]["id"]
+    ]
     assert len(answers) == 1, f"{data!r} answered {len(answers)} times"
     return str(answers[0].get("text") or "")
 
@@ -90,7 +92,9 @@ async def test_a_stale_button_answers_in_the_users_language(bot: Harness) -> Non
     assert bot.fake.callback_answers[-1]["text"] == "This button has expired or does not work here."
 
 
-@pytest.mark.parametrize("data", ["bk:cancel", "bk:back", "card:zhangdian", "forget:no", "forget:yes", "menu"])
+@pytest.mark.parametrize(
+    "data", ["bk:cancel", "bk:back", "card:zhangdian", "forget:no", "forget:yes", "menu"]
+)
 async def test_private_buttons_do_nothing_in_the_staff_group(bot: Harness, data: str) -> None:
     notice = await staff_message(bot)
     await bot.say(STAFFER, "/start")  # the staffer also uses the bot privately
