@@ -29,6 +29,7 @@ REPOST_EVERY = timedelta(minutes=5)
 OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did not take at once
 NUDGE_EVERY = timedelta(minutes=5)
 AGENDA_AT = time(8, 0)  # in TIMEZONE
+RETENTION_AT = time(3, 30)  # in TIMEZONE: a quiet hour
 
 USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     ("start", {"zh": "选择卡种", "en": "Choose your card"}),
@@ -187,4 +188,7 @@ def build_application(
         application.job_queue.run_repeating(drain_outbox, interval=OUTBOX_EVERY, first=OUTBOX_EVERY)
         application.job_queue.run_repeating(reminders.nudge_staff, interval=NUDGE_EVERY, first=NUDGE_EVERY)
         application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT.replace(tzinfo=settings.tz))
+        application.job_queue.run_daily(
+            privacy.enforce_retention, time=RETENTION_AT.replace(tzinfo=settings.tz)
+        )
     return application

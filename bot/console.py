@@ -88,7 +88,7 @@ class Console:
                 t("booking_cancelled", lang, id=argument) if cancelled else t("booking_not_cancellable", lang)
             )
         elif name == "privacy":
-            self.say(t("privacy", lang))
+            self.say(t("privacy", lang, days=self.svc.settings.retention_days))
         elif name == "forget":
             await holder_actions.forget_me(svc, me)
             self.say(t("forget_done", lang))

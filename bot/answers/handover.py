@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import Services
@@ -77,3 +77,9 @@ def staff_post_text(
         question=html.escape(question),
     )
     return f"{prefix}\n{body}" if prefix else body
+
+
+async def purge_handovers(session: AsyncSession, before: datetime) -> int:
+    """Delete hand-overs opened before `before` (their staff-chat posts go with them); returns how many."""
+    result = await session.execute(delete(Handover).where(Handover.created_at < before))
+    return int(result.rowcount or 0)

@@ -148,15 +148,27 @@ async def abandon(svc: Services, who: Who) -> None:
         await _close_form(session, who.user_id)
 
 
-def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, heading: str) -> str:
-    """Every field for staff, escaped."""
+def staff_brief(svc: Services, booking: Booking, heading: str) -> str:
+    """Number, type and time: all staff need to find a booking they have already seen in full (a
+    cancellation, a change, a nudge), so the holder's details are not posted in the group again."""
     booking_type = svc.knowledge.booking_types[booking.type]
     kind = booking_type.kind(booking.kind)
     start = booking.starts_at.astimezone(svc.settings.tz)
+    return "\n".join(
+        [
+            f"<b>{html.escape(heading)} #{booking.id}</b>",
+            f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
+            f"时间：{start:%Y-%m-%d %H:%M}",
+        ]
+    )
+
+
+def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, heading: str) -> str:
+    """Every field, once, for the staff who arrange a new booking; escaped."""
+    booking_type = svc.knowledge.booking_types[booking.type]
+    kind = booking_type.kind(booking.kind)
     lines = [
-        f"<b>{html.escape(heading)} #{booking.id}</b>",
-        f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
-        f"时间：{start:%Y-%m-%d %H:%M}",
+        staff_brief(svc, booking, heading),
         f"持卡人：{html.escape(holder.holder_name if holder else '')}（{html.escape(booking.card_number)}）",
     ]
     if kind and kind.service_point:
@@ -208,7 +220,7 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
                 await reminders.cancel_for(session, old.id)
             if old is not None and (chat := staff_chat(svc, booking_type)) is not None:
                 await outbox.enqueue(
-                    session, chat, staff_notice(svc, old, holder, "预约已改期，原预约取消"), now
+                    session, chat, staff_brief(svc, old, f"预约已改期为 #{booking.id}，原预约取消"), now
                 )
         chat = staff_chat(svc, booking_type)
         if chat is not None:
@@ -302,9 +314,8 @@ async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | 
             # Their scheduler jobs may still fire: they will find nothing to claim.
             await reminders.cancel_for(session, booking.id)
             booking_type = svc.knowledge.booking_types[booking.type]
-            holder = await session.get(CardHolder, booking.card_number)
             if (chat := staff_chat(svc, booking_type)) is not None:
-                await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, "持卡人取消预约"), now)
+                await outbox.enqueue(session, chat, staff_brief(svc, booking, "持卡人取消预约"), now)
         return booking
 
 
@@ -346,8 +357,7 @@ async def raise_waiting(svc: Services) -> int:
             chat = staff_chat(svc, svc.knowledge.booking_types[booking.type])
             if chat is None:
                 continue
-            holder = await session.get(CardHolder, booking.card_number)
-            notice = staff_notice(svc, booking, holder, t("staff_waiting", "zh"))
+            notice = staff_brief(svc, booking, t("staff_waiting", "zh"))
             await outbox.enqueue(session, chat, notice, now, buttons=staff_buttons(booking.id))
             booking.raised_at = now
             raised += 1

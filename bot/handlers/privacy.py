@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot.booking import retention
 from bot.handlers.common import lang_of, services, who
 from bot.holders import actions as holder_actions
 from bot.texts import t
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(t("privacy", lang_of(update)), parse_mode=ParseMode.HTML)
+    days = services(context).settings.retention_days
+    await update.effective_message.reply_text(
+        t("privacy", lang_of(update), days=days), parse_mode=ParseMode.HTML
+    )
+
+
+async def enforce_retention(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: erase what is older than RETENTION_DAYS (see bot.booking.retention)."""
+    svc = services(context)
+    async with svc.db.session() as session:
+        await retention.purge(session, svc.clock(), timedelta(days=svc.settings.retention_days))
 
 
 async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
