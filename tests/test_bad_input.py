@@ -158,3 +158,15 @@ async def test_a_lone_zero_width_space_does_not_fill_a_required_field(bot: Harne
         assert draft is not None and "holder_name" not in draft.data.get("values", {})  # type: ignore[operator]
         assert (await session.execute(select(Booking))).first() is None
     assert not bot.errors
+
+
+async def test_a_double_tap_or_back_on_the_first_step_is_no_error(bot: Harness) -> None:
+    await bot.say(HOLDER, "/bind BY0001")
+    await bot.say(HOLDER, "/book")
+    form = bot.last_message(HOLDER)
+    await press_and_check_answered(bot, HOLDER, "bk:back", form)  # nothing before the first step
+    await press_and_check_answered(bot, HOLDER, "bk:c:domestic-departure", form)
+    await press_and_check_answered(bot, HOLDER, "bk:c:domestic-departure", form)  # a double tap
+    await press_and_check_answered(bot, HOLDER, "bk:cancel", form)
+    await press_and_check_answered(bot, HOLDER, "bk:cancel", form)
+    assert not bot.errors and bot.fake.last_text(HOLDER) == "已取消本次预约填写。"

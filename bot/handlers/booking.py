@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.booking import actions as booking_actions
 from bot.booking.actions import REJECT_REASONS, FormView
 from bot.booking.store import changeable
-from bot.handlers.common import services, text_of, who
+from bot.handlers.common import edited, services, text_of, who
 from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.reminders import schedule_reminder
 from bot.handlers.staff import is_staff
@@ -45,7 +45,7 @@ def form_text(view: FormView) -> str:
 async def show(message: Message, view: FormView, lang: Lang, edit: bool = False) -> None:
     markup = form_keyboard(view, lang) if view.screen is not None else None
     if edit:
-        await message.edit_text(form_text(view), parse_mode=ParseMode.HTML, reply_markup=markup)
+        await edited(message.edit_text(form_text(view), parse_mode=ParseMode.HTML, reply_markup=markup))
     else:
         await message.reply_text(form_text(view), parse_mode=ParseMode.HTML, reply_markup=markup)
 
@@ -74,7 +74,7 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await query.answer()
     if action == "cancel":
         await booking_actions.abandon(svc, me)
-        await query.edit_message_text(t("book_form_cancelled", me.lang))
+        await edited(query.edit_message_text(t("book_form_cancelled", me.lang)))
         return
     if action == "ok":
         view = await booking_actions.confirm(svc, me, rest[0])
@@ -144,12 +144,14 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     _, action, booking_id, *reason = query.data.split(":")
     if action == "no":  # ask why before rejecting
         await query.answer()
-        await query.edit_message_reply_markup(
-            InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton(text, callback_data=f"st:rj:{booking_id}:{code}")]
-                    for code, text in REJECT_REASONS.items()
-                ]
+        await edited(
+            query.edit_message_reply_markup(
+                InlineKeyboardMarkup(
+                    [
+                        [InlineKeyboardButton(text, callback_data=f"st:rj:{booking_id}:{code}")]
+                        for code, text in REJECT_REASONS.items()
+                    ]
+                )
             )
         )
         return
@@ -164,8 +166,10 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         schedule_reminder(context, reminder_id, due)
     await query.answer()
     heading = "✅ 已确认" if booking.status == "confirmed" else f"❌ 已拒绝：{booking.reason}"
-    await query.edit_message_text(
-        f"{query.message.text_html}\n\n{html.escape(t('staff_decided', 'zh', heading=heading, name=query.from_user.first_name))}",
-        parse_mode=ParseMode.HTML,
+    await edited(
+        query.edit_message_text(
+            f"{query.message.text_html}\n\n{html.escape(t('staff_decided', 'zh', heading=heading, name=query.from_user.first_name))}",
+            parse_mode=ParseMode.HTML,
+        )
     )
     await drain_outbox(context)

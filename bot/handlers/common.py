@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.holders.actions import Who
@@ -32,6 +35,16 @@ def who(update: Update) -> Who:
 def text_of(update: Update) -> str:
     """The message's text, cleaned once here where it enters (see bot.holders.user_text)."""
     return clean_text(update.effective_message.text or "")
+
+
+async def edited(edit: Awaitable[object]) -> None:
+    """Run an edit of a bot message; an edit to what the message already shows (a double tap, ⬅️ on the
+    first step, a colleague's identical decision) is no error: Telegram refuses it as "not modified"."""
+    try:
+        await edit
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
 
 
 def card_keyboard(svc: Services, lang: Lang) -> InlineKeyboardMarkup:

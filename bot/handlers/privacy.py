@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.booking import retention
-from bot.handlers.common import lang_of, services, who
+from bot.handlers.common import edited, lang_of, services, who
 from bot.holders import actions as holder_actions
 from bot.texts import t
 
@@ -45,7 +45,7 @@ async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     svc, lang, query = services(context), lang_of(update), update.callback_query
     await query.answer()
     if query.data != "forget:yes":
-        await query.edit_message_text(t("forget_kept", lang))
+        await edited(query.edit_message_text(t("forget_kept", lang)))
         return
     await holder_actions.forget_me(svc, who(update))
-    await query.edit_message_text(t("forget_done", lang))
+    await edited(query.edit_message_text(t("forget_done", lang)))

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import cancel_button, card_keyboard, services, who
+from bot.handlers.common import cancel_button, card_keyboard, edited, services, who
 from bot.holders import actions as holder_actions
 from bot.holders.registry import BindResult
 from bot.holders.user_text import clean_text
@@ -30,8 +30,11 @@ async def choose_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(t("gone", me.lang))
         return
     await query.answer()
-    await query.edit_message_text(
-        t("card_chosen", me.lang, card=html.escape(svc.card_name(card, me.lang))), parse_mode=ParseMode.HTML
+    await edited(
+        query.edit_message_text(
+            t("card_chosen", me.lang, card=html.escape(svc.card_name(card, me.lang))),
+            parse_mode=ParseMode.HTML,
+        )
     )
 
 
@@ -52,7 +55,7 @@ async def cancel_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc, me, query = services(context), who(update), update.callback_query
     await holder_actions.expect_card_number(svc, me, False)
     await query.answer()
-    await query.edit_message_text(t("bind_cancelled", me.lang))
+    await edited(query.edit_message_text(t("bind_cancelled", me.lang)))
 
 
 async def reply_bind(update: Update, outcome: tuple[BindResult, str]) -> None:
