@@ -83,11 +83,12 @@ class ButtonHandler(CallbackQueryHandler):
         self.chats = chats
 
     def check_update(self, update: object) -> bool | object | None:
+        # PTB lets a query without data (a game button, an empty string) match every pattern: refuse it.
+        if not isinstance(update, Update) or not (update.callback_query and update.callback_query.data):
+            return None
         matched = super().check_update(update)
-        if not matched or not isinstance(update, Update):
-            return matched
         message = update.effective_message
-        return matched if message is not None and self.chats.filter(message) else None
+        return matched if matched and message is not None and self.chats.filter(message) else None
 
 
 def staff_chat_ids(svc: Services) -> set[int]:

@@ -108,6 +108,17 @@ async def test_private_buttons_do_nothing_in_the_staff_group(bot: Harness, data:
     assert not bot.errors
 
 
+@pytest.mark.parametrize("in_group", [False, True])
+async def test_a_query_without_data_matches_no_handler(bot: Harness, in_group: bool) -> None:
+    """PTB lets a callback query without data match every pattern; ours must not run on it."""
+    message = await staff_message(bot) if in_group else None
+    if message is None:
+        await bot.say(HOLDER, "/start")
+        message = bot.last_message(HOLDER)
+    text = await press_and_check_answered(bot, STAFFER, "", message)
+    assert "失效" in text and not bot.errors
+
+
 async def test_staff_buttons_do_nothing_in_a_private_chat(bot: Harness) -> None:
     await bot.say(HOLDER, "/bind BY0001")
     await bot.say(HOLDER, "/start")
