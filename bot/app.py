@@ -22,6 +22,7 @@ from bot.handlers import admin, booking, fallback, menu, privacy, questions, rem
 from bot.handlers.common import SERVICES_KEY
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
+from bot.holders.user_text import ID_PATTERN
 from bot.services import Services
 from bot.texts import Lang
 
@@ -48,7 +49,7 @@ ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
 ]
 
 
-ID = r"\d{1,9}"  # database ids in callback data: an INTEGER column holds every 9-digit number
+ID = ID_PATTERN  # record ids in callback data, bounded so a forged huge number never reaches the database
 ENTRY_ID = r"[a-z0-9][a-z0-9.\-]{0,39}"  # as bot.kb.schema.Entry.id
 PRIVATE_BUTTONS: list[tuple[Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]], str]] = [
     (start.choose_card, r"^card:[a-z][a-z0-9]{0,31}$"),

@@ -12,7 +12,7 @@ from bot.booking import actions as booking_actions
 from bot.booking.actions import FormView
 from bot.holders import actions as holder_actions
 from bot.holders.actions import Asked, Who
-from bot.holders.user_text import clean_text
+from bot.holders.user_text import clean_text, parse_id
 from bot.kb.schema import GENERAL_CARD, Entry
 from bot.services import Services
 from bot.texts import t
@@ -82,8 +82,8 @@ class Console:
                 if rows
                 else t("mybookings_none", lang)
             )
-        elif name == "cancelbooking" and argument.isdigit():
-            cancelled = await booking_actions.cancel_booking(svc, me, int(argument))
+        elif name == "cancelbooking" and (booking_id := parse_id(argument)) is not None:
+            cancelled = await booking_actions.cancel_booking(svc, me, booking_id)
             self.say(
                 t("booking_cancelled", lang, id=argument) if cancelled else t("booking_not_cancellable", lang)
             )
@@ -124,7 +124,7 @@ class Console:
 
     async def form_input(self, text: str) -> None:
         screen = self.form.screen if self.form else None
-        if screen is not None and text.isdigit() and 1 <= int(text) <= len(screen.choices):
+        if screen is not None and text.isdecimal() and 1 <= int(text) <= len(screen.choices):
             value = screen.choices[int(text) - 1].value
             if screen.step == "confirm":
                 view = await booking_actions.confirm(self.svc, self.who, value)
@@ -138,7 +138,11 @@ class Console:
         if self.form is not None:
             await self.form_input(text)
             return
-        if self.last is not None and text.isdigit() and 1 <= int(text) <= len(self.last.answer.alternatives):
+        if (
+            self.last is not None
+            and text.isdecimal()
+            and 1 <= int(text) <= len(self.last.answer.alternatives)
+        ):
             suggestion = self.last.answer.alternatives[int(text) - 1]
             entry = await holder_actions.open_suggestion(
                 self.svc, self.who, self.last.question_id, suggestion.entry.id

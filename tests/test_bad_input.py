@@ -3,6 +3,7 @@ chat, and text with NUL, control and format characters (on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.answers.qa import Answerer
+from bot.console import run_console
+from bot.holders.actions import Who
 from bot.holders.registry import import_registry, parse_registry
 from bot.kb.loader import KnowledgeBase
 from bot.services import Services
+from bot.settings import Settings
 from db.models import Booking, BookingDraft, QuestionLog, User
 from db.session import Database
 from tests.telegram_harness import STAFF_CHAT, FakeClock, Harness, make_harness
@@ -181,3 +185,17 @@ async def test_a_double_tap_or_back_on_the_first_step_is_no_error(bot: Harness) 
     await press_and_check_answered(bot, HOLDER, "bk:cancel", form)
     await press_and_check_answered(bot, HOLDER, "bk:cancel", form)
     assert not bot.errors and bot.fake.last_text(HOLDER) == "已取消本次预约填写。"
+
+
+async def test_the_console_takes_the_same_bad_input_without_error(
+    database: Database, shipped: KnowledgeBase
+) -> None:
+    svc = Services(Settings(_env_file=None), shipped, Answerer(shipped), database)
+    script = f"/card baiyun\n/cancelbooking {HUGE}\n/cancelbooking ²\n区图书馆\x00电话\u200b\n²\n\u200b\n/privacy\n/quit\n"
+    stdout = io.StringIO()
+    assert await run_console(svc, Who(9, "console", "zh"), None, io.StringIO(script), stdout) == 0
+    out = stdout.getvalue()
+    assert "36214296" in out and "{days}" not in out and "365 天" in out
+    async with database.session() as session:
+        asked = (await session.execute(select(QuestionLog))).scalars().all()
+    assert [q.text for q in asked] == ["区图书馆电话", "²"]  # "²" is no suggestion number: a question

@@ -9,11 +9,14 @@ NFKC would turn Chinese punctuation into ASCII in what staff read, so the form's
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _DROP = frozenset({"Cc", "Cf", "Cs"})
 _KEEP = frozenset("\n\t")
 NAME_LIMIT = 64  # Telegram's own limit for first names; the column holds twice that
+ID_DIGITS = 9  # a typed or forged record id: every 9-digit number fits an INTEGER column
+ID_PATTERN = rf"[0-9]{{1,{ID_DIGITS}}}"
 
 
 def clean_text(text: str) -> str:
@@ -22,3 +25,9 @@ def clean_text(text: str) -> str:
 
 def clean_name(name: str) -> str:
     return " ".join(clean_text(name).split())[:NAME_LIMIT]
+
+
+def parse_id(text: str) -> int | None:
+    """A record id the user typed (console) or a button carried, or None: "²", "-1" and numbers too big for
+    the database are no id."""
+    return int(text) if re.fullmatch(ID_PATTERN, text) else None
