@@ -23,6 +23,7 @@ from bot.handlers.common import SERVICES_KEY
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
 from bot.holders.user_text import ID_PATTERN
+from bot.kb.schema import ENTRY_ID
 from bot.services import Services
 from bot.texts import Lang
 
@@ -50,7 +51,6 @@ ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
 
 
 ID = ID_PATTERN  # record ids in callback data, bounded so a forged huge number never reaches the database
-ENTRY_ID = r"[a-z0-9][a-z0-9.\-]{0,39}"  # as bot.kb.schema.Entry.id
 PRIVATE_BUTTONS: list[tuple[Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]], str]] = [
     (start.choose_card, r"^card:[a-z][a-z0-9]{0,31}$"),
     (start.cancel_bind, r"^bind:cancel$"),

@@ -168,7 +168,7 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     heading = "✅ 已确认" if booking.status == "confirmed" else f"❌ 已拒绝：{booking.reason}"
     await edited(
         query.edit_message_text(
-            f"{query.message.text_html}\n\n{html.escape(t('staff_decided', 'zh', heading=heading, name=query.from_user.first_name))}",
+            f"{query.message.text_html}\n\n{html.escape(t('staff_decided', 'zh', heading=heading, name=who(update).first_name))}",
             parse_mode=ParseMode.HTML,
         )
     )

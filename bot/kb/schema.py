@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 MAX_BODY_CHARS = 3500  # a Telegram message holds 4096; leave room for title, source and contact lines
 GENERAL_CARD = "general"
 MINUTES_A_YEAR = 366 * 24 * 60
+ENTRY_ID = r"[a-z0-9][a-z0-9.\-]{0,39}"  # also bounds the entry ids that buttons carry
 
 
 class _Strict(BaseModel):
@@ -43,7 +44,7 @@ class MatchingConfig(_Strict):
 
 
 class Entry(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$", max_length=40)
+    id: str = Field(pattern=rf"^{ENTRY_ID}$", max_length=40)
     card: str
     section: str = Field(min_length=1)
     title: str = Field(min_length=1)
