@@ -344,19 +344,7 @@ class Run:
             await send_reminder(context, reminder_id)
 
     async def do(self, action: Say | Press | Forge | Odd | Book | Later) -> None:
-        match action:
-            case Say():
-                await self.say(action)
-            case Press():
-                await self.press(action)
-            case Forge():
-                await self.forge(action)
-            case Odd():
-                await self.odd(action)
-            case Book():
-                await self.book(action)
-            case Later():
-                await self.later(action)
+        await getattr(self, type(action).__name__.lower())(action)  # Say -> self.say, Book -> self.book
 
 
 # --- invariants -----------------------------------------------------------------------------------------

@@ -99,23 +99,17 @@ async def seed(database: Database) -> None:
                 _booking(5, "pending", NOW + month, None),  # still open
             ]
         )
-        old = QuestionLog(
-            user_id=1,
-            text="去年的问题 13800138000",
-            card="baiyun",
-            score=0.1,
-            answered=False,
-            outcome="handover",
-            created_at=NOW - year - month,
-        )
-        recent = QuestionLog(
-            user_id=1,
-            text="最近的问题",
-            card="baiyun",
-            score=0.9,
-            answered=True,
-            outcome="answered",
-            created_at=NOW,
+        old, recent = (
+            QuestionLog(
+                user_id=1,
+                text=text,
+                card="baiyun",
+                score=0.5,
+                answered=True,
+                outcome="answered",
+                created_at=at,
+            )
+            for text, at in (("去年的问题 13800138000", NOW - year - month), ("最近的问题", NOW))
         )
         session.add_all([old, recent])
         await session.flush()
