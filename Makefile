@@ -23,10 +23,10 @@ chat: $(STAMP)
 	$(PY) -m bot chat
 
 check: $(STAMP)
-	$(PY) -m bot kb check
+	$(PY) -m bot kb check --sources ../shared/seeds
 
 test: $(STAMP)
-	$(PY) -m bot kb check
+	$(PY) -m bot kb check --sources ../shared/seeds
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/answer_latency.py
 	$(PY) benchmarks/telegram_throughput.py
 	$(PY) benchmarks/reminder_scheduling.py
+	$(PY) benchmarks/knowledge_reload.py
 
 score: $(STAMP)
 	$(PY) ../shared/eval/score.py ../shared/eval/dev.jsonl

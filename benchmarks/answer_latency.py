@@ -13,6 +13,7 @@ import argparse
 import random
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.measure import peak_rss_mib, summary_ms  # noqa: E402
 from bot.answers.qa import Answerer  # noqa: E402
 from bot.kb.loader import KnowledgeBase, load_knowledge  # noqa: E402
-from bot.kb.schema import Entry  # noqa: E402
+from bot.kb.schema import Entry, Source  # noqa: E402
 from bot.matching.pinyin import run_syllables  # noqa: E402
 
 OUT_OF_SCOPE = [
@@ -67,6 +68,8 @@ def generated_knowledge(base: KnowledgeBase, size: int, rng: random.Random) -> K
                 keywords=picked,
                 keywords_en=rng.sample(english, 5),
                 body=rng.choice(bodies)[: rng.randint(200, 800)],
+                source=Source(note="generated"),
+                verified=date(2026, 11, 1),
             )
         )
     return KnowledgeBase(cards=base.cards, matching=base.matching, entries=tuple(entries), sources={})

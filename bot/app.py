@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -18,7 +20,22 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.handlers import admin, booking, fallback, menu, privacy, questions, reminders, staff, start
+from bot.admin import reload as knowledge
+from bot.handlers import (
+    admin,
+    booking,
+    fallback,
+    menu,
+    privacy,
+    questions,
+    registry_upload,
+    reminders,
+    staff,
+    staff_commands,
+    start,
+    stats,
+)
+from bot.handlers.access import refuse_non_admin
 from bot.handlers.common import SERVICES_KEY
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
@@ -32,6 +49,7 @@ OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did no
 NUDGE_EVERY = timedelta(minutes=5)
 AGENDA_AT = time(8, 0)  # in TIMEZONE
 RETENTION_AT = time(3, 30)  # in TIMEZONE: a quiet hour
+KNOWLEDGE_CHECK_EVERY = timedelta(seconds=30)  # how soon an instance follows a version another installed
 
 USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     ("start", {"zh": "选择卡种", "en": "Choose your card"}),
@@ -44,10 +62,30 @@ USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
     ("privacy", {"zh": "隐私说明", "en": "What we store"}),
     ("forget", {"zh": "删除我的数据", "en": "Delete my data"}),
 ]
-ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    *USER_COMMANDS,
-    ("unanswered", {"zh": "未解答的问题", "en": "Unanswered questions"}),
+# Staff work in the staff chat; /export and /unbind are theirs and the admins' (in a private chat too).
+STAFF_AND_ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
+    ("export", {"zh": "导出预约（Excel）", "en": "Export bookings (Excel)"}),
+    ("unbind", {"zh": "解除卡号绑定", "en": "Unlink a card number"}),
 ]
+STAFF_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
+    ("agenda", {"zh": "某日预约（默认今天）", "en": "Bookings of a day (today by default)"}),
+    ("pending", {"zh": "待确认的预约", "en": "Bookings waiting for a decision"}),
+    *STAFF_AND_ADMIN_COMMANDS,
+]
+ADMIN_ONLY_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
+    ("unanswered", {"zh": "用户没得到答案的问题（7d 或 30d）", "en": "What users missed (7d or 30d)"}),
+    ("reload", {"zh": "重新读取知识目录", "en": "Reload the knowledge folder"}),
+    ("rollback", {"zh": "恢复上一版知识库", "en": "Restore the previous knowledge"}),
+    ("stats", {"zh": "统计图表（7d 或 30d）", "en": "Statistics chart (7d or 30d)"}),
+]
+ADMIN_COMMANDS = [*USER_COMMANDS, *ADMIN_ONLY_COMMANDS, *STAFF_AND_ADMIN_COMMANDS]
+# Knowledge files an admin may send as a document (a CSV is the card-holder registry).
+KNOWLEDGE_UPLOADS = (
+    filters.Document.FileExtension("md")
+    | filters.Document.FileExtension("yaml")
+    | filters.Document.FileExtension("yml")
+    | filters.Document.FileExtension("zip")
+)
 
 
 ID = ID_PATTERN  # record ids in callback data, bounded so a forged huge number never reaches the database
@@ -66,6 +104,8 @@ PRIVATE_BUTTONS: list[tuple[Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
     (booking.cancel_booking, rf"^bkx:{ID}$"),
     (booking.change_booking, rf"^bkm:{ID}$"),
     (reminders.mute_reminder, rf"^rm:{ID}$"),
+    (admin.gate_button, rf"^kb:(ok|no):{ID}$"),
+    (admin.unanswered_button, rf"^un:(h|a):[0-9]{{1,3}}:{ID}$"),
 ]
 STAFF_DECISION = rf"^st:(ok|no):{ID}$|^st:rj:{ID}:[a-z]{{1,16}}$"
 
@@ -105,19 +145,26 @@ def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotC
 async def on_start(application: Application) -> None:
     await set_command_menus(application)
     await reminders.restore_reminders(application)
+    await knowledge.start(application.bot_data[SERVICES_KEY])
+    if hasattr(signal, "SIGHUP"):  # `kill -HUP <pid>` re-reads KNOWLEDGE_DIR like /reload
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, lambda: application.create_task(admin.reload_on_signal(application))
+        )
 
 
 async def set_command_menus(application: Application) -> None:
-    """Everyone sees the user commands (Chinese, or English for English clients); admins also see theirs."""
+    """Each audience sees its own commands (Chinese, or English for English clients): everyone the user
+    commands; admins, in their private chats, theirs too; the staff chat only the staff commands."""
     bot, svc = application.bot, application.bot_data[SERVICES_KEY]
-    await bot.set_my_commands(_commands(USER_COMMANDS, "zh"), scope=BotCommandScopeDefault())
-    await bot.set_my_commands(
-        _commands(USER_COMMANDS, "en"), scope=BotCommandScopeDefault(), language_code="en"
-    )
-    for admin_id in svc.settings.admin_ids:
-        scope = BotCommandScopeChat(admin_id)
-        await bot.set_my_commands(_commands(ADMIN_COMMANDS, "zh"), scope=scope)
-        await bot.set_my_commands(_commands(ADMIN_COMMANDS, "en"), scope=scope, language_code="en")
+    menus: list[tuple[BotCommandScope, list[tuple[str, dict[Lang, str]]]]] = [
+        (BotCommandScopeDefault(), USER_COMMANDS),
+        *((BotCommandScopeChat(admin_id), ADMIN_COMMANDS) for admin_id in svc.settings.admin_ids),
+    ]
+    if svc.settings.staff_chat_id is not None:
+        menus.append((BotCommandScopeChat(svc.settings.staff_chat_id), STAFF_COMMANDS))
+    for scope, table in menus:
+        await bot.set_my_commands(_commands(table, "zh"), scope=scope)
+        await bot.set_my_commands(_commands(table, "en"), scope=scope, language_code="en")
 
 
 def register_handlers(application: Application, svc: Services) -> None:
@@ -125,6 +172,7 @@ def register_handlers(application: Application, svc: Services) -> None:
     the catch-alls (known commands before the unknown-command reply, the staff chat before private text)."""
     private = filters.ChatType.PRIVATE
     admins = filters.User(user_id=svc.settings.admin_ids)
+    staff_chat = filters.Chat(svc.settings.staff_chat_id) if svc.settings.staff_chat_id is not None else None
 
     # 1. Commands, in private chats.
     application.add_handler(CommandHandler("start", start.start, filters=private))
@@ -137,6 +185,30 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CommandHandler("privacy", privacy.privacy, filters=private))
     application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
     application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
+    application.add_handler(CommandHandler("reload", admin.reload_command, filters=private & admins))
+    application.add_handler(CommandHandler("rollback", admin.rollback_command, filters=private & admins))
+    application.add_handler(CommandHandler("stats", stats.stats, filters=private & admins))
+    # Admin commands from anyone else: refused here, before the unknown-command reply.
+    admin_only = [name for name, _ in ADMIN_ONLY_COMMANDS]
+    application.add_handler(CommandHandler(admin_only, refuse_non_admin, filters=private))
+
+    # 1b. Staff commands: in the staff chat; /export and /unbind also in private chats (staff and admins).
+    # Each handler checks who is asking (staff membership needs a call to Telegram, not a filter).
+    if staff_chat is not None:
+        application.add_handler(CommandHandler("agenda", staff_commands.agenda, filters=staff_chat))
+        application.add_handler(CommandHandler("pending", staff_commands.pending, filters=staff_chat))
+    where = private | staff_chat if staff_chat is not None else private
+    application.add_handler(CommandHandler("export", staff_commands.export_bookings, filters=where))
+    application.add_handler(CommandHandler("unbind", staff_commands.unbind_card, filters=where))
+
+    # 1c. Documents by extension, so each kind of upload has its own handler: the card-holder CSV and the
+    # knowledge files are the admins'; from anyone else they are refused (not read as an unknown message).
+    csv = private & filters.Document.FileExtension("csv")
+    application.add_handler(MessageHandler(csv & admins, registry_upload.import_csv))
+    application.add_handler(MessageHandler(csv, refuse_non_admin))
+    knowledge_file = private & KNOWLEDGE_UPLOADS
+    application.add_handler(MessageHandler(knowledge_file & admins, admin.upload_document))
+    application.add_handler(MessageHandler(knowledge_file, refuse_non_admin))
 
     # 2. Buttons. Each pattern names one kind of callback data and bounds it (ids to 9 digits, so a forged
     # huge number never reaches the database); private-flow buttons work only in private chats and staff
@@ -149,10 +221,10 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CallbackQueryHandler(fallback.expired_button))
 
     # 3. Staff replying to a hand-over in the staff chat.
-    if svc.settings.staff_chat_id is not None:
+    if staff_chat is not None:
         application.add_handler(
             MessageHandler(
-                filters.Chat(svc.settings.staff_chat_id) & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND,
                 staff.staff_reply,
             )
         )
@@ -189,6 +261,9 @@ def build_application(
         application.job_queue.run_repeating(staff.repost_overdue, interval=REPOST_EVERY, first=REPOST_EVERY)
         application.job_queue.run_repeating(drain_outbox, interval=OUTBOX_EVERY, first=OUTBOX_EVERY)
         application.job_queue.run_repeating(reminders.nudge_staff, interval=NUDGE_EVERY, first=NUDGE_EVERY)
+        application.job_queue.run_repeating(
+            admin.follow_knowledge, interval=KNOWLEDGE_CHECK_EVERY, first=KNOWLEDGE_CHECK_EVERY
+        )
         application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT.replace(tzinfo=settings.tz))
         application.job_queue.run_daily(
             privacy.enforce_retention, time=RETENTION_AT.replace(tzinfo=settings.tz)

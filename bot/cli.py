@@ -5,14 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.answers.qa import Answer, Answerer
 from bot.answers.render import answer_text
-from bot.kb.loader import KnowledgeError, check_knowledge, load_knowledge
+from bot.kb.loader import KnowledgeBase, KnowledgeError, check_knowledge, load_knowledge
 from bot.settings import get_settings
 from bot.texts import language_of
+
+if TYPE_CHECKING:
+    from bot.admin.reload import Outcome
+    from bot.admin.stats import Stats
+    from db.session import Database
+
+T = TypeVar("T")
+DEFAULT_SEEDS = "../shared/seeds"
 
 
 def _answerer() -> Answerer:
@@ -64,11 +73,62 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_kb_check(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else get_settings().knowledge_dir
     knowledge, problems = check_knowledge(directory)
+    if knowledge is not None and args.sources:
+        from bot.kb.sources import check_sources
+
+        problems = check_sources(knowledge, directory, Path(args.sources))
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    checked = f", text found in {args.sources}" if args.sources else ""
+    print(f"{directory}: {len(knowledge.entries)} entries, {len(knowledge.cards)} cards{checked}: ok")
+    return 0
+
+
+def _print_outcome(outcome: Outcome) -> int:
+    for problem in outcome.problems:
+        print(problem)
+    if outcome.diff is not None:
+        print(outcome.diff.summary())
+    for move in outcome.moves:
+        print(f"regression: {move.describe()}")
+    return {"invalid": 1, "gated": 2}.get(outcome.status, 0)
+
+
+def cmd_kb_reload(args: argparse.Namespace) -> int:
+    """Publishes KNOWLEDGE_DIR as the installed version; running instances swap it in within 30 s."""
+    from bot.admin.reload import publish
+    from bot.clock import utc_now
+
+    folder = get_settings().knowledge_dir
+
+    async def work(knowledge: KnowledgeBase, database: Database) -> Outcome:
+        return await publish(database, folder, utc_now(), force=args.yes)
+
+    outcome = _with_database(work)
+    code = _print_outcome(outcome)
+    messages = {
+        "installed": f"version #{outcome.version_id} installed; running instances follow within 30 s",
+        "unchanged": f"unchanged: version #{outcome.version_id} is this folder",
+        "invalid": f"{len(outcome.problems)} problem(s); nothing changed",
+        "gated": "regression questions would move; nothing changed (--yes installs anyway)",
+    }
+    print(messages[outcome.status])
+    return code
+
+
+def cmd_kb_diff(args: argparse.Namespace) -> int:
+    """What installing DIR would add, change and remove, compared with KNOWLEDGE_DIR."""
+    from bot.admin.diff import diff_knowledge
+
+    installed = load_knowledge(get_settings().knowledge_dir)
+    knowledge, problems = check_knowledge(Path(args.dir))
     for problem in problems:
         print(problem)
     if knowledge is None:
         return 1
-    print(f"{directory}: {len(knowledge.entries)} entries, {len(knowledge.cards)} cards: ok")
+    print(diff_knowledge(installed, knowledge).summary())
     return 0
 
 
@@ -125,39 +185,101 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_cardholders_import(args: argparse.Namespace) -> int:
+def _with_database(work: Callable[[KnowledgeBase, Database], Awaitable[T]]) -> T:
+    """Run `work(knowledge, database)` against KNOWLEDGE_DIR and DATABASE_URL; the engine is closed after.
+    (No search index: the admin commands do not answer questions.)"""
     import asyncio
 
     from sqlalchemy.exc import DBAPIError
 
-    from bot.holders.registry import import_registry, parse_registry
-    from db.session import Database
+    from db.session import Database, explain
 
     settings = get_settings()
     knowledge = load_knowledge(settings.knowledge_dir)
-    tiers = {tier for card in knowledge.cards.values() for tier in card.tiers}
-    path = Path(args.file)
-    registry = parse_registry(path.read_text(encoding="utf-8"), set(knowledge.cards), tiers)
-    for problem in registry.problems:
-        print(f"{path}:{problem.line}: {problem.message}")
-    if registry.problems:
-        print(f"{len(registry.problems)} problem(s); nothing imported")
-        return 1
 
-    async def store() -> int:
+    async def session() -> T:
         database = Database(settings.database_url)
         try:
-            async with database.session() as session:
-                return await import_registry(session, registry)
+            return await work(knowledge, database)
         finally:
             await database.dispose()
 
     try:
-        count = asyncio.run(store())
+        return asyncio.run(session())
     except DBAPIError as exc:
-        print(f"database error, nothing imported ({exc.orig}); run `python -m bot db upgrade` first?")
+        raise SystemExit(explain(exc)) from exc
+
+
+def cmd_cardholders_import(args: argparse.Namespace) -> int:
+    from bot.holders.registry import (
+        Registry,
+        RegistryFileError,
+        card_tiers,
+        read_registry,
+        registry_report,
+        store_registry,
+    )
+
+    path = Path(args.file)
+
+    async def work(knowledge: KnowledgeBase, database: Database) -> tuple[Registry, int]:
+        registry = read_registry(path, card_tiers(knowledge))
+        return registry, (0 if registry.problems else await store_registry(database, registry))
+
+    try:
+        registry, count = _with_database(work)
+    except RegistryFileError as exc:
+        print(exc, file=sys.stderr)
         return 1
-    print(f"imported {count} card holder(s) from {path}")
+    for line in registry_report(registry, str(path)):
+        print(line)
+    if registry.problems:
+        print(f"{len(registry.problems)} problem(s); nothing imported")
+        return 1
+    print(f"imported {count} card holder(s) from {path} ({registry.encoding})")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from bot.admin.stats import MAX_DAYS, collect, per_day_lines, summary
+    from bot.clock import utc_now
+
+    if not 1 <= args.days <= MAX_DAYS:
+        raise SystemExit(f"stats: --days must be 1..{MAX_DAYS}")
+
+    async def work(knowledge: KnowledgeBase, database: Database) -> tuple[Stats, dict[str, str]]:
+        async with database.session() as session:
+            numbers = await collect(session, utc_now(), args.days, get_settings().tz)
+        return numbers, {kind: kind_type.title.zh for kind, kind_type in knowledge.booking_types.items()}
+
+    numbers, titles = _with_database(work)
+    print(summary(numbers, titles, "zh"))
+    print("\n".join(per_day_lines(numbers)))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.admin.export import ExportRange, bookings_in, workbook
+
+    try:
+        span = ExportRange(
+            date.fromisoformat(args.first) if args.first else None,
+            date.fromisoformat(args.last) if args.last else None,
+        )
+    except ValueError as exc:
+        raise SystemExit(f"export: {exc}") from exc
+    zone = get_settings().tz
+
+    async def work(knowledge: KnowledgeBase, database: Database) -> tuple[int, bytes]:
+        async with database.session() as session:
+            rows = await bookings_in(session, span, zone)
+        return len(rows), workbook(rows, knowledge, zone)
+
+    count, data = _with_database(work)
+    Path(args.file).write_bytes(data)
+    print(f"{count} booking(s) written to {args.file}")
     return 0
 
 
@@ -178,7 +300,23 @@ def build_parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_commands.add_parser("check", help="validate the knowledge files")
     check.add_argument("dir", nargs="?")
+    check.add_argument(
+        "--sources",
+        nargs="?",
+        const=DEFAULT_SEEDS,
+        metavar="DIR",
+        help=f"also report text printed in no named source (guides in DIR, default {DEFAULT_SEEDS})",
+    )
     check.set_defaults(handler=cmd_kb_check)
+
+    reload = kb_commands.add_parser(
+        "reload", help="validate KNOWLEDGE_DIR and install it; running bots follow (or send SIGHUP)"
+    )
+    reload.add_argument("--yes", action="store_true", help="install even if regression questions move")
+    reload.set_defaults(handler=cmd_kb_reload)
+    diff = kb_commands.add_parser("diff", help="entries a folder adds, changes, removes vs. KNOWLEDGE_DIR")
+    diff.add_argument("dir")
+    diff.set_defaults(handler=cmd_kb_diff)
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--user", type=int, default=0, help="act as this user id (0: the console user)")
@@ -199,6 +337,16 @@ def build_parser() -> argparse.ArgumentParser:
     holders_import = holder_commands.add_parser("import", help="import a CSV (all rows or none)")
     holders_import.add_argument("file", metavar="FILE.csv")
     holders_import.set_defaults(handler=cmd_cardholders_import)
+
+    stats = commands.add_parser("stats", help="the numbers /stats shows: questions, hand-overs, bookings")
+    stats.add_argument("--days", type=int, default=7, help="the last N days, today included (default 7)")
+    stats.set_defaults(handler=cmd_stats)
+
+    export = commands.add_parser("export", help="bookings as an XLSX file (every field)")
+    export.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first appointment day")
+    export.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last appointment day")
+    export.add_argument("file", metavar="FILE.xlsx")
+    export.set_defaults(handler=cmd_export)
     return parser
 
 

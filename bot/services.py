@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from bot.answers.qa import Answerer
@@ -18,11 +19,18 @@ class Services:
     answerer: Answerer
     db: Database
     clock: Clock = field(default=utc_now)
+    # The knowledge version (database row) this instance serves, and the lock that serialises changes.
+    knowledge_version: int | None = None
+    knowledge_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> Services:
         knowledge = load_knowledge(settings.knowledge_dir)
         return cls(settings, knowledge, Answerer(knowledge), Database(settings.database_url), clock)
+
+    def swap_knowledge(self, answerer: Answerer) -> None:
+        """One step with no await inside: a question sees the old base or the new one, never a mix."""
+        self.knowledge, self.answerer = answerer.knowledge, answerer
 
     def card_name(self, card: str | None, lang: str) -> str:
         found = self.knowledge.cards.get(card or "")

@@ -61,14 +61,23 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "卡号不正确，请核对后重新发送（本小时还可尝试 {left} 次）。",
         "en": "That card number is not right. Check it and send it again ({left} tries left this hour).",
     },
+    "bind_need_mobile": {
+        "zh": "请发送登记的手机号，以确认是您本人：",
+        "en": "Please send the mobile number registered with the card, to confirm it is you:",
+    },
+    "bind_wrong_mobile": {
+        "zh": "手机号与登记信息不符，请核对后重新发送（本小时还可尝试 {left} 次）。",
+        "en": "That mobile number does not match the registry. Send it again ({left} tries left this hour).",
+    },
     "bind_locked": {
         "zh": "尝试次数过多，请 {minutes} 分钟后再试。如有疑问请联系发卡单位。",
         "en": "Too many tries. Please try again in {minutes} minutes.",
     },
     "bind_expired": {"zh": "该卡已于 {date} 过期，无法绑定。", "en": "This card expired on {date}."},
     "bind_taken": {
-        "zh": "该卡号已被其他账号绑定。如非本人操作，请联系人工客服。",
-        "en": "This card number is already linked to another account. Contact staff if that was not you.",
+        "zh": "该卡号已被其他账号绑定。如非本人操作，请联系人工客服核实后解除绑定，再重新绑定。",
+        "en": "This card number is already linked to another account. If that was not you, staff can "
+        "unlink it after checking; then link it again.",
     },
     "button_cancel": {"zh": "取消", "en": "Cancel"},
     "button_handover": {"zh": "🙋 转人工", "en": "🙋 Ask staff"},
@@ -147,8 +156,56 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "抱歉，系统出了点问题，请稍后再试。",
         "en": "Sorry, something went wrong. Please try again later.",
     },
-    "unanswered_none": {"zh": "暂无未解答的问题。", "en": "No unanswered questions."},
-    "unanswered_title": {"zh": "<b>最近未解答的问题</b>", "en": "<b>Recent unanswered questions</b>"},
+    "unanswered_none": {
+        "zh": "最近 {days} 天没有未解答的问题。",
+        "en": "Nothing missed in the last {days} days.",
+    },
+    "unanswered_title": {
+        "zh": "<b>最近 {days} 天未解答的问题</b>（{groups} 组，{count} 条；拒答/不确定/👎）",
+        "en": "<b>Missed in the last {days} days</b> ({groups} groups, {count} questions; declined/unsure/👎)",
+    },
+    "unanswered_group": {
+        "zh": "<b>{n}. {count}×</b> {wordings}\n卡：{cards}　{reasons}\n最接近：{closest}",
+        "en": "<b>{n}. {count}×</b> {wordings}\nCard: {cards}  {reasons}\nClosest: {closest}",
+    },
+    "button_handled": {"zh": "✅ {n} 已处理", "en": "✅ {n} handled"},
+    "button_add_question": {"zh": "➕ {n} 加为问法", "en": "➕ {n} add as question"},
+    "unanswered_marked": {"zh": "已标记为已处理（{count} 条）。", "en": "Marked handled ({count})."},
+    "unanswered_gone": {"zh": "该组已处理或已不存在。", "en": "That group is handled or gone."},
+    "question_added": {
+        "zh": "已把「{question}」加为 {entry} 的问法。",
+        "en": "Added “{question}” as a question of {entry}.",
+    },
+    "kb_installed": {
+        "zh": "✅ 知识库已更新（版本 #{version}）。\n{summary}",
+        "en": "✅ Knowledge updated (version #{version}).\n{summary}",
+    },
+    "kb_unchanged": {"zh": "知识库没有变化（版本 #{version}）。", "en": "No change (version #{version})."},
+    "kb_invalid": {
+        "zh": "❌ 知识文件有 {count} 个问题，未做任何更改（仍使用原版本）：",
+        "en": "❌ {count} problem(s) in the knowledge files; nothing changed (the old version stays):",
+    },
+    "kb_gated": {
+        "zh": "⚠️ 这次更改会让 {count} 个回归问题答到别的条目（预期: 原来 → 更改后）：\n{moves}\n\n更改内容：\n{summary}\n\n确认安装吗？",
+        "en": "⚠️ This change moves {count} regression question(s) (expected: before → after):\n{moves}\n\nChanges:\n{summary}\n\nInstall it?",
+    },
+    "button_confirm_install": {"zh": "✅ 确认安装", "en": "✅ Install"},
+    "button_cancel_install": {"zh": "❌ 取消", "en": "❌ Cancel"},
+    "kb_cancelled": {
+        "zh": "已取消，知识库未变（版本 #{version}）。",
+        "en": "Cancelled; the knowledge stays at version #{version}.",
+    },
+    "kb_stale": {
+        "zh": "在此期间已安装了别的更改（版本 #{version}），本次更改已作废，请重新上传。",
+        "en": "Another change was installed meanwhile (version #{version}); this one is void, please send it again.",
+    },
+    "kb_nothing_pending": {"zh": "该更改已处理过了。", "en": "That change was already decided."},
+    "kb_no_rollback": {"zh": "没有可恢复的上一版本。", "en": "There is no previous version to restore."},
+    "kb_rolled_back": {
+        "zh": "↩️ 已恢复上一版本（版本 #{version}）。\n{summary}",
+        "en": "↩️ Previous version restored (version #{version}).\n{summary}",
+    },
+    "kb_refused": {"zh": "❌ 无法处理该文件：{reason}", "en": "❌ Cannot use that file: {reason}"},
     "book_needs_card": {
         "zh": "预约服务需要先绑定卡号：请发送 /bind。",
         "en": "Bookings need a linked card number: send /bind.",
@@ -203,6 +260,31 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "staff_decided": {"zh": "{heading}（{name}）", "en": "{heading} ({name})"},
     "staff_reject_why": {"zh": "请选择拒绝原因：", "en": "Choose a reason:"},
     "staff_already": {"zh": "该预约已处理过了。", "en": "Already decided."},
+    "stats_title": {
+        "zh": "📊 统计 {first} 至 {last}（{days} 天）",
+        "en": "📊 Statistics {first} to {last} ({days} days)",
+    },
+    "stats_questions": {
+        "zh": "问题 {total}：已回答 {answered}（{answered_share}）· 不确定 {unsure}（{unsure_share}）"
+        "· 未回答 {declined}（{declined_share}）",
+        "en": "Questions {total}: answered {answered} ({answered_share}) · unsure {unsure} ({unsure_share}) "
+        "· declined {declined} ({declined_share})",
+    },
+    "stats_votes": {"zh": "评价：👍 {up} · 👎 {down}", "en": "Votes: 👍 {up} · 👎 {down}"},
+    "stats_handovers": {
+        "zh": "转人工 {total}：已回复 {replied}，1小时内首次回复 {within}/{due}（{share}）",
+        "en": "Hand-overs {total}: replied {replied}, first reply within 1 hour {within}/{due} ({share})",
+    },
+    "stats_bookings": {"zh": "预约：{bookings}", "en": "Bookings: {bookings}"},
+    "stats_reminders": {
+        "zh": "提醒（已到期 {due}）：已发送 {sent} · 已放弃 {dropped} · 未送达 {late}",
+        "en": "Reminders ({due} due): sent {sent} · dropped {dropped} · not delivered {late}",
+    },
+    "stats_none": {"zh": "无", "en": "none"},
+    "stats_usage": {
+        "zh": "用法：/stats [7d|30d]（默认 7 天）",
+        "en": "Usage: /stats [7d|30d] (7 days by default)",
+    },
     "status_pending": {"zh": "待确认", "en": "pending"},
     "status_confirmed": {"zh": "已确认", "en": "confirmed"},
     "status_rejected": {"zh": "未通过", "en": "rejected"},
@@ -216,6 +298,50 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "button_mute": {"zh": "🔕 关闭 {at} 的提醒", "en": "🔕 Mute {at}"},
     "reminder_muted": {"zh": "已关闭该提醒。", "en": "Reminder muted."},
     "agenda_title": {"zh": "📋 今日预约（{day}）", "en": "📋 Today's bookings ({day})"},
+    "agenda_day_title": {"zh": "📋 {day} 的预约", "en": "📋 Bookings on {day}"},
+    "agenda_day_none": {"zh": "📋 {day} 无预约。", "en": "📋 No bookings on {day}."},
+    "agenda_usage": {"zh": "用法：/agenda [日期，如 2026-11-24 或 明天]", "en": "Usage: /agenda [date]"},
+    "pending_title": {
+        "zh": "⏳ 待确认的预约（{count}）",
+        "en": "⏳ Bookings waiting for a decision ({count})",
+    },
+    "pending_none": {"zh": "没有待确认的预约。", "en": "No bookings are waiting for a decision."},
+    "unbound_notice": {
+        "zh": "您的账号与卡号 {number} 的绑定已由工作人员解除。如有疑问请联系人工客服；"
+        "如确为本人，可发送 /bind 重新绑定。",
+        "en": "Staff have unlinked card number {number} from your account. Contact staff with any question; "
+        "if the card is yours, send /bind to link it again.",
+    },
+    "unbind_usage": {"zh": "用法：/unbind 卡号", "en": "Usage: /unbind CARD_NUMBER"},
+    "unbind_done": {
+        "zh": "已解除卡号 {number} 的绑定（用户 {user}），并已通知该用户。",
+        "en": "Card number {number} unlinked from user {user}, who has been told.",
+    },
+    "unbind_none": {
+        "zh": "卡号 {number} 当前没有绑定任何账号。",
+        "en": "Card number {number} is not linked.",
+    },
+    "admin_only": {"zh": "仅限管理员操作。", "en": "Admins only."},
+    "export_usage": {
+        "zh": "用法：/export [开始日期] [结束日期]（如 2026-11-01 2026-11-30；不填则导出全部）",
+        "en": "Usage: /export [from] [to] (e.g. 2026-11-01 2026-11-30; none: every booking)",
+    },
+    "export_caption": {"zh": "预约导出：{count} 条（{span}）", "en": "Bookings export: {count} ({span})"},
+    "export_all": {"zh": "全部", "en": "all"},
+    "registry_imported": {
+        "zh": "✅ 持卡人名单已导入：{count} 条（{encoding}）。",
+        "en": "✅ Card-holder registry imported: {count} rows ({encoding}).",
+    },
+    "registry_rejected": {
+        "zh": "❌ 名单有 {count} 个问题，未导入任何数据：",
+        "en": "❌ The registry has {count} problem(s); nothing was imported:",
+    },
+    "registry_more": {"zh": "……另有 {count} 个问题", "en": "… and {count} more"},
+    "registry_unreadable": {"zh": "❌ 无法读取该文件：{error}", "en": "❌ Cannot read that file: {error}"},
+    "registry_too_big": {
+        "zh": "❌ 文件过大（上限 {mb} MB），未导入。",
+        "en": "❌ The file is too big (at most {mb} MB); nothing imported.",
+    },
     "agenda_none": {"zh": "📋 今日（{day}）无预约。", "en": "📋 No bookings today ({day})."},
     "staff_waiting": {"zh": "⏰ 以下预约超过1小时未处理", "en": "⏰ Pending for over an hour"},
     "no_token": {

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -36,6 +37,8 @@ class CardHolder(Base):
     holder_name: Mapped[str] = mapped_column(String(64))
     tier: Mapped[str] = mapped_column(String(32))
     valid_until: Mapped[date] = mapped_column(Date)
+    # 11 digits where the registry has it: then /bind asks for it as a second check.
+    mobile: Mapped[str | None] = mapped_column(String(16))
 
 
 class User(Base):
@@ -51,6 +54,8 @@ class User(Base):
     )
     # What the next plain text means (e.g. a card number); kept here so it survives a restart.
     awaiting: Mapped[str | None] = mapped_column(String(32))
+    # The card number whose registered mobile we wait for (awaiting the mobile at /bind).
+    pending_card_number: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -76,7 +81,8 @@ class QuestionLog(Base):
     entry_id: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     answered: Mapped[bool] = mapped_column(Boolean)
-    # answered | declined | alternative (a suggestion was opened) | handover
+    # answered | unsure (only suggestions offered) | declined | alternative (a suggestion was opened)
+    # | handover
     outcome: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
@@ -207,3 +213,32 @@ class Reminder(Base):
     status: Mapped[str] = mapped_column(String(12), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class KnowledgeVersion(Base):
+    """One state of the knowledge folder, as a zip of its files. The newest `installed` row is what every
+    instance serves (each checks it periodically); `pending` waits for an admin to confirm a change that
+    moved regression questions; `parent_id` is the installed version it replaced (what /rollback restores).
+    """
+
+    __tablename__ = "knowledge_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(12), index=True)  # pending | installed | cancelled
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("knowledge_versions.id", ondelete="SET NULL"))
+    archive: Mapped[bytes] = mapped_column(LargeBinary)
+    checksum: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class HandledQuestion(Base):
+    """An unanswered question an admin has dealt with: /unanswered no longer lists it."""
+
+    __tablename__ = "handled_questions"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    handled_by: Mapped[int] = mapped_column(BigInteger)
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -55,3 +56,9 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def explain(error: DBAPIError) -> str:
+    """One line for a person: the driver's first line (never SQL parameters) and the usual remedy."""
+    reason = str(error.orig).splitlines()[0][:200] if str(error.orig) else type(error.orig).__name__
+    return f"database error ({reason}); is the schema up to date (`python -m bot db upgrade`)?"

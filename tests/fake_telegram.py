@@ -38,6 +38,10 @@ MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
 MAX_INLINE_BUTTONS = 100
 MAX_UPLOAD = 50 * 1024 * 1024
+MAX_PHOTO_UPLOAD = 10 * 1024 * 1024
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files
+MAX_PHOTO_SIDES = 10000  # width + height
+MAX_PHOTO_RATIO = 20
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
@@ -437,6 +441,8 @@ _METHODS = (
     "deleteMyCommands",
     "getMyCommands",
     "sendDocument",
+    "sendPhoto",
+    "getFile",
     "sendChatAction",
     "getChatMember",
     "getUpdates",
@@ -465,6 +471,7 @@ class FakeBotApi:
         self.commands: dict[str, dict[str, list[JSON]]] = {}  # scope key -> language -> commands
         self.members: dict[tuple[ChatId, int], str] = {}
         self.files: dict[str, UploadedFile] = {}
+        self.file_paths: dict[str, str] = {}  # file_path (as getFile gives it) -> file_id
         self.users: dict[int, JSON] = {}
         self.chats: dict[ChatId, JSON] = {}
         self.messages: dict[tuple[ChatId, int], JSON] = {}  # current state of every message
@@ -479,6 +486,8 @@ class FakeBotApi:
     # ------------------------------------------------------------------ transport entry point
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/file/"):
+            return self._download(request)
         segments = request.url.path.rstrip("/").split("/")
         method_segment = segments[-1] if segments else ""
         token_segment = segments[-2] if len(segments) >= 2 else ""
@@ -517,6 +526,21 @@ class FakeBotApi:
         except ApiError as exc:
             return self._error_response(method, params, exc)
         return httpx.Response(200, json={"ok": True, "result": result})
+
+    def _download(self, request: httpx.Request) -> httpx.Response:
+        """GET {TELEGRAM_BASE_FILE_URL}<token>/<file_path>: the bytes of a file getFile has described."""
+        self.calls.append(("download", {"path": request.url.path}))
+        parts = request.url.path.split("/", 3)  # "", "file", "bot<token>", file_path
+        token_segment = parts[2] if len(parts) > 2 else ""
+        file_path = parts[3] if len(parts) > 3 else ""
+        if not token_segment.startswith("bot") or (
+            self.token is not None and token_segment != f"bot{self.token}"
+        ):
+            return httpx.Response(401, json={"ok": False, "error_code": 401, "description": "Unauthorized"})
+        file_id = self.file_paths.get(file_path)
+        if file_id is None:
+            return httpx.Response(404, json={"ok": False, "error_code": 404, "description": "Not Found"})
+        return httpx.Response(200, content=self.files[file_id].content)
 
     def _error_response(self, method: str, params: JSON, error: ApiError) -> httpx.Response:
         self.errors.append((method, params, error.description))
@@ -668,16 +692,9 @@ class FakeBotApi:
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=reply_to_message,
-            content=content,
+        return self._message_update(
+            user_id, content, chat_id, first_name, language_code, chat_type, reply_to_message
         )
-        return self._update(message=message)
 
     def make_callback_update(
         self,
@@ -710,6 +727,28 @@ class FakeBotApi:
         self._next_file += 1
         return {"file_id": f"{prefix}{self._next_file:06d}", "file_unique_id": f"u{prefix}{self._next_file}"}
 
+    def _message_update(
+        self,
+        user_id: int,
+        content: JSON,
+        chat_id: ChatId | None,
+        first_name: str,
+        language_code: str | None,
+        chat_type: str,
+        reply_to_message: JSON | None = None,
+    ) -> JSON:
+        """An update with a new user message of ``content`` (text, sticker, photo, voice, document)."""
+        message = self._incoming(
+            user_id,
+            chat_id=chat_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_type=chat_type,
+            reply_to_message=reply_to_message,
+            content=content,
+        )
+        return self._update(message=message)
+
     def make_sticker_update(
         self,
         user_id: int,
@@ -730,16 +769,9 @@ class FakeBotApi:
             "emoji": emoji,
             "file_size": 20480,
         }
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content={"sticker": sticker},
+        return self._message_update(
+            user_id, {"sticker": sticker}, chat_id, first_name, language_code, chat_type
         )
-        return self._update(message=message)
 
     def make_photo_update(
         self,
@@ -766,16 +798,27 @@ class FakeBotApi:
         content: JSON = {"photo": photo}
         if caption is not None:
             content["caption"] = caption
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content=content,
+        return self._message_update(user_id, content, chat_id, first_name, language_code, chat_type)
+
+    def make_document_update(
+        self,
+        user_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        mime_type: str = "text/csv",
+        chat_id: ChatId | None = None,
+        first_name: str = "张三",
+        language_code: str | None = "zh-hans",
+        chat_type: str = "private",
+    ) -> JSON:
+        """A user sends a file; getFile and the file URL then serve ``content``."""
+        ids = self._file_ids("DOC")
+        self.files[ids["file_id"]] = UploadedFile(file_name, mime_type, content)
+        document: JSON = {**ids, "file_name": file_name, "mime_type": mime_type, "file_size": len(content)}
+        return self._message_update(
+            user_id, {"document": document}, chat_id, first_name, language_code, chat_type
         )
-        return self._update(message=message)
 
     def make_voice_update(
         self,
@@ -793,16 +836,7 @@ class FakeBotApi:
             "mime_type": "audio/ogg",
             "file_size": duration * 2000,
         }
-        message = self._incoming(
-            user_id,
-            chat_id=chat_id,
-            first_name=first_name,
-            language_code=language_code,
-            chat_type=chat_type,
-            reply_to_message=None,
-            content={"voice": voice},
-        )
-        return self._update(message=message)
+        return self._message_update(user_id, {"voice": voice}, chat_id, first_name, language_code, chat_type)
 
     # ------------------------------------------------------------------ shared validation
 
@@ -966,16 +1000,30 @@ class FakeBotApi:
             content["entities"] = entities
         return self._new_bot_message(chat, content, params)
 
+    def _attached(self, params: JSON, field: str, limit: int) -> Any:
+        """A file parameter: an upload (non-empty and within ``limit``), or a file_id / URL string."""
+        value = params.get(field)
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = params.get(value.removeprefix("attach://"))
+        if isinstance(value, UploadedFile):
+            if not value.content:
+                raise ApiError("file must be non-empty")
+            if len(value.content) > limit:
+                raise ApiError("Request Entity Too Large", 413)
+        return value
+
+    def _send_with_caption(self, chat: JSON, content: JSON, params: JSON) -> JSON:
+        caption, caption_entities = self._formatted(params, "caption", MAX_CAPTION, required=False)
+        if caption:
+            content["caption"] = caption
+        if caption_entities:
+            content["caption_entities"] = caption_entities
+        return self._new_bot_message(chat, content, params)
+
     def _api_sendDocument(self, params: JSON) -> JSON:
         chat = self._chat_for(params.get("chat_id"))
-        document = params.get("document")
-        if isinstance(document, str) and document.startswith("attach://"):
-            document = params.get(document.removeprefix("attach://"))
+        document = self._attached(params, "document", MAX_UPLOAD)
         if isinstance(document, UploadedFile):
-            if not document.content:
-                raise ApiError("file must be non-empty")
-            if len(document.content) > MAX_UPLOAD:
-                raise ApiError("Request Entity Too Large", 413)
             ids = self._file_ids("DOC")
             self.files[ids["file_id"]] = document
             doc_json: JSON = {
@@ -998,13 +1046,45 @@ class FakeBotApi:
         else:
             missing = "there is no document in the request"
             raise ApiError("wrong file identifier/HTTP URL specified" if document else missing)
-        caption, caption_entities = self._formatted(params, "caption", MAX_CAPTION, required=False)
-        content: JSON = {"document": doc_json}
-        if caption:
-            content["caption"] = caption
-        if caption_entities:
-            content["caption_entities"] = caption_entities
-        return self._new_bot_message(chat, content, params)
+        return self._send_with_caption(chat, {"document": doc_json}, params)
+
+    def _api_sendPhoto(self, params: JSON) -> JSON:
+        chat = self._chat_for(params.get("chat_id"))
+        photo = self._attached(params, "photo", MAX_PHOTO_UPLOAD)
+        if isinstance(photo, UploadedFile):
+            width, height = _image_size(photo.content)
+            if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+                raise ApiError("PHOTO_INVALID_DIMENSIONS")
+            ids = self._file_ids("PHO")
+            self.files[ids["file_id"]] = photo
+        elif isinstance(photo, str) and photo in self.files:
+            ids = {"file_id": photo, "file_unique_id": f"u{photo}"}
+            width, height = _image_size(self.files[photo].content)
+        else:
+            raise ApiError(
+                "wrong file identifier/HTTP URL specified" if photo else "there is no photo in the request"
+            )
+        size = len(self.files[ids["file_id"]].content)
+        return self._send_with_caption(
+            chat, {"photo": [{**ids, "width": width, "height": height, "file_size": size}]}, params
+        )
+
+    def _api_getFile(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id") or "")
+        stored = self.files.get(file_id)
+        if stored is None:
+            raise ApiError("invalid file_id")
+        if len(stored.content) > MAX_DOWNLOAD:
+            raise ApiError("file is too big")
+        suffix = stored.file_name.rsplit(".", 1)[-1] if "." in stored.file_name else "bin"
+        path = f"documents/file_{file_id}.{suffix}"
+        self.file_paths[path] = file_id
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(stored.content),
+            "file_path": path,
+        }
 
     def _api_editMessageText(self, params: JSON) -> JSON | bool:
         text, entities = self._formatted(params, "text", MAX_TEXT, required=True)
@@ -1174,6 +1254,23 @@ class FakeBotApi:
 
     def _api_logOut(self, params: JSON) -> bool:
         return True
+
+
+def _image_size(content: bytes) -> tuple[int, int]:
+    """Width and height of a PNG or JPEG; anything else is refused as Telegram refuses it."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    if content.startswith(b"\xff\xd8\xff"):
+        index = 2
+        while index + 9 < len(content):
+            if content[index] != 0xFF:
+                break
+            marker, length = content[index + 1], int.from_bytes(content[index + 2 : index + 4], "big")
+            if marker in (0xC0, 0xC1, 0xC2):
+                height = int.from_bytes(content[index + 5 : index + 7], "big")
+                return int.from_bytes(content[index + 7 : index + 9], "big"), height
+            index += 2 + length
+    raise ApiError("IMAGE_PROCESS_FAILED")
 
 
 def _without_reply(message: JSON) -> JSON:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
+from datetime import date
 from pathlib import Path
 
 import yaml
 
 SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
+FIXTURE_GUIDE = "测试指南"
+VERIFIED = date(2026, 11, 1)
+# The fixture's own contacts (the shipped bookings.yaml refers to these ids); numbers are made up.
+CONTACTS = {
+    "renmin": {"person": "王测试", "phone": "0533-1000001"},
+    "zhongyi": {"person": "阎测试", "phone": "0533-1000002"},
+    "fuyou": {"person": "徐测试", "phone": "0533-1000003"},
+    "dier": {"person": "郑测试", "phone": "0533-1000004"},
+    "airport-service": {"phone": "（020）10000005"},
+    "airport-booking": {"person": "翁测试", "phone": "13000000006"},
+}
+# The cards and tiers of knowledge/cards.yaml, as the registry parser checks rows against them.
+CARDS: dict[str, set[str]] = {"zhangdian": {"standard", "outstanding"}, "baiyun": {"standard"}}
 
 
 def entry_file(
@@ -29,6 +45,8 @@ def entry_file(
         if value:
             meta[key] = value
     meta.update(extra)
+    meta.setdefault("source", {"guide": FIXTURE_GUIDE, "section": section})
+    meta.setdefault("verified", VERIFIED)
     path = folder / card / name
     path.parent.mkdir(parents=True, exist_ok=True)
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
@@ -41,13 +59,15 @@ def small_knowledge(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("cards.yaml", "matching.yaml", "bookings.yaml"):
         shutil.copy(SHIPPED / name, folder / name)
+    write_contacts(folder, CONTACTS)
     entry_file(
         folder,
         "01-hospital.md",
         id="zd.hospital",
         card="zhangdian",
         title="区中医院就医绿色通道",
-        body="区中医院\n\n服务专员：阎大庆\n\n就医绿色通道服务电话：0533-2286525",
+        body="区中医院\n\n服务专员：{{zhongyi.person}}\n\n就医绿色通道服务电话：{{zhongyi.phone}}",
+        phones=["{{zhongyi.phone}}"],
         questions=["中医院看病怎么走绿色通道", "中医院的服务专员是谁"],
         keywords=["区中医院", "中医院", "看病", "绿色通道"],
         keywords_en=["hospital", "chinese medicine", "green channel"],
@@ -69,7 +89,7 @@ def small_knowledge(folder: Path) -> Path:
         id="by.airport",
         card="baiyun",
         title="机场贵宾接送机服务",
-        body="持卡人可享受每年2次白云国际机场国内贵宾或者国际嘉宾接送机服务。预约电话：13560135683（翁先生）。",
+        body="持卡人可享受每年2次白云国际机场国内贵宾或者国际嘉宾接送机服务。预约电话：{{airport-booking.phone}}（{{airport-booking.person}}）。",
         questions=["机场贵宾厅怎么预约", "接机送机服务怎么约"],
         keywords=["机场", "贵宾厅", "接机", "送机"],
         keywords_en=["airport", "vip", "pick-up"],
@@ -97,3 +117,22 @@ def small_knowledge(folder: Path) -> Path:
         keywords_en=["insurance", "premium"],
     )
     return folder
+
+
+def write_contacts(folder: Path, contacts: dict[str, dict[str, str]]) -> Path:
+    path = folder / "contacts.yaml"
+    data = {
+        name: {**fields, "source": {"guide": FIXTURE_GUIDE, "section": "一、测试"}, "verified": VERIFIED}
+        for name, fields in contacts.items()
+    }
+    path.write_text(yaml.safe_dump({"contacts": data}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def zip_files(files: dict[str, bytes]) -> bytes:
+    """A zip as an admin's archiver makes it: `name -> content`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

@@ -20,6 +20,7 @@ from bot.services import Services
 from bot.settings import Settings
 from db.models import Booking, BookingDraft, QuestionLog, User
 from db.session import Database
+from tests.knowledge_factory import CARDS
 from tests.telegram_harness import STAFF_CHAT, FakeClock, Harness, make_harness
 from tests.test_telegram_bot import settings
 
@@ -31,7 +32,7 @@ HUGE = "9" * 30
 @pytest.fixture
 async def bot(database: Database, shipped: KnowledgeBase) -> AsyncIterator[Harness]:
     async with database.session() as session:
-        await import_registry(session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard"}))
+        await import_registry(session, parse_registry(REGISTRY, CARDS))
     clock = FakeClock()
     svc = Services(settings(Path("knowledge")), shipped, Answerer(shipped), database, clock)
     harness = make_harness(svc, clock)

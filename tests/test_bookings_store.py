@@ -14,6 +14,7 @@ from bot.holders.users import ensure_user
 from bot.kb.loader import KnowledgeBase
 from db.models import Booking
 from db.session import Database
+from tests.knowledge_factory import CARDS
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -25,7 +26,7 @@ USERS = range(1, 21)
 
 async def people(database: Database) -> None:
     async with database.session() as session:
-        await import_registry(session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard"}))
+        await import_registry(session, parse_registry(REGISTRY, CARDS))
         for user_id in USERS:
             await ensure_user(session, user_id, f"u{user_id}", "zh", NOW)
 

@@ -7,13 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, inspect, select
 
+from bot.admin.unanswered import missed_since
 from bot.answers.handover import handover_for_reply, mark_replied, open_handover, overdue, record_post
-from bot.answers.log import log_question, record_vote, unanswered
+from bot.answers.log import log_question, record_vote
 from bot.answers.qa import Answer
 from bot.holders.registry import BIND_ATTEMPTS, bind_card, import_registry, parse_registry
 from bot.holders.users import ensure_user, forget, set_card
 from db.models import Base, BindAttempt, CardHolder, Handover, QuestionLog, User, Vote
 from db.session import Database
+from tests.knowledge_factory import CARDS
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
@@ -25,7 +27,7 @@ BY0002,baiyun,王五,standard,2024-12-31
 
 
 def parsed(text: str = REGISTRY):  # type: ignore[no-untyped-def]
-    return parse_registry(text, {"zhangdian", "baiyun"}, {"standard", "outstanding"})
+    return parse_registry(text, CARDS)
 
 
 async def test_migrations_create_every_model_table(database: Database) -> None:
@@ -113,7 +115,8 @@ async def test_votes_only_on_ones_own_questions(database: Database, small_answer
     async with database.session() as session:
         votes = list((await session.execute(select(Vote))).scalars())
         assert [(v.user_id, v.value) for v in votes] == [(1, -1)]
-        assert [q.id for q in await unanswered(session)] == [declined.id]
+        missed = await missed_since(session, NOW)
+        assert [(q.id, q.reason) for q in missed] == [(question.id, "disliked"), (declined.id, "declined")]
 
 
 async def test_handover_is_posted_again_after_an_hour_until_answered(database: Database) -> None:

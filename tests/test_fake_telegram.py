@@ -249,3 +249,39 @@ async def test_other_updates_and_misc_methods(app: Application, fake: FakeBotApi
     assert await app.bot.delete_webhook()
     with pytest.raises(Exception, match="(?i)Not Found"):
         await app.bot.do_api_request("noSuchMethod")
+
+
+PNG_1x1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+async def test_send_photo_checks_the_image_and_the_caption(app: Application, fake: FakeBotApi) -> None:
+    message = await app.bot.send_photo(USER, PNG_1x1, caption="图")
+    assert message.photo[-1].width == 1 and message.caption == "图"
+    with pytest.raises(BadRequest, match="(?i)IMAGE_PROCESS_FAILED"):
+        await app.bot.send_photo(USER, b"not an image")
+    with pytest.raises(BadRequest, match="(?i)caption is too long"):
+        await app.bot.send_photo(USER, PNG_1x1, caption="长" * 1025)
+    wide = PNG_1x1[:16] + (5000).to_bytes(4, "big") + (10).to_bytes(4, "big") + PNG_1x1[24:]
+    with pytest.raises(BadRequest, match="(?i)PHOTO_INVALID_DIMENSIONS"):
+        await app.bot.send_photo(USER, wide)
+
+
+async def test_a_sent_file_is_fetched_through_get_file_and_the_file_url(
+    app: Application, fake: FakeBotApi
+) -> None:
+    update = fake.make_document_update(USER, "名单.csv", b"a,b\n1,2\n")
+    document = Update.de_json(update, app.bot).effective_message.document
+    telegram_file = await app.bot.get_file(document.file_id)
+    assert telegram_file.file_path and telegram_file.file_size == 8
+    assert bytes(await telegram_file.download_as_bytearray()) == b"a,b\n1,2\n"
+    assert any(name == "download" for name, _ in fake.calls)
+    with pytest.raises(BadRequest, match="(?i)invalid file_id"):
+        await app.bot.get_file("nope")
+    fake.files["BIG"] = type(fake.files[document.file_id])(
+        "big.csv", "text/csv", b"x" * (20 * 1024 * 1024 + 1)
+    )
+    with pytest.raises(BadRequest, match="(?i)file is too big"):
+        await app.bot.get_file("BIG")

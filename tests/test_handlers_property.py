@@ -29,6 +29,7 @@ from bot.holders.registry import import_registry, parse_registry
 from bot.services import Services
 from db.models import Base, Booking, QuotaUse, Reminder, SlotSeat
 from db.session import Database
+from tests.knowledge_factory import CARDS
 from tests.telegram_harness import ADMIN, STAFF_CHAT, FakeClock, Harness, make_harness
 from tests.test_telegram_bot import settings as bot_settings
 
@@ -405,9 +406,7 @@ async def fresh_bot(database: Database, answerer: Answerer) -> Harness:
     async with database.session() as session:
         for table in reversed(Base.metadata.sorted_tables):
             await session.execute(table.delete())
-        await import_registry(
-            session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard", "outstanding"})
-        )
+        await import_registry(session, parse_registry(REGISTRY, CARDS))
     clock = FakeClock()
     svc = Services(bot_settings(Path("knowledge")), answerer.knowledge, answerer, database, clock)
     harness = make_harness(svc, clock, rate_limit=False)  # Telegram's pacing would only slow the test

@@ -66,8 +66,11 @@ def test_empty_and_over_long_answers(folder: Path, capsys: pytest.CaptureFixture
     )
     code, lines = check_output(folder, capsys)
     assert code == 1
-    assert f"{empty}:7: empty answer" in lines
-    assert f"{long}:7: answer too long ({MAX_BODY_CHARS + 1} chars; at most {MAX_BODY_CHARS})" in lines
+    body_line = empty.read_text(encoding="utf-8").splitlines().index("---", 1) + 2
+    assert f"{empty}:{body_line}: empty answer" in lines
+    assert (
+        f"{long}:{body_line}: answer too long ({MAX_BODY_CHARS + 1} chars; at most {MAX_BODY_CHARS})" in lines
+    )
 
 
 def test_unknown_parent_and_unknown_field(folder: Path) -> None:
@@ -188,3 +191,73 @@ def test_numbers_out_of_range_are_refused_at_their_line(
     assert knowledge is None
     assert [str(p).split(": ")[0] for p in problems] == [f"{path}:{line}"]
     assert expected in problems[0].message
+
+
+# --- contacts: one fact, one place -----------------------------------------------------------------
+
+
+def test_unknown_and_unused_contacts_and_a_missing_field_are_reported_by_line(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = entry_file(
+        folder,
+        "09-refs.md",
+        id="zd.refs",
+        card="zhangdian",
+        title="t",
+        body="电话：{{nobody.phone}}\n\n地址：{{zhongyi.address}}",
+    )
+    contacts = folder / "contacts.yaml"
+    contacts.write_text(
+        contacts.read_text(encoding="utf-8")
+        + "  spare:\n    phone: '123'\n    source: {note: 备用}\n    verified: 2026-11-01\n",
+        encoding="utf-8",
+    )
+    code, lines = check_output(folder, capsys)
+    body = broken.read_text(encoding="utf-8").splitlines()
+    assert code == 1
+    assert (
+        f"{broken}:{body.index('电话：{{nobody.phone}}') + 1}: unknown contact 'nobody' in {{{{nobody.phone}}}}"
+        in lines
+    )
+    assert any(
+        line.startswith(
+            f"{broken}:{body.index('地址：{{zhongyi.address}}') + 1}: contact 'zhongyi' has no address"
+        )
+        for line in lines
+    )
+    spare_line = contacts.read_text(encoding="utf-8").splitlines().index("  spare:") + 1
+    assert f"{contacts}:{spare_line}: contact 'spare' is not used" in lines
+
+
+def test_a_phone_changed_in_one_place_reaches_every_entry_and_booking_that_shows_it(folder: Path) -> None:
+    entry_file(
+        folder,
+        "09-list.md",
+        id="zd.list",
+        card="zhangdian",
+        title="定点医院",
+        body="区中医院：{{zhongyi.person}} {{zhongyi.phone}}",
+    )
+    contacts = folder / "contacts.yaml"
+    before = check_knowledge(folder)[0]
+    old = before.contacts["zhongyi"].phone  # type: ignore[union-attr]
+    contacts.write_text(contacts.read_text(encoding="utf-8").replace(old, "0533-8888888"), encoding="utf-8")
+    knowledge, problems = check_knowledge(folder)
+    assert problems == [] and knowledge is not None
+    showing = [e for e in knowledge.entries if "0533-8888888" in e.body]
+    assert {e.id for e in showing} == {"zd.hospital", "zd.list"}
+    assert knowledge.by_id["zd.hospital"].phones == ["0533-8888888"]
+    assert knowledge.booking_types["hospital"].kind("zhongyi").phone == "0533-8888888"  # type: ignore[union-attr]
+    assert not [e for e in knowledge.entries if old in e.body or old in e.phones]
+
+
+def test_regression_cases_must_name_known_entries(folder: Path) -> None:
+    path = folder / "regression.yaml"
+    path.write_text(
+        "cases:\n  - {q: 中医院电话, card: zhangdian, entry: zd.hospital}\n  - q: 门票\n    entry: zd.nothing\n",
+        encoding="utf-8",
+    )
+    knowledge, problems = check_knowledge(folder)
+    assert knowledge is None
+    assert [str(p) for p in problems] == [f"{path}:4: case 2 ('门票'): entry 'zd.nothing' not found"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html.parser import HTMLParser
 
 from bot.answers.render import Block, entry_blocks, html_chunks, plain
 from bot.kb.loader import KnowledgeBase
-from bot.kb.schema import Entry
+from bot.kb.schema import Entry, Source
 
 TAGS = {"b", "i"}
 
@@ -40,6 +41,8 @@ def entry(body: str) -> Entry:
         body=body,
         phones=["0533-2126207"],
         department="区卫生健康局",
+        source=Source(note="渲染测试"),
+        verified=date(2026, 11, 1),
     )
 
 

@@ -15,6 +15,7 @@ from bot.kb.loader import KnowledgeBase
 from bot.services import Services
 from db.models import Booking, OutboxMessage
 from db.session import Database
+from tests.knowledge_factory import CARDS
 from tests.telegram_harness import STAFF_CHAT, FakeClock, Harness, make_harness
 from tests.test_telegram_bot import settings
 
@@ -34,7 +35,7 @@ async def build(database: Database, knowledge: KnowledgeBase, clock: FakeClock |
 @pytest.fixture
 async def bot(database: Database, shipped: KnowledgeBase) -> AsyncIterator[Harness]:
     async with database.session() as session:
-        await import_registry(session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard"}))
+        await import_registry(session, parse_registry(REGISTRY, CARDS))
     harness = await build(database, shipped)
     async with harness.app:
         await harness.say(HOLDER, "/bind BY0001")

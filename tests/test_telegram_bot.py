@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.settings import Settings
 from db.models import Handover, QuestionLog, User, Vote
 from db.session import Database
-from tests.knowledge_factory import entry_file, small_knowledge
+from tests.knowledge_factory import CARDS, entry_file, small_knowledge
 from tests.telegram_harness import ADMIN, STAFF_CHAT, FakeClock, Harness, make_harness
 
 ALICE, BOB, STAFFER = 101, 102, 555
@@ -39,9 +39,7 @@ async def harness_for(knowledge: KnowledgeBase, knowledge_dir: Path, database: D
     clock = FakeClock()
     svc = Services(settings(knowledge_dir), knowledge, Answerer(knowledge), database, clock)
     async with database.session() as session:
-        await import_registry(
-            session, parse_registry(REGISTRY, {"zhangdian", "baiyun"}, {"standard", "outstanding"})
-        )
+        await import_registry(session, parse_registry(REGISTRY, CARDS))
     return make_harness(svc, clock)
 
 
@@ -232,7 +230,7 @@ async def test_command_menus_per_scope_and_language(bot: Harness) -> None:
 async def test_admins_list_unanswered_questions_others_cannot(bot: Harness) -> None:
     await bot.say(ALICE, "讲个<笑话>")
     await bot.say(ALICE, "/unanswered")
-    assert "/menu" in bot.fake.last_text(ALICE)  # not an admin: treated as an unknown command
+    assert bot.fake.last_text(ALICE) == "仅限管理员操作。"  # not an admin: refused
     await bot.say(ADMIN, "/unanswered")
     assert "讲个<笑话>" in bot.fake.last_text(ADMIN)
 

@@ -22,7 +22,8 @@ async def log_question(
         entry_id=entry.id if entry else None,
         score=answer.score,
         answered=answer.answered,
-        outcome="answered" if answer.answered else "declined",
+        # unsure: not answered, but suggestions were offered
+        outcome="answered" if answer.answered else ("unsure" if answer.alternatives else "declined"),
         created_at=now,
     )
     session.add(row)
@@ -49,16 +50,6 @@ async def record_vote(
     else:
         vote.value, vote.at = value, now
     return True
-
-
-async def unanswered(session: AsyncSession, limit: int = 20) -> list[QuestionLog]:
-    rows = await session.execute(
-        select(QuestionLog)
-        .where(QuestionLog.answered.is_(False))
-        .order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc())
-        .limit(limit)
-    )
-    return list(rows.scalars())
 
 
 async def purge_questions(session: AsyncSession, before: datetime) -> int:

@@ -333,17 +333,41 @@ def booking_line(svc: Services, booking: Booking, lang: Lang) -> str:
     return f"#{booking.id} {booking.starts_at.astimezone(svc.settings.tz):%Y-%m-%d %H:%M} {title} · {kind_title} [{status}]"
 
 
-async def post_agenda(svc: Services) -> bool:
-    """The day's bookings (in TIMEZONE) into the outbox for the staff chat; False without a staff chat."""
-    if svc.settings.staff_chat_id is None:
-        return False
-    zone, now = svc.settings.tz, svc.clock()
-    start = datetime.combine(now.astimezone(zone).date(), time(), zone)
-    day = f"{start:%Y-%m-%d}"
+async def agenda_text(svc: Services, day: date) -> str:
+    """The bookings (pending or confirmed) of one day in TIMEZONE, for the staff chat."""
+    zone = svc.settings.tz
+    start = datetime.combine(day, time(), zone)
     async with svc.db.session() as session:
         booked = await reminders.day_agenda(session, start, start + timedelta(days=1))
-        lines = [t("agenda_title", "zh", day=day)] + [html.escape(booking_line(svc, b, "zh")) for b in booked]
-        text = "\n".join(lines) if booked else t("agenda_none", "zh", day=day)
+    today = svc.clock().astimezone(zone).date()
+    title = "agenda_title" if day == today else "agenda_day_title"
+    if not booked:
+        return t("agenda_none" if day == today else "agenda_day_none", "zh", day=day.isoformat())
+    return "\n".join(
+        [t(title, "zh", day=day.isoformat())] + [html.escape(booking_line(svc, b, "zh")) for b in booked]
+    )
+
+
+async def pending_text(svc: Services) -> str:
+    """Every booking still waiting for a staff decision, soonest first, with its holder."""
+    async with svc.db.session() as session:
+        waiting = await bookings.pending(session)
+    if not waiting:
+        return t("pending_none", "zh")
+    lines = [t("pending_title", "zh", count=len(waiting))]
+    for booking, holder in waiting:
+        name = f" · {holder.holder_name}" if holder else ""
+        lines.append(html.escape(booking_line(svc, booking, "zh") + name))
+    return "\n".join(lines)
+
+
+async def post_agenda(svc: Services) -> bool:
+    """Today's agenda (in TIMEZONE) into the outbox for the staff chat; False without a staff chat."""
+    if svc.settings.staff_chat_id is None:
+        return False
+    now = svc.clock()
+    text = await agenda_text(svc, now.astimezone(svc.settings.tz).date())
+    async with svc.db.session() as session:
         await outbox.enqueue(session, svc.settings.staff_chat_id, text, now)
     return True
 

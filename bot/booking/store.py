@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.booking.rules import Violation, check_time, full_violation, quota_violation, service_year
 from bot.kb.schema import BookingType
-from db.models import Booking, QuotaUse, SlotSeat
+from db.models import Booking, CardHolder, QuotaUse, SlotSeat
 from db.session import Database
 
 ATTEMPTS = 12  # a lost race is retried; each retry sees more of the winners' rows
@@ -232,3 +232,14 @@ async def bookings_of(session: AsyncSession, user_id: int) -> list[Booking]:
         select(Booking).where(Booking.user_id == user_id).order_by(Booking.starts_at.desc()).limit(20)
     )
     return list(rows.scalars())
+
+
+async def pending(session: AsyncSession) -> list[tuple[Booking, CardHolder | None]]:
+    """Bookings waiting for a staff decision, soonest appointment first, with their holders."""
+    rows = await session.execute(
+        select(Booking, CardHolder)
+        .outerjoin(CardHolder, CardHolder.card_number == Booking.card_number)
+        .where(Booking.status == "pending")
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    return [(booking, holder) for booking, holder in rows]

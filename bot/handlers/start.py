@@ -60,5 +60,6 @@ async def cancel_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def reply_bind(update: Update, outcome: tuple[BindResult, str]) -> None:
     result, text = outcome
-    keyboard = cancel_button("bind:cancel", who(update).lang) if result.status == "wrong" else None
+    asks_again = result.status in ("wrong", "need_mobile", "wrong_mobile")
+    keyboard = cancel_button("bind:cancel", who(update).lang) if asks_again else None
     await update.effective_message.reply_text(text, reply_markup=keyboard)

@@ -19,6 +19,7 @@ from bot.texts import Lang, t
 from db.models import Handover
 
 AWAITING_CARD_NUMBER = "card_number"
+AWAITING_MOBILE = "card_mobile"  # the registry has a mobile for the number just sent: it is asked for
 AWAITING_BOOKING = "booking"  # a booking form is open: plain text fills its current field
 
 
@@ -70,6 +71,7 @@ async def expect_card_number(svc: Services, who: Who, expecting: bool) -> None:
     async with svc.db.session() as session:
         user = await ensure_user(session, who.user_id, who.first_name, who.lang, svc.clock())
         user.awaiting = AWAITING_CARD_NUMBER if expecting else None
+        user.pending_card_number = None
 
 
 def _bind_text(svc: Services, result: BindResult, lang: Lang) -> str:
@@ -85,6 +87,10 @@ def _bind_text(svc: Services, result: BindResult, lang: Lang) -> str:
         )
     if result.status == "wrong":
         return t("bind_wrong", lang, left=result.tries_left)
+    if result.status == "need_mobile":
+        return t("bind_need_mobile", lang)
+    if result.status == "wrong_mobile":
+        return t("bind_wrong_mobile", lang, left=result.tries_left)
     if result.status == "locked" and result.retry_after is not None:
         return t("bind_locked", lang, minutes=max(1, -(-int(result.retry_after.total_seconds()) // 60)))
     if result.status == "expired" and holder is not None:
@@ -92,13 +98,28 @@ def _bind_text(svc: Services, result: BindResult, lang: Lang) -> str:
     return t("bind_taken", lang)
 
 
-async def bind(svc: Services, who: Who, number: str) -> tuple[BindResult, str]:
+async def bind(svc: Services, who: Who, text: str, mobile_only: bool = False) -> tuple[BindResult, str]:
+    """`text` is "NUMBER [MOBILE]"; with `mobile_only` it is the mobile for the number sent before."""
     now = svc.clock()
     async with svc.db.session() as session:
         user = await ensure_user(session, who.user_id, who.first_name, who.lang, now)
-        result = await bind_card(session, user, number, now, now.astimezone(svc.settings.tz).date())
-        # A wrong number may be a typo: keep reading numbers. Otherwise stop, so questions work again.
-        user.awaiting = AWAITING_CARD_NUMBER if result.status == "wrong" else None
+        if mobile_only:
+            number, mobile = user.pending_card_number or "", text.strip()
+        else:
+            number, _, mobile = text.strip().partition(" ")
+        today = now.astimezone(svc.settings.tz).date()
+        result = await bind_card(session, user, number, now, today, mobile.strip() or None)
+        # A wrong number may be a typo: keep reading numbers (or the mobile). Otherwise stop, so questions
+        # work again.
+        user.awaiting = {
+            "wrong": AWAITING_CARD_NUMBER,
+            "need_mobile": AWAITING_MOBILE,
+            "wrong_mobile": AWAITING_MOBILE,
+        }.get(result.status)
+        if result.status == "need_mobile" and result.holder is not None:
+            user.pending_card_number = result.holder.card_number
+        elif result.status != "wrong_mobile":
+            user.pending_card_number = None
     return result, _bind_text(svc, result, who.lang)
 
 
@@ -113,12 +134,14 @@ async def ask(
         user = await ensure_user(session, who.user_id, who.first_name, who.lang, now)
         if user.awaiting == AWAITING_BOOKING and not form_waits_for_buttons:
             return None
-        if user.awaiting != AWAITING_CARD_NUMBER or form_waits_for_buttons:
+        binding = user.awaiting in (AWAITING_CARD_NUMBER, AWAITING_MOBILE)
+        if not binding or form_waits_for_buttons:
             answer = svc.answerer.answer(text, user.card)
             holder = await holder_of(session, user)
             question = await log_question(session, user.id, user.card, answer, now)
             return Asked(question.id, answer, holder.tier if holder else None)
-    return await bind(svc, who, text)
+        mobile_only = user.awaiting == AWAITING_MOBILE
+    return await bind(svc, who, text, mobile_only=mobile_only)
 
 
 async def open_suggestion(svc: Services, who: Who, question_id: int, entry_id: str) -> Entry | None:

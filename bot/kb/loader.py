@@ -7,15 +7,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.kb.schema import GENERAL_CARD, BookingsFile, BookingType, Card, CardsFile, Entry, MatchingConfig
+from bot.kb.schema import (
+    CONTACT_FIELDS,
+    GENERAL_CARD,
+    BookingsFile,
+    BookingType,
+    Card,
+    CardsFile,
+    Contact,
+    ContactsFile,
+    Entry,
+    MatchingConfig,
+    RegressionCase,
+    RegressionFile,
+)
 
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: a reload is faster
 CARDS_FILE = "cards.yaml"
 MATCHING_FILE = "matching.yaml"
 BOOKINGS_FILE = "bookings.yaml"
+CONTACTS_FILE = "contacts.yaml"
+REGRESSION_FILE = "regression.yaml"
+# The files of a knowledge folder: the named YAML files at the top, one Markdown file per entry below.
+TOP_FILES = (CARDS_FILE, MATCHING_FILE, BOOKINGS_FILE, CONTACTS_FILE, REGRESSION_FILE)
+ENTRY_GLOB = "*/*.md"
+REFERENCE = re.compile(r"\{\{\s*([a-z][a-z0-9\-]*)\.([a-z]+)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -41,6 +60,8 @@ class KnowledgeBase:
     entries: tuple[Entry, ...]
     sources: dict[str, Path]  # entry id -> file it came from
     booking_types: dict[str, BookingType] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    regression: tuple[RegressionCase, ...] = ()
     by_id: dict[str, Entry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -143,28 +164,88 @@ def _validation_problems(
     return problems
 
 
-def _load_yaml_model(path: Path, model: type[BaseModel], problems: list[Problem]) -> Any:
-    if not path.is_file():
-        problems.append(Problem(path, 1, "file is missing"))
-        return None
+@dataclass
+class References:
+    """Resolves `{{contact.field}}` in knowledge text, remembering which contacts were used."""
+
+    contacts: dict[str, Contact]
+    used: set[str] = field(default_factory=set)
+
+    def resolve(self, data: Any, path: Path, lines: list[str], problems: list[Problem]) -> Any:
+        if isinstance(data, str):
+            return REFERENCE.sub(lambda match: self._value(match, path, lines, problems), data)
+        if isinstance(data, list):
+            return [self.resolve(item, path, lines, problems) for item in data]
+        if isinstance(data, dict):
+            return {key: self.resolve(value, path, lines, problems) for key, value in data.items()}
+        return data
+
+    def _value(self, match: re.Match[str], path: Path, lines: list[str], problems: list[Problem]) -> str:
+        name, part = match.groups()
+        line = next((n for n, text in enumerate(lines, start=1) if match.group(0) in text), 1)
+        contact = self.contacts.get(name)
+        if contact is None:
+            problems.append(Problem(path, line, f"unknown contact '{name}' in {match.group(0)}"))
+            return match.group(0)
+        self.used.add(name)
+        value = contact.value(part)
+        if value is None:
+            fields = "|".join(f for f in CONTACT_FIELDS if contact.value(f))
+            problems.append(Problem(path, line, f"contact '{name}' has no {part} (it has: {fields})"))
+            return match.group(0)
+        return value
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError, first_line: int) -> Problem:
+    """One line, at the construct the parser could not finish, else where it stopped (`first_line`: the
+    file's line where the YAML starts)."""
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    what = " ".join(
+        str(part) for part in (getattr(exc, "problem", None), getattr(exc, "context", None)) if part
+    )
+    return Problem(path, (mark.line + first_line) if mark else 1, f"bad YAML: {what or exc}")
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, list[str]] | None:
     text = _read(path, problems)
     if text is None:
         return None
     try:
-        data = yaml.safe_load(text)
+        return yaml.load(text, Loader=SafeLoader), text.splitlines()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(path, (mark.line + 1) if mark else 1, f"bad YAML: {exc}"))
+        problems.append(_yaml_problem(path, exc, first_line=1))
         return None
+
+
+def _load_yaml_model(
+    path: Path,
+    model: type[BaseModel],
+    problems: list[Problem],
+    references: References | None = None,
+    optional: bool = False,
+) -> Any:
+    if not path.is_file():
+        if optional:
+            return model()
+        problems.append(Problem(path, 1, "file is missing"))
+        return None
+    read = _read_yaml(path, problems)
+    if read is None:
+        return None
+    data, lines = read
+    if references is not None:
+        data = references.resolve(data, path, lines, problems)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_validation_problems(path, exc, text.splitlines(), 1))
+        problems.extend(_validation_problems(path, exc, lines, 1))
         return None
 
 
-def _load_entry(path: Path, problems: list[Problem]) -> tuple[Entry | None, list[str]]:
-    """Returns the entry (or None) and the file's lines, for cross-file messages."""
+def _load_entry(
+    path: Path, problems: list[Problem], references: References
+) -> tuple[Entry | None, list[str]]:
+    """Returns the entry (or None) and the file's lines (none if it is not text), for cross-file messages."""
     text = _read(path, problems)
     if text is None:
         return None, []
@@ -172,16 +253,19 @@ def _load_entry(path: Path, problems: list[Problem]) -> tuple[Entry | None, list
     if not lines or lines[0].strip() != "---":
         problems.append(Problem(path, 1, "no front matter: the file must start with a '---' line"))
         return None, lines
-    try:
-        post = frontmatter.loads(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(path, (mark.line + 2) if mark else 1, f"bad YAML: {exc}"))
-        return None, lines
     closing = next((i for i, line in enumerate(lines[1:], start=2) if line.strip() == "---"), len(lines))
+    try:  # the front matter alone, so that YAML's line numbers are the file's
+        metadata = yaml.load("\n".join(lines[1 : closing - 1]), Loader=SafeLoader) or {}
+    except yaml.YAMLError as exc:
+        problems.append(_yaml_problem(path, exc, first_line=2))
+        return None, lines
+    if not isinstance(metadata, dict):
+        problems.append(Problem(path, 2, "front matter must be `key: value` lines"))
+        return None, lines
     body_line = min(closing + 1, max(len(lines), 1))
-    data = dict(post.metadata)
-    data["body"] = post.content.strip()
+    data = dict(metadata)
+    data["body"] = "\n".join(lines[closing:]).strip()
+    data = references.resolve(data, path, lines, problems)
     try:
         return Entry.model_validate(data), lines
     except ValidationError as exc:
@@ -196,7 +280,9 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     cards_file = _load_yaml_model(directory / CARDS_FILE, CardsFile, problems)
     matching = _load_yaml_model(directory / MATCHING_FILE, MatchingConfig, problems)
     cards = {card.id: card for card in cards_file.cards} if cards_file else {}
-    bookings_file = _load_yaml_model(directory / BOOKINGS_FILE, BookingsFile, problems)
+    contacts_file = _load_yaml_model(directory / CONTACTS_FILE, ContactsFile, problems, optional=True)
+    references = References(contacts_file.contacts if contacts_file else {})
+    bookings_file = _load_yaml_model(directory / BOOKINGS_FILE, BookingsFile, problems, references)
     booking_types = {b.id: b for b in bookings_file.booking_types} if bookings_file else {}
     for booking_type in booking_types.values():
         if cards and booking_type.card not in cards:
@@ -211,14 +297,25 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     entries: list[Entry] = []
     sources: dict[str, Path] = {}
     parent_lines: dict[str, int] = {}
-    for path in sorted(directory.glob("*/*.md")):
-        entry, lines = _load_entry(path, problems)
-        if entry is None:
-            continue
+    broken_ids: set[str] = set()
+    for path in sorted(directory.glob(ENTRY_GLOB)):
+        entry, lines = _load_entry(path, problems, references)
         id_line = _key_line(lines, "id", 1)
+        if entry is None:
+            # Its problems are reported; its id still counts as known, so nothing else fails because of it.
+            written_id = (
+                re.match(r"id\s*:\s*(\S+)", lines[id_line - 1]) if 0 < id_line <= len(lines) else None
+            )
+            if written_id:
+                broken_ids.add(written_id.group(1))
+            continue
         if entry.id in sources:
             problems.append(
-                Problem(path, id_line, f"duplicate id '{entry.id}' (also in {sources[entry.id]})")
+                Problem(
+                    path,
+                    id_line,
+                    f"duplicate id '{entry.id}' (also in {sources[entry.id].relative_to(directory)})",
+                )
             )
             continue
         if cards and entry.card not in cards and entry.card != GENERAL_CARD:
@@ -235,17 +332,52 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         sources[entry.id] = path
         parent_lines[entry.id] = _key_line(lines, "parent", id_line)
     for entry in entries:
-        if entry.parent is not None and entry.parent not in sources:
+        if entry.parent is not None and entry.parent not in sources and entry.parent not in broken_ids:
             problems.append(
                 Problem(sources[entry.id], parent_lines[entry.id], f"parent '{entry.parent}' not found")
             )
     if not entries and not problems:
         problems.append(Problem(directory, 1, "no entries (*/*.md) found"))
-    if problems or cards_file is None or matching is None or bookings_file is None:
+    if contacts_file is not None:
+        problems.extend(_unused_contacts(directory / CONTACTS_FILE, contacts_file, references.used))
+    regression = _load_yaml_model(directory / REGRESSION_FILE, RegressionFile, problems, optional=True)
+    if regression is not None:
+        known = set(sources) | broken_ids
+        problems.extend(_unknown_regression_entries(directory / REGRESSION_FILE, regression, known))
+    if problems or cards_file is None or matching is None or bookings_file is None or regression is None:
         return None, problems
     return KnowledgeBase(
-        cards=cards, matching=matching, entries=tuple(entries), sources=sources, booking_types=booking_types
+        cards=cards,
+        matching=matching,
+        entries=tuple(entries),
+        sources=sources,
+        booking_types=booking_types,
+        contacts=dict(contacts_file.contacts),
+        regression=tuple(regression.cases),
     ), []
+
+
+def _unused_contacts(path: Path, contacts: ContactsFile, used: set[str]) -> list[Problem]:
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return [
+        Problem(path, _key_line([line.strip() for line in lines], name, 1), f"contact '{name}' is not used")
+        for name in contacts.contacts
+        if name not in used
+    ]
+
+
+def _unknown_regression_entries(path: Path, regression: RegressionFile, known: set[str]) -> list[Problem]:
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    entry_lines = [n for n, line in enumerate(lines, start=1) if re.search(r"\bentry\s*:", line)]
+    return [
+        Problem(
+            path,
+            entry_lines[index] if index < len(entry_lines) else 1,
+            f"case {index + 1} ('{case.q}'): entry '{case.entry}' not found",
+        )
+        for index, case in enumerate(regression.cases)
+        if case.entry not in known
+    ]
 
 
 def load_knowledge(directory: Path) -> KnowledgeBase:

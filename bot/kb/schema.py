@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -43,6 +43,74 @@ class MatchingConfig(_Strict):
     other_places: list[str]
 
 
+class Source(_Strict):
+    """Where a text comes from: a guide's section, as printed, or an admin's note (who confirmed what)."""
+
+    guide: str | None = None
+    section: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _guide_or_note(self) -> Source:
+        from_guide = self.guide is not None and self.section is not None and self.note is None
+        from_note = self.note is not None and self.guide is None and self.section is None
+        if not (from_guide or from_note):
+            raise ValueError("name either a guide and its section, or an admin's note")
+        return self
+
+    @property
+    def is_guide(self) -> bool:
+        return self.note is None
+
+
+class Contact(_Strict):
+    """A person, phone, address or opening hours several answers show: defined once, referenced as
+    `{{id.field}}` (e.g. `{{zhongyi.phone}}`) from entries and bookings.yaml."""
+
+    person: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    hours: str | None = None
+    source: Source
+    verified: date
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Contact:
+        if not any(self.value(field) for field in CONTACT_FIELDS):
+            raise ValueError(f"a contact needs at least one of {', '.join(CONTACT_FIELDS)}")
+        return self
+
+    def value(self, field: str) -> str | None:
+        return getattr(self, field) if field in CONTACT_FIELDS else None
+
+
+CONTACT_FIELDS = ("person", "phone", "address", "hours")
+
+
+class ContactsFile(_Strict):
+    contacts: dict[str, Contact] = Field(default_factory=dict)
+
+    @field_validator("contacts")
+    @classmethod
+    def _ids(cls, value: dict[str, Contact]) -> dict[str, Contact]:
+        for key in value:
+            if not re.fullmatch(r"[a-z][a-z0-9\-]*", key):
+                raise ValueError(f"contact id '{key}': lowercase ascii letters, digits and '-'")
+        return value
+
+
+class RegressionCase(_Strict):
+    q: str = Field(min_length=1)
+    card: str | None = None
+    entry: str = Field(min_length=1)
+
+
+class RegressionFile(_Strict):
+    """Questions admins rely on, and the entry each must reach (checked on every reload and upload)."""
+
+    cases: list[RegressionCase] = Field(default_factory=list)
+
+
 class Entry(_Strict):
     id: str = Field(pattern=rf"^{ENTRY_ID}$", max_length=40)
     card: str
@@ -55,6 +123,8 @@ class Entry(_Strict):
     keywords: list[str] = Field(default_factory=list)
     keywords_en: list[str] = Field(default_factory=list)
     tier: Literal["outstanding"] | None = None
+    source: Source
+    verified: date
     body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
 
     @field_validator("questions", "keywords", "keywords_en", "phones", mode="before")
