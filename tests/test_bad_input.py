@@ -200,3 +200,16 @@ async def test_the_console_takes_the_same_bad_input_without_error(
     async with database.session() as session:
         asked = (await session.execute(select(QuestionLog))).scalars().all()
     assert [q.text for q in asked] == ["区图书馆电话", "²"]  # "²" is no suggestion number: a question
+
+
+async def test_a_button_whose_handler_fails_is_still_answered(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object) -> bool:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("bot.holders.actions.vote", broken)
+    await bot.say(HOLDER, "/start")
+    text = await press_and_check_answered(bot, HOLDER, "fb:1:1", bot.last_message(HOLDER))
+    assert text == "抱歉，系统出了点问题，请稍后再试。"
+    assert [type(error) for error in bot.errors] == [RuntimeError]
