@@ -213,3 +213,14 @@ async def test_a_button_whose_handler_fails_is_still_answered(
     text = await press_and_check_answered(bot, HOLDER, "fb:1:1", bot.last_message(HOLDER))
     assert text == "抱歉，系统出了点问题，请稍后再试。"
     assert [type(error) for error in bot.errors] == [RuntimeError]
+
+
+async def test_command_arguments_are_cleaned_like_text(bot: Harness) -> None:
+    await bot.say(HOLDER, "/bind BY\x000001")
+    await bot.say(STAFFER, "/unbind BY\x00\u200b0001", chat_id=STAFF_CHAT, chat_type="supergroup")
+    await bot.say(STAFFER, "/agenda \u200b", chat_id=STAFF_CHAT, chat_type="supergroup")
+    assert not bot.errors
+    async with bot.svc.db.session() as session:
+        holder = await session.get(User, HOLDER)
+    assert holder is not None and holder.card_number is None  # the cleaned number was unbound
+    assert "今日" in bot.fake.last_text(STAFF_CHAT) or "2026-11-23" in bot.fake.last_text(STAFF_CHAT)

@@ -65,6 +65,7 @@ TYPED = st.sampled_from(
         "/pending",
         "/export",
         "/unbind BY0001",
+        "/unbind BY\x000001",
         "/unbind",
         "/bind",
         "/bind BY0001",

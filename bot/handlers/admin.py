@@ -21,7 +21,7 @@ from bot.admin.unanswered import MissGroup, group_missed, group_of, mark_handled
 from bot.admin.upload import add_alternate_question, upload
 from bot.answers.render import TELEGRAM_LIMIT, Block, html_chunks
 from bot.handlers.access import is_admin
-from bot.handlers.common import SERVICES_KEY, lang_of, services
+from bot.handlers.common import SERVICES_KEY, args_of, lang_of, services
 from bot.services import Services
 from bot.texts import Lang, t
 
@@ -182,7 +182,7 @@ def _group_text(n: int, group: MissGroup, lang: Lang) -> str:
 
 
 async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang, days = services(context), lang_of(update), _days(context.args or [])
+    svc, lang, days = services(context), lang_of(update), _days(args_of(context))
     groups = await _groups(svc, days)
     if not groups:
         await update.effective_message.reply_text(t("unanswered_none", lang, days=days))

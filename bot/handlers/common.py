@@ -37,6 +37,11 @@ def text_of(update: Update) -> str:
     return clean_text(update.effective_message.text or "")
 
 
+def args_of(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+    """A command's arguments, cleaned the same way; one of only invisible characters is no argument."""
+    return [arg for arg in map(clean_text, context.args or []) if arg]
+
+
 async def edited(edit: Awaitable[object]) -> None:
     """Run an edit of a bot message; an edit to what the message already shows (a double tap, ⬅️ on the
     first step, a colleague's identical decision) is no error: Telegram refuses it as "not modified"."""

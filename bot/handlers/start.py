@@ -8,10 +8,9 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import cancel_button, card_keyboard, edited, services, who
+from bot.handlers.common import args_of, cancel_button, card_keyboard, edited, services, who
 from bot.holders import actions as holder_actions
 from bot.holders.registry import BindResult
-from bot.holders.user_text import clean_text
 from bot.texts import t
 
 
@@ -41,7 +40,7 @@ async def choose_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/bind` asks for the number; `/bind 123456` tries it at once."""
     svc, me = services(context), who(update)
-    number = clean_text(" ".join(context.args or []))
+    number = " ".join(args_of(context))
     if number:
         await reply_bind(update, await holder_actions.bind(svc, me, number))
         return
