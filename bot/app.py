@@ -95,6 +95,7 @@ PRIVATE_BUTTONS: list[tuple[Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
     (questions.open_alternative, rf"^alt:{ID}:{ENTRY_ID}$"),
     (questions.vote, rf"^fb:{ID}:-?1$"),
     (questions.hand_over, rf"^ho:{ID}$"),
+    (questions.follow_up, rf"^fu:{ID}$"),
     (menu.open_entry, rf"^entry:{ENTRY_ID}$"),
     (menu.back_to_menu, r"^menu$"),
     (privacy.confirm_forget, r"^forget:(yes|no)$"),

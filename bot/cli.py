@@ -32,6 +32,7 @@ def answer_json(answer: Answer, answerer: Answerer) -> dict[str, object]:
     entry = answer.entry
     return {
         "answered": answer.answered,
+        "outcome": answer.outcome,
         "entry_id": entry.id if entry else None,
         "title": entry.title if entry else None,
         "score": answer.score,

@@ -13,7 +13,7 @@ from bot.booking.actions import FormView
 from bot.holders import actions as holder_actions
 from bot.holders.actions import Asked, Who
 from bot.holders.user_text import clean_text, parse_id
-from bot.kb.schema import GENERAL_CARD, Entry
+from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import t
 
@@ -53,7 +53,7 @@ class Console:
                 return
             self.say(t("menu", lang, card=svc.card_name(card, lang)))
             for entry in svc.knowledge.entries:
-                if entry.parent is None and entry.card in (card, GENERAL_CARD):
+                if entry.parent is None and entry.card in svc.knowledge.offered_to(card):
                     self.say(f"  /open {entry.id}  {entry.title}")
         elif name == "open":
             entry = svc.knowledge.by_id.get(argument)

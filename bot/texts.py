@@ -16,6 +16,33 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Sorry, I don't have an answer to that. Try asking another way, or contact our staff.",
     },
     "did_you_mean": {"zh": "您是不是想问：", "en": "Did you mean:"},
+    "unsure": {
+        "zh": "这个问题我不太确定您想问哪一项。您是不是想问：",
+        "en": "I'm not sure which service you mean. Did you mean:",
+    },
+    "not_covered": {
+        "zh": "抱歉，服务指南里没有这方面的内容，我无法作答。",
+        "en": "Sorry, the service guides don't cover this, so I can't answer it.",
+    },
+    "not_covered_card": {
+        "zh": "关于卡本身的问题（申领、挂失、补办、续期、资格等），请咨询{card}联系部门：{contact}。",
+        "en": "For questions about the card itself (applying, loss, renewal, eligibility), contact the {card} "
+        "office: {contact}.",
+    },
+    "not_covered_referral": {
+        "zh": "此类问题通常可拨打{referral}咨询。",
+        "en": "Questions like this usually go to the {referral} hotline.",
+    },
+    "not_covered_staff": {
+        "zh": "您也可以点“转人工”，由工作人员为您解答。",
+        "en": "You can also tap “Ask staff” and our staff will answer you.",
+    },
+    "quoted_from_guide": {
+        "zh": "",
+        "en": "The text below is quoted from the Chinese service guide.",
+    },
+    "follow_up": {"zh": "您还问了：{question}", "en": "You also asked: {question}"},
+    "button_follow_up": {"zh": "❓ {question}", "en": "❓ {question}"},
     "source": {"zh": "来源", "en": "Source"},
     "contact": {"zh": "咨询电话", "en": "Phone"},
     "tier_only": {"zh": "【仅限突出贡献优秀企业家】", "en": "[Outstanding Contribution Entrepreneurs only] "},

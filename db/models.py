@@ -81,8 +81,8 @@ class QuestionLog(Base):
     entry_id: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     answered: Mapped[bool] = mapped_column(Boolean)
-    # answered | unsure (only suggestions offered) | declined | alternative (a suggestion was opened)
-    # | handover
+    # answered | unsure (only suggestions offered) | declined (not covered) | alternative (a suggestion
+    # was opened) | handover
     outcome: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 

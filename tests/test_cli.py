@@ -18,7 +18,7 @@ from bot.settings import Settings
 from db.models import User
 from tests.knowledge_factory import SHIPPED
 
-CONTRACT_KEYS = {"answered", "entry_id", "title", "score", "text", "alternatives"}
+CONTRACT_KEYS = {"answered", "outcome", "entry_id", "title", "score", "text", "alternatives"}
 
 
 def ask_json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, object]]:

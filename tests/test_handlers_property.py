@@ -113,6 +113,11 @@ PREFIXES = [
     "st:ok",
     "st:no",
     "st:rj",
+    "kb:ok",
+    "kb:no",
+    "un:h:7",
+    "un:a:30",
+    "fu",
 ]
 FORGED = st.one_of(
     st.builds(lambda p, n: f"{p}:{n}", st.sampled_from(PREFIXES), NUMBER),

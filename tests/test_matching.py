@@ -98,3 +98,24 @@ def test_specific_questions_get_the_specific_entry_of_the_shipped_base(
 def test_the_shipped_base_declines_what_it_does_not_cover(shipped_answerer: Answerer, question: str) -> None:
     # 护照 sounds like 户照 (hukou pages) but shares no character with them: not a typo of anything here.
     assert not shipped_answerer.answer(question, "baiyun").answered
+
+
+def test_the_array_built_postings_hold_each_entrys_tokens_with_its_strongest_field(
+    small_answerer: Answerer,
+) -> None:
+    """The vectorised build agrees with `document_tokens`, the one definition of an entry's tokens."""
+    from bot.matching.index import FIELD_WEIGHTS, _entry_fields
+    from bot.matching.tokens import document_tokens
+
+    index = small_answerer.index
+    for position, entry in enumerate(index.entries):
+        expected: dict[str, float] = {}
+        for field, texts in _entry_fields(entry).items():
+            for token in (token for text in texts for token in document_tokens(text)):
+                expected[token] = max(expected.get(token, 0.0), FIELD_WEIGHTS[field])
+        found = {
+            token: float(weights[ids.tolist().index(position)])
+            for token, (ids, weights) in index._postings.items()
+            if position in ids
+        }
+        assert found == expected, entry.id

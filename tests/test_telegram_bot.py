@@ -15,6 +15,7 @@ from bot.holders.registry import import_registry, parse_registry
 from bot.kb.loader import KnowledgeBase, load_knowledge
 from bot.services import Services
 from bot.settings import Settings
+from bot.texts import t
 from db.models import Handover, QuestionLog, User, Vote
 from db.session import Database
 from tests.knowledge_factory import CARDS, entry_file, small_knowledge
@@ -128,7 +129,7 @@ async def test_handover_round_trip_with_escaping_and_a_repost_after_an_hour(bot:
     await choose_card(bot, ALICE, "zhangdian")
     await bot.say(ALICE, "<b>卡</b> & 丢了 13912345678 咋补办", first_name="<i>A&B</i>")
     declined = bot.last_message(ALICE)
-    assert "答不上来" in declined["text"]
+    assert t("not_covered", "zh") in declined["text"]
     await bot.press(ALICE, bot.button(declined, "ho:"), declined, first_name="<i>A&B</i>")
     await bot.press(ALICE, bot.button(declined, "ho:"), declined, first_name="<i>A&B</i>")  # double tap: once
     [post] = bot.fake.messages_to(STAFF_CHAT)
@@ -242,3 +243,42 @@ async def test_a_failure_is_logged_and_the_user_told_politely(
     await bot.say(ALICE, "区中医院电话")
     assert bot.fake.last_text(ALICE) == "抱歉，系统出了点问题，请稍后再试。"
     assert "error while handling an update" in caplog.text
+
+
+@pytest.fixture
+async def small_bot(database: Database, tmp_path: Path) -> AsyncIterator[Harness]:
+    folder = small_knowledge(tmp_path / "knowledge")
+    harness = await harness_for(load_knowledge(folder), folder, database)
+    async with harness.app:
+        yield harness
+
+
+async def test_unsure_shows_suggestions_and_hand_over_but_no_answer(small_bot: Harness) -> None:
+    await choose_card(small_bot, ALICE, "zhangdian")
+    await small_bot.say(ALICE, "周末看病的事")
+    reply = small_bot.last_message(ALICE)
+    assert reply["text"] == t("unsure", "zh")
+    data = [d for _, d in small_bot.fake.buttons(reply)]
+    assert any(d.startswith("alt:") for d in data) and data[-1].startswith("ho:")
+    assert not any(d.startswith("fb:") for d in data)
+
+
+async def test_not_covered_says_so_names_the_card_contact_and_offers_staff(small_bot: Harness) -> None:
+    await choose_card(small_bot, ALICE, "baiyun")
+    await small_bot.say(ALICE, "我的卡不见了要去哪里补")
+    reply = small_bot.last_message(ALICE)
+    contact = small_bot.svc.knowledge.cards["baiyun"].contact
+    assert t("not_covered", "zh") in reply["text"] and contact and contact in reply["text"]
+    assert [d for _, d in small_bot.fake.buttons(reply)] == [small_bot.button(reply, "ho:")]
+
+
+async def test_a_second_question_is_a_button_that_answers_it(small_bot: Harness) -> None:
+    await choose_card(small_bot, ALICE, "zhangdian")
+    await small_bot.say(ALICE, "中医院绿色通道电话多少？景区门票要买吗")
+    reply = small_bot.last_message(ALICE)
+    assert "区中医院就医绿色通道" in reply["text"]
+    follow_up = small_bot.button(reply, "fu:")
+    await small_bot.press(BOB, follow_up, reply)  # not Bob's question
+    assert small_bot.fake.callback_answers[-1]["text"] == t("not_yours", "zh")
+    await small_bot.press(ALICE, follow_up, reply)
+    assert "景点免门票" in small_bot.fake.last_text(ALICE)

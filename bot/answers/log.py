@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.answers.qa import Answer
 from db.models import QuestionLog, Vote
 
+# How each outcome is logged: unsure offered suggestions; declined is not covered (statistics count it).
+LOGGED_OUTCOME = {"answer": "answered", "unsure": "unsure", "not_covered": "declined"}
+
 
 async def log_question(
     session: AsyncSession, user_id: int, card: str | None, answer: Answer, now: datetime
@@ -22,8 +25,7 @@ async def log_question(
         entry_id=entry.id if entry else None,
         score=answer.score,
         answered=answer.answered,
-        # unsure: not answered, but suggestions were offered
-        outcome="answered" if answer.answered else ("unsure" if answer.alternatives else "declined"),
+        outcome=LOGGED_OUTCOME[answer.outcome],
         created_at=now,
     )
     session.add(row)

@@ -1,15 +1,46 @@
-"""Answering a card holder's question: which entries may answer, how sure we are, what else to offer."""
+"""Answering a card holder's question with one of three outcomes.
+
+- answer: the matched entry, when the match is strong and the question's topic is one the guides cover;
+- unsure: no answer, but "did you mean" suggestions;
+- not covered: the guides say nothing about it (its topic words are ones the knowledge never uses, it
+  asks about another place's programme, or nothing matches); say so and offer staff.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
 from bot.kb.loader import KnowledgeBase
-from bot.kb.schema import GENERAL_CARD, Entry
-from bot.matching.index import SearchIndex
+from bot.kb.schema import Entry
+from bot.matching.index import Scored, SearchIndex
 from bot.matching.normalize import fold_question
+from bot.matching.scope import Topic, lexicon, topic
+
+Outcome = Literal["answer", "unsure", "not_covered"]
+
+# A question whose topic is this much made of words the knowledge never uses is not covered.
+UNCOVERED_SHARE = 0.8
+# Suggestions are offered only while most of the topic is covered; otherwise it is not covered.
+UNSURE_SHARE = 0.5
+# A question naming an entry's subject (人民医院) gets it, unless this much of its topic is uncovered
+# (人民医院能打疫苗吗 names the hospital but asks about something the guide does not say).
+NAMED_UNCOVERED_SHARE = 0.3
+# How much an uncovered part of the topic lowers confidence in the best match.
+UNCOVERED_PENALTY = 0.4
+# A word in this share of the entries (办理, 服务) names no particular thing.
+GENERIC_SHARE = 0.3
+# A message splits into questions at sentence punctuation, or at a space between two Chinese phrases
+# that are each long enough to be a question (高考 志愿 咨询 is one question in three words).
+_CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s]+(?=[\u4e00-\u9fff]{4})")
+# "the card" as a thing: 这卡, 我的卡, 卡丢了, 卡在哪办; not 信息卡, 持卡, 卡在两个部门之间 (stuck).
+_CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])|\bcards?\b")
+_ENGLISH_CARD = re.compile(r"\bcards?\b")
+_FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
 
 
 @dataclass(frozen=True)
@@ -21,64 +52,228 @@ class Suggestion:
 @dataclass(frozen=True)
 class Answer:
     question: str
-    entry: Entry | None  # None: declined (out of scope or not sure enough)
+    entry: Entry | None  # the answer; None when unsure or not covered
     score: float
     alternatives: tuple[Suggestion, ...]
+    outcome: Outcome = "not_covered"
+    card: str | None = None  # the card of the user who asked
+    # Not covered and about the card itself (applying, losing, renewing): whose programme to refer to.
+    about_card: str | None = None
+    # A second question in the same message, offered as a button.
+    follow_up: str | None = None
 
     @property
     def answered(self) -> bool:
-        return self.entry is not None
+        return self.outcome == "answer"
+
+
+def split_questions(question: str) -> list[str]:
+    """The questions in one message, in order (a single question gives a list of one)."""
+    parts = [_FOLLOW_UP_MARKS.sub("", p.strip()) for p in _CLAUSE_SPLIT.split(question)]
+    return [p for p in parts if p]
 
 
 class Answerer:
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
         self.index = SearchIndex(knowledge.entries, knowledge.matching)
-        entry_cards = np.array([entry.card for entry in self.index.entries])
-        self._card_masks = {card: entry_cards == card for card in [*knowledge.cards, GENERAL_CARD]}
-        self._aliases = {
-            card.id: [fold_question(a) for a in card.aliases] for card in knowledge.cards.values()
+        self._lexicon = lexicon()
+        self._lexicon.learn(word for entry in knowledge.entries for word in [*entry.keywords, *entry.aliases])
+        groups = np.array([entry.card for entry in self.index.entries])
+        self._group_masks = {group: groups == group for group in set(groups)}
+        self._names = {
+            **{card.id: _folded(card.aliases) for card in knowledge.cards.values()},
+            **{material.id: _folded(material.aliases) for material in knowledge.shared.values()},
         }
-        self._other_places = [fold_question(p) for p in knowledge.matching.other_places]
+        self._our_places = _folded(p for card in knowledge.cards.values() for p in card.places)
+        self._neighbours = _folded(knowledge.matching.other_places)
+        self._generic_names = _folded(knowledge.generic_names)
+        self._card_words = _folded(
+            [
+                *knowledge.generic_names,
+                *(n for c in knowledge.cards.values() for n in [c.name, *c.aliases, *c.tiers.values()]),
+            ]
+        )
+        self._aliases = sorted(
+            (
+                (fold_question(alias), position)
+                for position, e in enumerate(self.index.entries)
+                for alias in e.aliases
+            ),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._families = _families(self.index.entries)
 
-    def named_cards(self, question: str) -> set[str]:
-        text = fold_question(question)
-        return {card for card, aliases in self._aliases.items() if any(a in text for a in aliases)}
+    # --- what the question names ------------------------------------------------------------------
 
-    def _names_other_place(self, question: str) -> bool:
-        text = fold_question(question)
-        return any(place in text for place in self._other_places)
+    def named_groups(self, text: str) -> set[str]:
+        """Cards and shared material (齐惠保) the folded question names."""
+        return {group for group, names in self._names.items() if any(n in text for n in names)}
+
+    def _names_card(self, text: str) -> bool:
+        """A card named by a word of its own (云聚英才, 保障卡), not by a generic one (人才卡)."""
+        return any(
+            n in text and n not in self._generic_names
+            for card in self.knowledge.cards
+            for n in self._names[card]
+        )
+
+    def _names_programme(self, text: str) -> bool:
+        return bool(self.named_groups(text)) or any(n in text for n in self._generic_names)
+
+    def _other_place(self, text: str) -> bool:
+        """Another place's programme: a neighbouring district, or a place the knowledge never mentions
+        named with a programme word, while none of our places or programmes is named."""
+        if any(p in text for p in self._our_places) or self._names_card(text):
+            return False
+        if any(p in text for p in self._neighbours):
+            return True
+        places = [
+            w.text for w in self._lexicon.words(text) if w.is_place and not self.index.knows(w.text, False)
+        ]
+        return bool(places) and any(n in text for n in self._generic_names)
+
+    def _named_entries(self, text: str, allowed: np.ndarray | None) -> set[int]:
+        """Entries whose alias the question contains, the longest alias first: 区第二人民医院 is not 人民医院."""
+        named: set[int] = set()
+        for alias, position in self._aliases:
+            if alias in text and (allowed is None or allowed[position]):
+                named.add(position)
+                text = text.replace(alias, " ")
+        return named
 
     def _allowed(self, card: str | None, named: set[str]) -> np.ndarray | None:
-        """The user's card and general material; another card's entries only when the question names it."""
-        cards = named or ({card} if card else set())
-        if not cards:
+        """The user's card and the shared material it includes, plus whatever the question names;
+        everything for a user with no card who names nothing."""
+        groups = set(named)
+        if card in self.knowledge.cards:
+            groups |= self.knowledge.offered_to(card)
+        if not groups:
             return None
-        mask = self._card_masks[GENERAL_CARD].copy()
-        for name in cards:
-            mask |= self._card_masks.get(name, False)
+        mask = np.zeros(len(self.index.entries), dtype=bool)
+        for group in groups:
+            mask |= self._group_masks.get(group, False)
         return mask
 
+    # --- answering --------------------------------------------------------------------------------
+
     def answer(self, question: str, card: str | None = None) -> Answer:
-        named = self.named_cards(question)
-        if self._names_other_place(question) and not named:
+        whole = replace(self._answer_one(question, card), card=card)
+        questions = split_questions(question)
+        if len(questions) < 2:
+            return whole
+        first = self._answer_one(questions[0], card)
+        # The first question answered alone, unless the message as a whole reads as one other question
+        # (户口在淄博、医保在外地，能买齐惠保吗: a condition, then the question).
+        if first.answered and (not whole.answered or whole.entry == first.entry):
+            return replace(first, question=question, card=card, follow_up="，".join(questions[1:]))
+        return whole
+
+    def _answer_one(self, question: str, card: str | None) -> Answer:
+        text = fold_question(question)
+        about_card = self._card_meant(text, card)
+        if self._other_place(text):
             return Answer(question, None, 0.0, ())
+        named_groups = self.named_groups(text)
+        allowed = self._allowed(card, named_groups)
         matching = self.knowledge.matching
-        ranked = self.index.search(question, self._allowed(card, named), limit=matching.max_alternatives + 1)
-        if not ranked:
-            return Answer(question, None, 0.0, ())
-        top, rest = ranked[0], ranked[1:]
+        # 人才卡, talent card: which programme, not what about it (most entries name their card)
+        asked = _without(fold_question(question), self._generic_names)
+        ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
+        named = self._named_entries(text, allowed)
+        ranked = self._names_first(ranked, named, question)
+        scope = topic(self.index.reader.clean(question), self.index.knows, self._lexicon)
+        if not ranked or scope.unknown_share >= UNCOVERED_SHARE or self._about_the_card(text, scope):
+            return Answer(question, None, ranked[0].score if ranked else 0.0, (), about_card=about_card)
+        confidence = _confidence(ranked[0].score, scope)
+        if ranked[0].position in named and scope.unknown_share < NAMED_UNCOVERED_SHARE:
+            confidence = max(confidence, matching.answer_threshold)  # it names this entry's subject
         entries = self.index.entries
-        alternatives = tuple(
+        suggestions = tuple(
             Suggestion(entries[s.position], s.score)
-            for s in rest
+            for s in ranked
             if s.score >= matching.alternative_threshold
         )
-        if top.score < matching.answer_threshold:
-            declined_offers = tuple(
-                Suggestion(entries[s.position], s.score)
-                for s in ranked
-                if s.score >= matching.alternative_threshold
+        if confidence >= matching.answer_threshold:
+            top = ranked[0]
+            return Answer(
+                question,
+                entries[top.position],
+                confidence,
+                suggestions[1 : matching.max_alternatives + 1],
+                "answer",
             )
-            return Answer(question, None, top.score, declined_offers[: matching.max_alternatives])
-        return Answer(question, entries[top.position], top.score, alternatives[: matching.max_alternatives])
+        if suggestions and scope.unknown_share < UNSURE_SHARE:
+            return Answer(question, None, confidence, suggestions[: matching.max_alternatives], "unsure")
+        return Answer(question, None, confidence, (), about_card=about_card)
+
+    def _names_first(self, ranked: list[Scored], named: set[int], question: str) -> list[Scored]:
+        """Entries the question names by alias (and their details) come before any others."""
+        if not named:
+            return ranked
+        family = set().union(*(self._families[p] for p in named))
+        scored = {s.position: s for s in ranked}
+        for position in named - scored.keys():
+            scored[position] = Scored(position, self.index.score(question, position))
+        first = sorted((s for s in scored.values() if s.position in family), key=lambda s: -s.score)
+        lead = [replace(s, score=max(s.score, self.knowledge.matching.answer_threshold)) for s in first[:1]]
+        return lead + first[1:] + [s for s in ranked if s.position not in family]
+
+    def _card_meant(self, text: str, card: str | None) -> str | None:
+        """The programme a question about a card refers to: the one it names, else the user's."""
+        if not (self._names_programme(text) or _CARD_WORD.search(text)):
+            return None
+        named = [c for c in self.named_groups(text) if c in self.knowledge.cards]
+        return named[0] if len(named) == 1 else card
+
+    def _about_the_card(self, text: str, scope: Topic) -> bool:
+        """The card itself is the question's subject (applying for it, losing it, its tiers): the card is
+        named and no other thing the knowledge knows is (its known topic words are card words, or words
+        most entries use, such as 办理). English is judged by the Chinese words it translates to."""
+        if not (self._names_programme(text) or _CARD_WORD.search(text)):
+            return False
+        if scope.known or scope.unknown:
+            return not any(w.tag.startswith("n") and self._is_thing(w.text) for w in scope.known)
+        if not _ENGLISH_CARD.search(text):
+            return False  # in English, "card" says the card is the subject ("entrepreneur" alone does not)
+        english = self.index.reader.english_words(_ENGLISH_CARD.sub(" ", _without(text, self._card_words)))
+        if not english:
+            return False  # nothing but the card's name: let the matcher show what it has
+        return not any(
+            translations is None  # pinyin: a Chinese word, so a thing
+            or any(
+                self._is_thing(chinese) and self._lexicon.words(chinese)[0].tag.startswith("n")
+                for chinese in translations
+            )
+            for _, translations in english
+        )
+
+    def _is_thing(self, word: str) -> bool:
+        """A word naming something particular of the knowledge: not a card word, not in most entries."""
+        return not any(word in name for name in self._card_words) and (
+            self.index.entry_share(word) < GENERIC_SHARE
+        )
+
+
+def _confidence(score: float, scope: Topic) -> float:
+    return round(score * (1 - UNCOVERED_PENALTY * scope.unknown_share), 4)
+
+
+def _without(text: str, words: Iterable[str]) -> str:
+    for word in words:
+        text = text.replace(word, " ")
+    return text
+
+
+def _folded(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(fold_question(w) for w in words)
+
+
+def _families(entries: tuple[Entry, ...]) -> list[set[int]]:
+    """Each entry with the entries below it (a section and its details)."""
+    positions = {entry.id: position for position, entry in enumerate(entries)}
+    families = [{position} for position in range(len(entries))]
+    for position, entry in enumerate(entries):
+        if entry.parent in positions:
+            families[positions[entry.parent]].add(position)
+    return families

@@ -28,6 +28,8 @@ class Block:
 
 def entry_blocks(entry: Entry, knowledge: KnowledgeBase, lang: Lang, tier: str | None = None) -> list[Block]:
     blocks = [Block(entry.title, "title")]
+    if lang == "en":  # the knowledge is the Chinese guide's own text: say so rather than pretend
+        blocks.append(Block(t("quoted_from_guide", lang), "meta"))
     for paragraph in entry.body.split("\n\n"):
         paragraph = paragraph.strip()
         if paragraph.startswith(TIER_MARK):
@@ -117,11 +119,29 @@ def html_chunks(blocks: list[Block], limit: int = TELEGRAM_LIMIT) -> list[str]:
     return chunks
 
 
+def not_covered_lines(answer: Answer, knowledge: KnowledgeBase, lang: Lang) -> list[str]:
+    """Say the guides do not cover it; for the card itself, its programme's contact; where such questions
+    usually go, when the guides name it; and that staff can help."""
+    lines = [t("not_covered", lang)]
+    about = knowledge.cards.get(answer.about_card or "")
+    if about is not None and about.contact:
+        lines.append(t("not_covered_card", lang, card=about.name, contact=about.contact))
+    mine = knowledge.cards.get(answer.card or answer.about_card or "")
+    if mine is not None and mine.referral:
+        lines.append(t("not_covered_referral", lang, referral=mine.referral))
+    lines.append(t("not_covered_staff", lang))
+    return lines
+
+
 def answer_text(answer: Answer, knowledge: KnowledgeBase, lang: Lang, tier: str | None = None) -> str:
-    if answer.entry is not None:
-        return plain(entry_blocks(answer.entry, knowledge, lang, tier))
-    lines = [t("not_found", lang)]
-    if answer.alternatives:
-        lines.append(t("did_you_mean", lang))
+    """The reply as plain text (CLI, console): the answer, the suggestions, or what is not covered."""
+    if answer.outcome == "answer" and answer.entry is not None:
+        text = plain(entry_blocks(answer.entry, knowledge, lang, tier))
+        if answer.follow_up:
+            text += "\n\n" + t("follow_up", lang, question=answer.follow_up)
+        return text
+    if answer.outcome == "unsure":
+        lines = [t("unsure", lang)]
         lines.extend(f"{n}. {s.entry.title}" for n, s in enumerate(answer.alternatives, start=1))
-    return "\n".join(lines)
+        return "\n".join(lines)
+    return "\n".join(not_covered_lines(answer, knowledge, lang))

@@ -11,7 +11,6 @@ from telegram.ext import ContextTypes
 from bot.handlers.common import card_keyboard, services, who
 from bot.handlers.questions import book_row, send_entry
 from bot.holders import actions as holder_actions
-from bot.kb.schema import GENERAL_CARD
 from bot.texts import t
 
 
@@ -21,7 +20,9 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if card is None:
         await message.reply_text(t("choose_card_first", me.lang), reply_markup=card_keyboard(svc, me.lang))
         return
-    sections = [e for e in svc.knowledge.entries if e.parent is None and e.card in (card, GENERAL_CARD)]
+    sections = [
+        e for e in svc.knowledge.entries if e.parent is None and e.card in svc.knowledge.offered_to(card)
+    ]
     rows = [[InlineKeyboardButton(e.title, callback_data=f"entry:{e.id}")] for e in sections]
     if any(b.card == card for b in svc.knowledge.booking_types.values()):
         rows.append([InlineKeyboardButton(t("button_book", me.lang), callback_data="bk:start")])

@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers.handover import staff_post_text
-from bot.answers.render import entry_blocks, html_chunks
+from bot.answers.render import entry_blocks, html_chunks, not_covered_lines
 from bot.booking import actions as booking_actions
 from bot.handlers import fallback
 from bot.handlers.booking import form_text_input
@@ -39,13 +39,22 @@ def book_row(svc: Services, entry: Entry, lang: Lang) -> list[list[InlineKeyboar
     return [[InlineKeyboardButton(t("button_book", lang), callback_data="bk:start")]] if bookable else []
 
 
+FOLLOW_UP_BUTTON_CHARS = 30
+
+
 def answer_keyboard(svc: Services, asked: Asked, lang: Lang) -> InlineKeyboardMarkup:
-    rows = book_row(svc, asked.answer.entry, lang) if asked.answer.entry else []
+    """Answer: book (if bookable), the second question, other entries, votes. Unsure: the suggestions and
+    hand-over. Not covered: hand-over."""
+    answer = asked.answer
+    rows = book_row(svc, answer.entry, lang) if answer.entry else []
+    if answer.follow_up:
+        label = t("button_follow_up", lang, question=answer.follow_up[:FOLLOW_UP_BUTTON_CHARS])
+        rows.append([InlineKeyboardButton(label, callback_data=f"fu:{asked.question_id}")])
     rows += [
         [InlineKeyboardButton(f"🔎 {s.entry.title}", callback_data=f"alt:{asked.question_id}:{s.entry.id}")]
-        for s in asked.answer.alternatives
+        for s in answer.alternatives
     ]
-    if asked.answer.answered:
+    if answer.answered:
         rows.append(_vote_row(asked.question_id))
     else:
         rows.append(
@@ -84,14 +93,33 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(outcome, Asked):
         await reply_bind(update, outcome)
         return
-    keyboard = answer_keyboard(svc, outcome, me.lang)
-    if outcome.answer.entry is not None:
-        await send_entry(message, svc, outcome.answer.entry, me.lang, outcome.tier, keyboard)
+    await reply_asked(message, svc, outcome, me.lang)
+
+
+async def reply_asked(message: Message, svc: Services, asked: Asked, lang: Lang) -> None:
+    """Confident: the answer. Unsure: no answer, "did you mean" buttons. Not covered: say so and where
+    such questions go; the hand-over button under both."""
+    keyboard = answer_keyboard(svc, asked, lang)
+    answer = asked.answer
+    if answer.entry is not None:
+        await send_entry(message, svc, answer.entry, lang, asked.tier, keyboard)
         return
-    text = t("not_found", me.lang)
-    if outcome.answer.alternatives:
-        text += "\n" + t("did_you_mean", me.lang)
+    if answer.outcome == "unsure":
+        text = t("unsure", lang)
+    else:
+        text = "\n".join(not_covered_lines(answer, svc.knowledge, lang))
     await message.reply_text(html.escape(text), parse_mode=ParseMode.HTML, reply_markup=keyboard)
+
+
+async def follow_up(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The second question of a message, asked by its button."""
+    svc, me, query = services(context), who(update), update.callback_query
+    asked = await holder_actions.ask_follow_up(svc, me, int(query.data.removeprefix("fu:")))
+    if asked is None:
+        await query.answer(t("not_yours", me.lang), show_alert=True)
+        return
+    await query.answer()
+    await reply_asked(query.message, svc, asked, me.lang)
 
 
 async def open_alternative(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -144,6 +144,21 @@ async def ask(
     return await bind(svc, who, text, mobile_only=mobile_only)
 
 
+async def ask_follow_up(svc: Services, who: Who, question_id: int) -> Asked | None:
+    """The second question of a two-question message (offered as a button), asked as a question of its
+    own; None if the question is not this user's or has no second question."""
+    async with svc.db.session() as session:
+        question = await own_question(session, question_id, who.user_id)
+        if question is None:
+            return None
+        text, card = question.text, question.card
+    follow_up = svc.answerer.answer(text, card).follow_up
+    if follow_up is None:
+        return None
+    asked = await ask(svc, who, follow_up, form_waits_for_buttons=True)
+    return asked if isinstance(asked, Asked) else None
+
+
 async def open_suggestion(svc: Services, who: Who, question_id: int, entry_id: str) -> Entry | None:
     """The suggested entry, if the question is this user's own; the question's outcome is recorded."""
     entry = svc.knowledge.by_id.get(entry_id)

@@ -23,7 +23,9 @@ from bot.kb.schema import (
     MatchingConfig,
     RegressionCase,
     RegressionFile,
+    SharedMaterial,
 )
+from bot.matching.normalize import fold_question
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: a reload is faster
 CARDS_FILE = "cards.yaml"
@@ -62,10 +64,17 @@ class KnowledgeBase:
     booking_types: dict[str, BookingType] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
     regression: tuple[RegressionCase, ...] = ()
+    shared: dict[str, SharedMaterial] = field(default_factory=dict)
+    generic_names: tuple[str, ...] = ()
     by_id: dict[str, Entry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {entry.id: entry for entry in self.entries})
+
+    def offered_to(self, card: str) -> set[str]:
+        """The entry groups a holder of this card is offered: the card's own and its shared material."""
+        known = self.cards.get(card)
+        return {card, *(known.shared if known else ())}
 
 
 def _key_line(lines: list[str], key: str, default: int) -> int:
@@ -273,6 +282,22 @@ def _load_entry(
         return None, lines
 
 
+def _alias_problems(entries: list[Entry], sources: dict[str, Path]) -> list[Problem]:
+    """An alias names one entry: the same alias (after folding) on two entries is ambiguous."""
+    problems = []
+    owner: dict[str, str] = {}
+    for entry in entries:
+        path = sources[entry.id]
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for index, alias in enumerate(entry.aliases):
+            key = fold_question(alias)
+            if key in owner and owner[key] != entry.id:
+                line = _item_line(lines, _key_line(lines, "aliases", 1), index)
+                problems.append(Problem(path, line, f"alias '{alias}' also names '{owner[key]}'"))
+            owner.setdefault(key, entry.id)
+    return problems
+
+
 def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     problems: list[Problem] = []
     if not directory.is_dir():
@@ -280,6 +305,12 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     cards_file = _load_yaml_model(directory / CARDS_FILE, CardsFile, problems)
     matching = _load_yaml_model(directory / MATCHING_FILE, MatchingConfig, problems)
     cards = {card.id: card for card in cards_file.cards} if cards_file else {}
+    shared = {material.id: material for material in cards_file.shared} if cards_file else {}
+    for card in cards.values():
+        for missing in set(card.shared) - set(shared):
+            problems.append(
+                Problem(directory / CARDS_FILE, 1, f"card '{card.id}': unknown shared '{missing}'")
+            )
     contacts_file = _load_yaml_model(directory / CONTACTS_FILE, ContactsFile, problems, optional=True)
     references = References(contacts_file.contacts if contacts_file else {})
     bookings_file = _load_yaml_model(directory / BOOKINGS_FILE, BookingsFile, problems, references)
@@ -318,8 +349,8 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
                 )
             )
             continue
-        if cards and entry.card not in cards and entry.card != GENERAL_CARD:
-            known = ", ".join([*cards, GENERAL_CARD])
+        if cards and entry.card not in cards and entry.card not in shared and entry.card != GENERAL_CARD:
+            known = ", ".join(dict.fromkeys([*cards, *shared, GENERAL_CARD]))
             problems.append(
                 Problem(
                     path,
@@ -336,6 +367,7 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
             problems.append(
                 Problem(sources[entry.id], parent_lines[entry.id], f"parent '{entry.parent}' not found")
             )
+    problems.extend(_alias_problems(entries, sources))
     if not entries and not problems:
         problems.append(Problem(directory, 1, "no entries (*/*.md) found"))
     if contacts_file is not None:
@@ -354,6 +386,8 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         booking_types=booking_types,
         contacts=dict(contacts_file.contacts),
         regression=tuple(regression.cases),
+        shared=shared,
+        generic_names=tuple(cards_file.generic_names),
     ), []
 
 

@@ -27,10 +27,31 @@ class Card(_Strict):
     # about the other.
     aliases: list[str] = Field(min_length=1)
     tiers: dict[str, str] = Field(default_factory=dict)
+    # Where the programme belongs (张店, 淄博): a question naming another place is about another programme.
+    places: list[str] = Field(default_factory=list)
+    # Who answers questions about the card itself (applying, losing, renewing it), as the guide prints it.
+    contact: str | None = None
+    # Where questions the guides do not cover usually go, when the guides name it (12345).
+    referral: str | None = None
+    # Shared material (`shared` below) its holders are offered without naming it.
+    shared: list[str] = Field(default_factory=list)
+
+
+class SharedMaterial(_Strict):
+    """Material that is not a card's (淄博齐惠保): entries with `card: <id>`."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9]*$")
+    name: str = Field(min_length=1)
+    # Words that name it: a holder of a card it is not offered to sees it only when the question names it.
+    aliases: list[str] = Field(min_length=1)
 
 
 class CardsFile(_Strict):
     cards: list[Card] = Field(min_length=1)
+    shared: list[SharedMaterial] = Field(default_factory=list)
+    # Words that name a card programme without saying whose (人才卡, 企业家卡): with another place, another
+    # place's programme.
+    generic_names: list[str] = Field(default_factory=list)
 
 
 class MatchingConfig(_Strict):
@@ -121,20 +142,23 @@ class Entry(_Strict):
     phones: list[str] = Field(default_factory=list)
     questions: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    # Names of the one thing this entry is about (人民医院, 区医院): a question naming it gets this entry,
+    # not one whose longer name merely contains it. An alias belongs to one entry only.
+    aliases: list[str] = Field(default_factory=list)
     keywords_en: list[str] = Field(default_factory=list)
     tier: Literal["outstanding"] | None = None
     source: Source
     verified: date
     body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
 
-    @field_validator("questions", "keywords", "keywords_en", "phones", mode="before")
+    @field_validator("questions", "keywords", "keywords_en", "aliases", "phones", mode="before")
     @classmethod
     def _list_of_text(cls, value: object) -> object:
         if value is None:
             return []
         return value
 
-    @field_validator("questions", "keywords", "keywords_en")
+    @field_validator("questions", "keywords", "keywords_en", "aliases")
     @classmethod
     def _no_blank_items(cls, value: list[str]) -> list[str]:
         if any(not str(item).strip() for item in value):

@@ -8,7 +8,6 @@ similarity between the whole question and the entry's title and alternate questi
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,15 +15,18 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.kb.schema import Entry, MatchingConfig
+from bot.matching.english import Translator
 from bot.matching.normalize import compact, fold
+from bot.matching.pinyin import run_syllables
+from bot.matching.postings import build_postings, fold_all
 from bot.matching.tokens import (
     ENGLISH,
     LONE_HOMOPHONE_FACTOR,
     PINYIN,
     QuestionReader,
     Unit,
-    document_syllables,
-    document_tokens,
+    stem,
+    syllables_of,
 )
 
 # How much a token found in each field counts: the matching fields were written to be matched,
@@ -66,34 +68,52 @@ class Scored:
 class SearchIndex:
     def __init__(self, entries: Sequence[Entry], matching: MatchingConfig) -> None:
         self.entries = tuple(entries)
-        weights: dict[str, dict[int, float]] = defaultdict(dict)
-        all_texts: list[str] = []
+        texts: list[tuple[int, float, str]] = []
         self._phrases: list[list[str]] = []
         for position, entry in enumerate(self.entries):
-            for field, texts in _entry_fields(entry).items():
-                all_texts.extend(texts)
-                for text in texts:
-                    for token in document_tokens(text):
-                        postings = weights[token]
-                        postings[position] = max(postings.get(position, 0.0), FIELD_WEIGHTS[field])
+            for field, field_texts in _entry_fields(entry).items():
+                texts.extend((position, FIELD_WEIGHTS[field], text) for text in field_texts)
             self._phrases.append(
                 [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
             )
-
-        n = max(len(self.entries), 1)
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._idf: dict[str, float] = {}
-        for token, postings in weights.items():
-            self._postings[token] = (
-                np.fromiter(postings.keys(), dtype=np.int64, count=len(postings)),
-                np.fromiter(postings.values(), dtype=np.float64, count=len(postings)),
-            )
-            self._idf[token] = math.log(1 + n / len(postings))
-        self._unknown_idf = math.log(1 + n)  # a word the knowledge never uses: as rare as can be
+        self._text = fold_all(texts)  # every text folded, for finding whole words
+        self._postings, self._idf = build_postings(texts, self._text, len(self.entries))
+        self._unknown_idf = math.log(1 + max(len(self.entries), 1))  # a word never used: as rare as can be
         english = frozenset(t[len(ENGLISH) :] for t in self._postings if t.startswith(ENGLISH))
         self.reader = QuestionReader(
-            matching.stopwords_zh, matching.stopwords_en, document_syllables(all_texts), english
+            matching.stopwords_zh,
+            matching.stopwords_en,
+            syllables_of(self._postings),
+            english,
+            Translator(self.knows, stem).translate,
         )
+
+    def knows(self, word: str, typo: bool = True) -> bool:
+        """Whether the knowledge uses this Chinese word; with `typo`, a homophone may stand for each pair."""
+        if len(word) == 1:
+            return word in self._postings
+        if len(word) > 2 and not typo:  # its pairs may all occur, apart (出入, 入境): look for the word
+            return word in self._text
+        for i in range(len(word) - 1):
+            pair = word[i : i + 2]
+            if pair in self._postings:
+                continue
+            sound = PINYIN + "".join(run_syllables(pair))
+            anchored = pair[0] in self._postings or pair[1] in self._postings
+            if not (typo and anchored and sound in self._postings):
+                return False
+        return True
+
+    def entry_share(self, word: str) -> float:
+        """Share of the entries whose text holds every character pair of the word."""
+        pairs = [word[i : i + 2] for i in range(len(word) - 1)] or [word]
+        holding: np.ndarray | None = None
+        for pair in pairs:
+            postings = self._postings.get(pair)
+            if postings is None:
+                return 0.0
+            holding = postings[0] if holding is None else np.intersect1d(holding, postings[0])
+        return len(holding) / max(len(self.entries), 1) if holding is not None else 0.0
 
     def _unit_importance(self, unit: Unit) -> float:
         known = [self._idf[token] for token, _ in unit.alternatives if token in self._idf]
@@ -153,13 +173,20 @@ class SearchIndex:
         if not candidates:
             return []
         asked = compact(self.reader.clean(question))
-        scored = []
-        for position in candidates:
-            phrases = self._phrases[position]
-            similar = (
-                process.extractOne(asked, phrases, scorer=fuzz.ratio)[1] / 100 if phrases and asked else 0.0
-            )
-            score = (1 - FUZZY_SHARE) * float(coverage[position]) + FUZZY_SHARE * similar
-            scored.append(Scored(position, round(score, 4)))
+        scored = [
+            Scored(position, self._blend(asked, float(coverage[position]), position))
+            for position in candidates
+        ]
         scored.sort(key=lambda s: (-s.score, s.position))
         return scored[:limit]
+
+    def score(self, question: str, position: int) -> float:
+        """One entry's score for the question (an entry outside the best few, asked for by name)."""
+        units = self.reader.units(question)
+        coverage = float(self.coverage(units)[position]) if units else 0.0
+        return self._blend(compact(self.reader.clean(question)), coverage, position)
+
+    def _blend(self, asked: str, coverage: float, position: int) -> float:
+        phrases = self._phrases[position]
+        similar = process.extractOne(asked, phrases, scorer=fuzz.ratio)[1] / 100 if phrases and asked else 0.0
+        return round((1 - FUZZY_SHARE) * coverage + FUZZY_SHARE * similar, 4)

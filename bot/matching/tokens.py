@@ -10,11 +10,12 @@ syllables and looked up as pinyin pairs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.matching.normalize import fold, fold_question, is_cjk, runs
-from bot.matching.pinyin import run_syllables, split_syllables
+from bot.matching.pinyin import char_readings, pair_sounds, run_syllables, split_syllables
 
 PINYIN = "p:"
 ENGLISH = "e:"
@@ -23,6 +24,7 @@ DIGITS = "d:"
 PAIR_WEIGHT = 1.0
 CHAR_WEIGHT = 0.25  # single characters are weak evidence ...
 LONE_CHAR_WEIGHT = 0.6  # ... unless the character stands alone between stop words or punctuation
+TRANSLATION_FACTOR = 0.8  # an English word found through the dictionary: likely, not certain
 HOMOPHONE_FACTOR = 0.8  # a pair matched only by its sound is likely, not certain ...
 LONE_HOMOPHONE_FACTOR = 0.4  # ... and unlikely when the entry has neither of its characters (护照 ~ 户照)
 
@@ -50,28 +52,33 @@ class Unit:
     anchors: tuple[str, ...] = ()
 
 
-def document_tokens(text: str) -> set[str]:
+@lru_cache(maxsize=1 << 18)
+def pair_tokens(pair: str) -> tuple[str, ...]:
+    """A character pair and each of its sounds: computed once per distinct pair."""
+    return (pair, *(PINYIN + sound for sound in pair_sounds(pair[0], pair[1])))
+
+
+@lru_cache(maxsize=1 << 16)
+def document_tokens(text: str) -> frozenset[str]:
+    """Cached per text: titles, keywords and departments repeat across entries."""
     tokens: set[str] = set()
     for run in runs(fold(text)):
         if is_cjk(run):
             tokens.update(run)
-            syllables = run_syllables(run)
             for i in range(len(run) - 1):
-                tokens.add(run[i : i + 2])
-                tokens.add(PINYIN + syllables[i] + syllables[i + 1])
+                tokens.update(pair_tokens(run[i : i + 2]))
         elif run.isdigit():
             tokens.add(DIGITS + run)
         else:
             tokens.add(ENGLISH + stem(run))
-    return tokens
+    return frozenset(tokens)
 
 
-def document_syllables(texts: Iterable[str]) -> frozenset[str]:
-    found: set[str] = set()
-    for text in texts:
-        for run in runs(fold(text)):
-            if is_cjk(run):
-                found.update(run_syllables(run))
+def syllables_of(tokens: Iterable[str]) -> frozenset[str]:
+    """The pinyin syllables of the single Chinese characters among the knowledge's tokens."""
+    found = {
+        reading for token in tokens if len(token) == 1 and is_cjk(token) for reading in char_readings(token)
+    }
     found.discard("?")
     return frozenset(found)
 
@@ -85,12 +92,14 @@ class QuestionReader:
         stopwords_en: Iterable[str],
         syllables: frozenset[str],
         english_words: frozenset[str],
+        translate: Callable[[str], tuple[str, ...]] = lambda word: (),
     ) -> None:
         ordered = sorted({fold(w) for w in stopwords_zh}, key=len, reverse=True)
         self._stop_zh = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self._stop_en = frozenset(fold(w) for w in stopwords_en)
         self._syllables = syllables
         self._english = english_words
+        self._translate = translate
 
     def clean(self, question: str) -> str:
         text = fold_question(question)
@@ -121,9 +130,27 @@ class QuestionReader:
                     pinyin_run.extend(syllables)
                 else:
                     flush_pinyin()
-                    units.append(Unit(((ENGLISH + word, 1.0),), PAIR_WEIGHT))
+                    units.append(self._english_unit(run, word))
         flush_pinyin()
         return units
+
+    def english_words(self, question: str) -> list[tuple[str, tuple[str, ...] | None]]:
+        """The English words of a question with the Chinese words they translate to (None: spelled as
+        pinyin, so a Chinese word in Latin letters, even when a keyword too: hukou)."""
+        found: list[tuple[str, tuple[str, ...] | None]] = []
+        for run in runs(self.clean(question)):
+            if is_cjk(run) or run.isdigit() or run in self._stop_en:
+                continue
+            pinyin = split_syllables(run, self._syllables)
+            found.append((run, None if pinyin else self._translate(run)))
+        return found
+
+    def _english_unit(self, run: str, word: str) -> Unit:
+        """An English word: itself (keywords_en) or any pair of a Chinese word it translates to."""
+        pairs = dict.fromkeys(
+            chinese[i : i + 2] for chinese in self._translate(run) for i in range(len(chinese) - 1)
+        )
+        return Unit(((ENGLISH + word, 1.0), *((pair, TRANSLATION_FACTOR) for pair in pairs)), PAIR_WEIGHT)
 
     @staticmethod
     def _chinese_units(run: str) -> list[Unit]:

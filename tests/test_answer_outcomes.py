@@ -1,0 +1,232 @@
+"""Regressions for issue 9, one per kind of mistake: answers a holder can trust (answer, unsure, not
+covered). Questions are our own; the knowledge is a fixture unless a test says it checks the shipped shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answers.qa import Answerer, split_questions
+from bot.answers.render import answer_text
+from bot.kb.loader import KnowledgeBase, check_knowledge, load_knowledge
+from bot.texts import t
+from tests.knowledge_factory import entry_file, small_knowledge
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+    folder = small_knowledge(tmp_path_factory.mktemp("kb") / "knowledge")
+    entry_file(
+        folder,
+        "03-renmin.md",
+        id="zd.renmin",
+        card="zhangdian",
+        title="区人民医院就医绿色通道",
+        body="区人民医院\n\n服务专员：甲医生\n\n就医绿色通道服务电话：0533-1111111",
+        questions=["人民医院看病能走绿色通道吗"],
+        keywords=["区人民医院", "人民医院", "绿色通道", "看病"],
+        aliases=["区人民医院", "人民医院", "区医院"],
+    )
+    entry_file(
+        folder,
+        "04-dier.md",
+        id="zd.dier",
+        card="zhangdian",
+        title="区第二人民医院就医绿色通道",
+        body="区第二人民医院\n\n服务专员：乙医生\n\n就医绿色通道服务电话：0533-2222222\n\n预约专家请联系服务专员。",
+        questions=["第二人民医院看病能走绿色通道吗", "二院预约专家找谁"],
+        keywords=["区第二人民医院", "第二人民医院", "二院", "绿色通道", "看病", "预约专家"],
+        aliases=["区第二人民医院", "第二人民医院", "二院"],
+    )
+    entry_file(
+        folder,
+        "03-library.md",
+        id="by.library",
+        card="baiyun",
+        title="区图书馆免费开放专题研讨室",
+        body="持卡人可免费使用区图书馆专题研讨室，办理预约后使用。",
+        questions=["图书馆研讨室能免费用吗"],
+        keywords=["图书馆", "研讨室", "免费"],
+    )
+    return Answerer(load_knowledge(folder))
+
+
+def outcome(answerer: Answerer, question: str, card: str | None) -> tuple[str, str | None]:
+    answer = answerer.answer(question, card)
+    return answer.outcome, answer.entry.id if answer.entry else None
+
+
+# --- names win ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "人民医院预约专家找哪位",
+            "zd.renmin",
+        ),  # 人民医院 is not 区第二人民医院, though that entry says 预约专家
+        ("区医院的专员电话", "zd.renmin"),
+        ("第二人民医院专员电话", "zd.dier"),  # the longer name wins over the alias inside it
+        ("二院怎么预约专家", "zd.dier"),
+    ],
+)
+def test_a_named_hospital_beats_one_whose_longer_name_contains_it(
+    answerer: Answerer, question: str, expected: str
+) -> None:
+    assert outcome(answerer, question, "zhangdian") == ("answer", expected)
+
+
+def test_an_alias_naming_two_entries_is_reported_by_kb_check(tmp_path: Path) -> None:
+    folder = small_knowledge(tmp_path / "knowledge")
+    for n, entry_id in enumerate(["zd.a", "zd.b"]):
+        entry_file(
+            folder,
+            f"0{n + 5}-x.md",
+            id=entry_id,
+            card="zhangdian",
+            title=f"医院{n}",
+            body="正文",
+            aliases=["人民医院"],
+        )
+    knowledge, problems = check_knowledge(folder)
+    assert knowledge is None
+    assert [p.message for p in problems] == ["alias '人民医院' also names 'zd.a'"]
+    assert problems[0].path.name == "06-x.md" and problems[0].line > 1
+
+
+# --- the knowledge decides what is covered ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "住房公积金怎么提取",  # common words (怎么) match; its topic (公积金, 提取) is nowhere in the guides
+        "驾驶证到期换证去哪里办理",
+        "商标被别人抢注了怎么申请异议",
+        "小区停车位物业费怎么交",
+    ],
+)
+def test_a_topic_the_guides_never_mention_is_not_covered(answerer: Answerer, question: str) -> None:
+    answer = answerer.answer(question, "zhangdian")
+    assert answer.outcome == "not_covered" and not answer.answered and answer.alternatives == ()
+
+
+def test_not_covered_names_where_such_questions_go_and_offers_staff(answerer: Answerer) -> None:
+    knowledge = answerer.knowledge
+    text = answer_text(answerer.answer("住房公积金怎么提取", "zhangdian"), knowledge, "zh")
+    referral = knowledge.cards["zhangdian"].referral
+    assert referral and referral in text
+    assert t("not_covered", "zh") in text and t("not_covered_staff", "zh") in text
+
+
+# --- questions about the card itself ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "card", "meant"),
+    [
+        ("这张卡在哪里申请办理", "baiyun", "baiyun"),
+        ("我的卡过期了还能续吗", "zhangdian", "zhangdian"),
+        ("保障卡不小心丢了要去哪补", None, "zhangdian"),  # names the card: its programme, not the user's
+        ("How do I apply for this card?", "baiyun", "baiyun"),  # English: judged by its translations
+    ],
+)
+def test_questions_about_the_card_name_the_programmes_contact(
+    answerer: Answerer, question: str, card: str | None, meant: str
+) -> None:
+    answer = answerer.answer(question, card)
+    assert answer.outcome == "not_covered" and answer.about_card == meant
+    contact = answerer.knowledge.cards[meant].contact
+    assert contact and contact in answer_text(answer, answerer.knowledge, "zh")
+
+
+# --- places and cards ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "海珠区的人才卡能约接机吗",  # a neighbouring district
+        "杭州的人才卡能免费用图书馆吗",  # any other place, found as a place name by the segmenter
+        "成都企业家卡看病有绿色通道吗",
+    ],
+)
+def test_another_places_programme_is_declined_despite_a_generic_card_word(
+    answerer: Answerer, question: str
+) -> None:
+    assert outcome(answerer, question, None) == ("not_covered", None)
+
+
+def test_another_place_without_a_programme_word_is_just_a_place(answerer: Answerer) -> None:
+    assert outcome(answerer, "下个月飞杭州 机场贵宾厅怎么预约", "baiyun") == ("answer", "by.airport")
+
+
+def test_shared_material_follows_the_cards_that_include_it(answerer: Answerer) -> None:
+    question = "保费一年交多少钱"
+    assert outcome(answerer, question, "zhangdian")[1] == "gen.insurance"
+    assert outcome(answerer, question, None)[1] == "gen.insurance"
+    assert outcome(answerer, question, "baiyun")[1] != "gen.insurance"
+    assert outcome(answerer, "齐惠保保费一年交多少钱", "baiyun")[1] == "gen.insurance"  # named
+
+
+# --- English ---------------------------------------------------------------------------------------
+
+
+def test_english_reaches_an_entry_through_the_dictionary(answerer: Answerer) -> None:
+    """by.library has no keywords_en: "library" and "free" reach it through CC-CEDICT."""
+    answer = answerer.answer("Is the library free for card holders?", "baiyun")
+    assert (answer.outcome, answer.entry.id if answer.entry else None) == ("answer", "by.library")
+    text = answer_text(answer, answerer.knowledge, "en")
+    assert t("quoted_from_guide", "en") in text and "图书馆" in text
+
+
+# --- two questions in one message -----------------------------------------------------------------
+
+
+def test_two_questions_answer_the_first_and_offer_the_second(answerer: Answerer) -> None:
+    answer = answerer.answer("中医院绿色通道电话多少？另外景区门票要买吗", "zhangdian")
+    assert answer.outcome == "answer" and answer.entry is not None and answer.entry.id == "zd.hospital"
+    assert answer.follow_up == "景区门票要买吗"
+    assert outcome(answerer, answer.follow_up, "zhangdian") == ("answer", "zd.ticket")
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        ("高考 志愿 咨询", 1),  # keywords, not questions
+        ("图书馆几点开门？博物馆呢？", 2),
+        ("中医院电话多少 顺便问下门票要钱吗", 2),
+    ],
+)
+def test_a_message_splits_into_questions_only_at_question_boundaries(message: str, parts: int) -> None:
+    assert len(split_questions(message)) == parts
+
+
+# --- unsure: suggestions, no answer ----------------------------------------------------------------
+
+
+def test_a_weak_match_on_a_covered_topic_is_unsure_with_suggestions(answerer: Answerer) -> None:
+    answer = answerer.answer("周末看病的事", "zhangdian")  # three hospitals could answer; none is named
+    assert answer.outcome == "unsure" and answer.entry is None and not answer.answered
+    suggested = {s.entry.id for s in answer.alternatives}
+    assert len(suggested) >= 2 and suggested <= {"zd.hospital", "zd.renmin", "zd.dier"}
+    assert t("unsure", "zh") in answer_text(answer, answerer.knowledge, "zh")
+
+
+# --- the shipped knowledge's shape ------------------------------------------------------------------
+
+
+def test_shipped_aliases_send_people_to_the_hospital_they_name(shipped_answerer: Answerer) -> None:
+    for question in ["人民医院专员叫什么", "区医院绿色通道怎么走"]:
+        answer = shipped_answerer.answer(question, "zhangdian")
+        assert answer.entry is not None and "人民医院" in answer.entry.title
+        assert "第二" not in answer.entry.title
+
+
+def test_shipped_cards_have_places_and_a_contact(shipped: KnowledgeBase) -> None:
+    for card in shipped.cards.values():
+        assert card.places and card.contact
+    assert shipped.offered_to("baiyun") == {"baiyun"}
+    assert "general" in shipped.offered_to("zhangdian")
