@@ -4,8 +4,6 @@ chat, and text with NUL, control and format characters (on SQLite and PostgreSQL
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,41 +12,22 @@ from sqlalchemy import select
 from bot.answers.qa import Answerer
 from bot.console import run_console
 from bot.holders.actions import Who
-from bot.holders.registry import import_registry, parse_registry
 from bot.kb.loader import KnowledgeBase
 from bot.services import Services
 from bot.settings import Settings
 from db.models import Booking, BookingDraft, QuestionLog, User
 from db.session import Database
-from tests.knowledge_factory import CARDS
-from tests.telegram_harness import STAFF_CHAT, FakeClock, Harness, make_harness
-from tests.test_telegram_bot import settings
+from tests.telegram_harness import STAFF_CHAT, Harness
+from tests.test_staff_ops import HOLDER, STAFFER, STRANGER
+from tests.test_staff_ops import bot as bot  # noqa: F401  (the fixture: a registry with BY0001, a staffer)
 
-HOLDER, STAFFER, STRANGER = 301, 555, 302
-REGISTRY = "card_number,card,holder_name,tier,valid_until\nBY0001,baiyun,王英才,standard,2030-12-31\n"
 HUGE = "9" * 30
-
-
-@pytest.fixture
-async def bot(database: Database, shipped: KnowledgeBase) -> AsyncIterator[Harness]:
-    async with database.session() as session:
-        await import_registry(session, parse_registry(REGISTRY, CARDS))
-    clock = FakeClock()
-    svc = Services(settings(Path("knowledge")), shipped, Answerer(shipped), database, clock)
-    harness = make_harness(svc, clock)
-    async with harness.app:
-        harness.fake.members[(STAFF_CHAT, STAFFER)] = "member"
-        yield harness
 
 
 async def staff_message(bot: Harness) -> dict[str, Any]:
     """A bot message in the staff group, as a booking notice would be."""
     await bot.app.bot.send_message(STAFF_CHAT, "📋 notice")
     return bot.last_message(STAFF_CHAT)
-
-
-def answered(bot: Harness, query_number: int) -> list[dict[str, Any]]:
-    return [a for a in bot.fake.callback_answers if a["callback_query_id"] == str(query_number)]
 
 
 async def press_and_check_answered(bot: Harness, user: int, data: str, message: dict[str, Any]) -> str:
