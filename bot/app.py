@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
 
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -15,12 +16,16 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.admin import reload as knowledge
+from bot.booking.actions import REJECT_REASONS
+from bot.commands import COMMANDS, Command, menu_of
 from bot.handlers import (
     admin,
     booking,
@@ -31,12 +36,10 @@ from bot.handlers import (
     registry_upload,
     reminders,
     staff,
-    staff_commands,
     start,
-    stats,
 )
 from bot.handlers.access import refuse_non_admin
-from bot.handlers.common import SERVICES_KEY
+from bot.handlers.common import SERVICES_KEY, load_languages
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
 from bot.holders.user_text import ID_PATTERN
@@ -51,34 +54,6 @@ AGENDA_AT = time(8, 0)  # in TIMEZONE
 RETENTION_AT = time(3, 30)  # in TIMEZONE: a quiet hour
 KNOWLEDGE_CHECK_EVERY = timedelta(seconds=30)  # how soon an instance follows a version another installed
 
-USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    ("start", {"zh": "选择卡种", "en": "Choose your card"}),
-    ("menu", {"zh": "浏览服务目录", "en": "Browse services"}),
-    ("bind", {"zh": "绑定卡号", "en": "Link your card number"}),
-    ("book", {"zh": "预约服务（接送机、就医）", "en": "Book a service"}),
-    ("mybookings", {"zh": "我的预约", "en": "My bookings"}),
-    ("reminders", {"zh": "预约提醒", "en": "Reminders"}),
-    ("help", {"zh": "帮助", "en": "Help"}),
-    ("privacy", {"zh": "隐私说明", "en": "What we store"}),
-    ("forget", {"zh": "删除我的数据", "en": "Delete my data"}),
-]
-# Staff work in the staff chat; /export and /unbind are theirs and the admins' (in a private chat too).
-STAFF_AND_ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    ("export", {"zh": "导出预约（Excel）", "en": "Export bookings (Excel)"}),
-    ("unbind", {"zh": "解除卡号绑定", "en": "Unlink a card number"}),
-]
-STAFF_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    ("agenda", {"zh": "某日预约（默认今天）", "en": "Bookings of a day (today by default)"}),
-    ("pending", {"zh": "待确认的预约", "en": "Bookings waiting for a decision"}),
-    *STAFF_AND_ADMIN_COMMANDS,
-]
-ADMIN_ONLY_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    ("unanswered", {"zh": "用户没得到答案的问题（7d 或 30d）", "en": "What users missed (7d or 30d)"}),
-    ("reload", {"zh": "重新读取知识目录", "en": "Reload the knowledge folder"}),
-    ("rollback", {"zh": "恢复上一版知识库", "en": "Restore the previous knowledge"}),
-    ("stats", {"zh": "统计图表（7d 或 30d）", "en": "Statistics chart (7d or 30d)"}),
-]
-ADMIN_COMMANDS = [*USER_COMMANDS, *ADMIN_ONLY_COMMANDS, *STAFF_AND_ADMIN_COMMANDS]
 # Knowledge files an admin may send as a document (a CSV is the card-holder registry).
 KNOWLEDGE_UPLOADS = (
     filters.Document.FileExtension("md")
@@ -99,16 +74,17 @@ PRIVATE_BUTTONS: list[tuple[Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
     (menu.open_entry, rf"^entry:{ENTRY_ID}$"),
     (menu.back_to_menu, r"^menu$"),
     (privacy.confirm_forget, r"^forget:(yes|no)$"),
+    (start.choose_language, r"^lang:(zh|en)$"),
     (booking.book_button, r"^bk:start$"),
-    # Choice values are ids, dates, times, 是/否; the confirm token is hex.
-    (booking.form_button, r"^bk:(c:[\w.:\-]{1,40}|ok:[0-9a-f]{1,40}|back|cancel)$"),
-    (booking.cancel_booking, rf"^bkx:{ID}$"),
+    # Choice values are ids, dates, times, months, 是/否, counts; the confirm token is hex.
+    (booking.form_button, r"^bk:(c:[\w.:\-]{1,40}|ok:[0-9a-f]{1,40}|back|cancel|n)$"),
+    (booking.cancel_booking, rf"^(bkx:{ID}(:yes)?|bkl)$"),
     (booking.change_booking, rf"^bkm:{ID}$"),
     (reminders.mute_reminder, rf"^rm:{ID}$"),
     (admin.gate_button, rf"^kb:(ok|no):{ID}$"),
     (admin.unanswered_button, rf"^un:(h|a):[0-9]{{1,3}}:{ID}$"),
 ]
-STAFF_DECISION = rf"^st:(ok|no):{ID}$|^st:rj:{ID}:[a-z]{{1,16}}$"
+STAFF_DECISION = rf"^st:(ok|no|un):{ID}$|^st:rj:{ID}:({'|'.join(REJECT_REASONS)})$"
 
 
 class ButtonHandler(CallbackQueryHandler):
@@ -139,8 +115,8 @@ def staff_chat_ids(svc: Services) -> set[int]:
     return {chat for chat in chats if chat is not None}
 
 
-def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotCommand]:
-    return [BotCommand(name, descriptions[lang]) for name, descriptions in table]
+def _commands(table: list[Command], lang: Lang) -> list[BotCommand]:
+    return [BotCommand(c.name, c.description[lang]) for c in table]
 
 
 async def on_start(application: Application) -> None:
@@ -157,12 +133,12 @@ async def set_command_menus(application: Application) -> None:
     """Each audience sees its own commands (Chinese, or English for English clients): everyone the user
     commands; admins, in their private chats, theirs too; the staff chat only the staff commands."""
     bot, svc = application.bot, application.bot_data[SERVICES_KEY]
-    menus: list[tuple[BotCommandScope, list[tuple[str, dict[Lang, str]]]]] = [
-        (BotCommandScopeDefault(), USER_COMMANDS),
-        *((BotCommandScopeChat(admin_id), ADMIN_COMMANDS) for admin_id in svc.settings.admin_ids),
+    menus: list[tuple[BotCommandScope, list[Command]]] = [
+        (BotCommandScopeDefault(), menu_of("everyone")),
+        *((BotCommandScopeChat(admin_id), menu_of("admins")) for admin_id in svc.settings.admin_ids),
     ]
     if svc.settings.staff_chat_id is not None:
-        menus.append((BotCommandScopeChat(svc.settings.staff_chat_id), STAFF_COMMANDS))
+        menus.append((BotCommandScopeChat(svc.settings.staff_chat_id), menu_of("staff chat")))
     for scope, table in menus:
         await bot.set_my_commands(_commands(table, "zh"), scope=scope)
         await bot.set_my_commands(_commands(table, "en"), scope=scope, language_code="en")
@@ -175,34 +151,27 @@ def register_handlers(application: Application, svc: Services) -> None:
     admins = filters.User(user_id=svc.settings.admin_ids)
     staff_chat = filters.Chat(svc.settings.staff_chat_id) if svc.settings.staff_chat_id is not None else None
 
-    # 1. Commands, in private chats.
-    application.add_handler(CommandHandler("start", start.start, filters=private))
-    application.add_handler(CommandHandler("help", fallback.help_command, filters=private))
-    application.add_handler(CommandHandler("menu", menu.menu, filters=private))
-    application.add_handler(CommandHandler("bind", start.bind, filters=private))
-    application.add_handler(CommandHandler("book", booking.book, filters=private))
-    application.add_handler(CommandHandler("mybookings", booking.my_bookings, filters=private))
-    application.add_handler(CommandHandler("reminders", reminders.list_reminders, filters=private))
-    application.add_handler(CommandHandler("privacy", privacy.privacy, filters=private))
-    application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
-    application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
-    application.add_handler(CommandHandler("reload", admin.reload_command, filters=private & admins))
-    application.add_handler(CommandHandler("rollback", admin.rollback_command, filters=private & admins))
-    application.add_handler(CommandHandler("stats", stats.stats, filters=private & admins))
+    # 0. Before everything (group -1): the /language choices, which every handler's texts follow.
+    application.add_handler(TypeHandler(Update, load_languages), group=-1)
+
+    # 1. Commands from the one table the console dispatches too, each where its scope allows: card
+    # holders' in private chats; admins' in admins' private chats; staff commands in the staff chat;
+    # /export and /unbind there and in private chats (their handlers check who is asking: staff
+    # membership needs a call to Telegram, not a filter).
+    where: dict[str, filters.BaseFilter | None] = {
+        "user": private,
+        "admin": private & admins,
+        "staff": staff_chat,
+        "staff_admin": private | staff_chat if staff_chat is not None else private,
+    }
+    for command in COMMANDS:
+        if (allowed := where[command.scope]) is not None:
+            application.add_handler(CommandHandler(command.name, command.telegram, filters=allowed))
     # Admin commands from anyone else: refused here, before the unknown-command reply.
-    admin_only = [name for name, _ in ADMIN_ONLY_COMMANDS]
+    admin_only = [c.name for c in COMMANDS if c.scope == "admin"]
     application.add_handler(CommandHandler(admin_only, refuse_non_admin, filters=private))
 
-    # 1b. Staff commands: in the staff chat; /export and /unbind also in private chats (staff and admins).
-    # Each handler checks who is asking (staff membership needs a call to Telegram, not a filter).
-    if staff_chat is not None:
-        application.add_handler(CommandHandler("agenda", staff_commands.agenda, filters=staff_chat))
-        application.add_handler(CommandHandler("pending", staff_commands.pending, filters=staff_chat))
-    where = private | staff_chat if staff_chat is not None else private
-    application.add_handler(CommandHandler("export", staff_commands.export_bookings, filters=where))
-    application.add_handler(CommandHandler("unbind", staff_commands.unbind_card, filters=where))
-
-    # 1c. Documents by extension, so each kind of upload has its own handler: the card-holder CSV and the
+    # 1b. Documents by extension, so each kind of upload has its own handler: the card-holder CSV and the
     # knowledge files are the admins'; from anyone else they are refused (not read as an unknown message).
     csv = private & filters.Document.FileExtension("csv")
     application.add_handler(MessageHandler(csv & admins, registry_upload.import_csv))
@@ -221,7 +190,8 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(ButtonHandler(booking.staff_decision, STAFF_DECISION, staff_chats))
     application.add_handler(CallbackQueryHandler(fallback.expired_button))
 
-    # 3. Staff replying to a hand-over in the staff chat.
+    # 3. Staff replying in the staff chat: to a hand-over (answers the user) or to a booking notice (a
+    # reason for ❌).
     if staff_chat is not None:
         application.add_handler(
             MessageHandler(
@@ -250,6 +220,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .post_init(on_start)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
     )
     if request is not None:
         builder = builder.request(request()).get_updates_request(request())
@@ -265,8 +236,6 @@ def build_application(
         application.job_queue.run_repeating(
             admin.follow_knowledge, interval=KNOWLEDGE_CHECK_EVERY, first=KNOWLEDGE_CHECK_EVERY
         )
-        application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT.replace(tzinfo=settings.tz))
-        application.job_queue.run_daily(
-            privacy.enforce_retention, time=RETENTION_AT.replace(tzinfo=settings.tz)
-        )
+        application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT)  # in Defaults' tzinfo
+        application.job_queue.run_daily(privacy.enforce_retention, time=RETENTION_AT)
     return application

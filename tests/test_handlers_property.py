@@ -169,7 +169,16 @@ class Book:
     detour: tuple[int, str]  # at this step, press a button again, go back, or cancel
 
 
-AIRPORT_VALUES = ["王英才", "CZ3101", "2", "王英才，李四", "13800138000", "1", "张三", "1", "粤A12345"]
+AIRPORT_VALUES = [
+    "CZ3101",
+    "2",
+    "王英才，李四",
+    "13800138000",
+    "1",
+    "张三",
+    "1",
+    "粤A12345",
+]  # the name is prefilled
 HOSPITAL_VALUES = ["李企业", "13800138000", "需要轮椅"]
 
 

@@ -51,6 +51,8 @@ async def test_cancellation_change_and_nudge_notices_carry_no_personal_details(b
     await bot.say(HOLDER, "/mybookings")
     mine = bot.last_message(HOLDER)
     await bot.press(HOLDER, bot.button(mine, "bkx:"), mine)
+    asking = bot.last_message(HOLDER)
+    await bot.press(HOLDER, bot.button(asking, "bkx:"), asking)  # "yes, cancel it"
 
     follow_ups = staff_texts_after(bot, seen)
     nudge, changed, cancelled = (

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.booking import retention
@@ -16,9 +15,7 @@ from bot.texts import t
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     days = services(context).settings.retention_days
-    await update.effective_message.reply_text(
-        t("privacy", lang_of(update), days=days), parse_mode=ParseMode.HTML
-    )
+    await update.effective_message.reply_text(t("privacy", lang_of(update, context), days=days))
 
 
 async def enforce_retention(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -29,7 +26,7 @@ async def enforce_retention(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = lang_of(update)
+    lang = lang_of(update, context)
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -42,10 +39,10 @@ async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang, query = services(context), lang_of(update), update.callback_query
+    svc, lang, query = services(context), lang_of(update, context), update.callback_query
     await query.answer()
     if query.data != "forget:yes":
         await edited(query.edit_message_text(t("forget_kept", lang)))
         return
-    await holder_actions.forget_me(svc, who(update))
+    await holder_actions.forget_me(svc, who(update, context))
     await edited(query.edit_message_text(t("forget_done", lang)))

@@ -16,7 +16,8 @@ _PERIOD = re.compile(r"(\d{1,2})d?")
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang, message, args = services(context), lang_of(update), update.effective_message, args_of(context)
+    svc, lang, message = services(context), lang_of(update, context), update.effective_message
+    args = args_of(context)
     match = _PERIOD.fullmatch(args[0].lower()) if args else None
     days = int(match.group(1)) if match else PERIODS[0]
     if len(args) > 1 or (args and days not in PERIODS):
