@@ -230,3 +230,20 @@ def test_shipped_cards_have_places_and_a_contact(shipped: KnowledgeBase) -> None
         assert card.places and card.contact
     assert shipped.offered_to("baiyun") == {"baiyun"}
     assert "general" in shipped.offered_to("zhangdian")
+
+
+# --- pinyin words ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["tushuguan 能免费用吗", "研讨室 mianfei 吗", "tushuguan yantaoshi"])
+def test_a_toneless_pinyin_word_reaches_the_entry_using_that_word(answerer: Answerer, question: str) -> None:
+    assert outcome(answerer, question, "baiyun") == ("answer", "by.library")
+
+
+def test_pinyin_words_are_written_as_the_knowledges_words_and_english_words_are_kept(
+    answerer: Answerer,
+) -> None:
+    assert answerer.written_in_characters("tushuguan mianfei 吗").split() == ["图书馆", "免费", "吗"]
+    # "change" spells chang+e, but it is English; an English question keeps its pinyin names
+    assert answerer.written_in_characters("change 研讨室") == "change 研讨室"
+    assert answerer.written_in_characters("can i book the tushuguan") == "can i book the tushuguan"

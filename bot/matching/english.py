@@ -58,6 +58,12 @@ def _by_length(found: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
     return {word: tuple(sorted(chinese, key=len)) for word, chinese in found.items()}
 
 
+def is_english(word: str) -> bool:
+    """Whether CC-CEDICT glosses a Chinese word by exactly this word ("change", "bang"): English, even
+    where it spells pinyin syllables too."""
+    return word in _glosses()[0]
+
+
 class Translator:
     """English word -> the Chinese words of the knowledge it may stand for."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -17,7 +18,7 @@ from rapidfuzz import fuzz, process
 from bot.kb.schema import Entry, MatchingConfig
 from bot.matching.english import Translator
 from bot.matching.normalize import compact, fold
-from bot.matching.pinyin import run_syllables
+from bot.matching.pinyin import char_readings, run_syllables
 from bot.matching.postings import build_postings, fold_all
 from bot.matching.tokens import (
     ENGLISH,
@@ -45,6 +46,7 @@ FIELD_WEIGHTS = {
 SEAM_FACTOR = 0.5
 FUZZY_SHARE = 0.25  # weight of the whole-question similarity in the final score
 RERANK = 30  # candidates rescored with rapidfuzz
+MAX_SPELLINGS = 200  # character strings kept while spelling a pinyin word syllable by syllable
 
 
 def _entry_fields(entry: Entry) -> dict[str, list[str]]:
@@ -103,6 +105,32 @@ class SearchIndex:
             if not (typo and anchored and sound in self._postings):
                 return False
         return True
+
+    @cached_property
+    def _characters_by_sound(self) -> dict[str, tuple[str, ...]]:
+        """Toneless syllable -> the knowledge's characters read so (built on the first pinyin question)."""
+        found: dict[str, list[str]] = {}
+        for token in self._postings:
+            if len(token) == 1 and token.isalpha() and not token.isascii():
+                for reading in char_readings(token):
+                    found.setdefault(reading, []).append(token)
+        return {sound: tuple(chars) for sound, chars in found.items()}
+
+    def spellings(self, syllables: Sequence[str]) -> list[str]:
+        """The knowledge's words of two or more characters that sound like the syllables (ru, xue: 入学),
+        those in the most entries first: a toneless pinyin word typed by a user, written in characters."""
+        if len(syllables) < 2:
+            return []
+        candidates = list(self._characters_by_sound.get(syllables[0], ()))
+        for syllable in syllables[1:]:
+            candidates = [
+                word + char
+                for word in candidates
+                for char in self._characters_by_sound.get(syllable, ())
+                if word[-1] + char in self._postings
+            ][:MAX_SPELLINGS]
+        found = [word for word in candidates if self.knows(word, False)]
+        return sorted(found, key=lambda word: -self.entry_share(word))
 
     def entry_share(self, word: str) -> float:
         """Share of the entries whose text holds every character pair of the word."""

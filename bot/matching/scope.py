@@ -61,6 +61,9 @@ class Lexicon:
         frequency = self._frequencies.get(word, 0)
         return math.log(self._total / frequency) if frequency else self.unknown_salience
 
+    def is_word(self, word: str) -> bool:
+        return self._frequencies.get(word, 0) > 0
+
     def is_common(self, word: str) -> bool:
         return self.salience(word) <= self._common
 
