@@ -79,7 +79,7 @@ class SearchIndex:
                 [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
             )
         self._text = fold_all(texts)  # every text folded, for finding whole words
-        self._postings, self._idf = build_postings(texts, self._text, len(self.entries))
+        self._postings = build_postings(texts, self._text, len(self.entries))
         self._unknown_idf = math.log(1 + max(len(self.entries), 1))  # a word never used: as rare as can be
         english = frozenset(t[len(ENGLISH) :] for t in self._postings if t.startswith(ENGLISH))
         self.reader = QuestionReader(
@@ -144,11 +144,11 @@ class SearchIndex:
         return len(holding) / max(len(self.entries), 1) if holding is not None else 0.0
 
     def _unit_importance(self, unit: Unit) -> float:
-        known = [self._idf[token] for token, _ in unit.alternatives if token in self._idf]
+        known = [idf for token, _ in unit.alternatives if (idf := self._postings.idf(token)) is not None]
         if known:
             return known[0] * unit.weight
         first = unit.alternatives[0][0]
-        if unit.may_be_seam and all(char in self._idf for char in first):
+        if unit.may_be_seam and all(char in self._postings for char in first):
             return self._unknown_idf * unit.weight * SEAM_FACTOR
         return self._unknown_idf * unit.weight
 

@@ -4,14 +4,16 @@ The tokens are those of `tokens.document_tokens` (characters, character pairs, t
 pair, numbers, English words), but computed for the whole knowledge at once: every text is laid end to
 end as code points, pairs and sounds become integer codes, and one sort groups them by token. At 10,000
 entries there are millions of token occurrences, which Python-level loops cannot build in seconds.
-Only the distinct tokens are turned back into strings.
+Only the distinct tokens are turned back into strings. The sound of a pair (`p:ruxue`) is not laid out
+per occurrence: it stands for the pairs that may be read so, and its postings are their union, made the
+first time a question asks for that sound (most sounds are never asked for).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -21,12 +23,53 @@ from bot.matching.tokens import DIGITS, ENGLISH, PINYIN, stem
 
 # Token codes: the kind in the top bits, then two 21-bit fields (a code point or a syllable number).
 _SHIFT = 21
-_CHAR, _PAIR, _SOUND, _WORD = (np.int64(kind) << np.int64(2 * _SHIFT) for kind in range(4))
+_CHAR, _PAIR, _WORD = (np.int64(kind) << np.int64(2 * _SHIFT) for kind in range(3))
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # as normalize._CJK
 _LATIN_OR_DIGITS = re.compile(r"[a-z]{2,}|[0-9]+")  # the non-Chinese runs of normalize.RUN_RE
 _RANK_BITS = 3
 
-Postings = dict[str, tuple[np.ndarray, np.ndarray]]
+Posting = tuple[np.ndarray, np.ndarray]  # entry ids (sorted), the strongest field weight in each
+
+
+class Postings:
+    """Token -> its posting and inverse document frequency. Characters, pairs, numbers and English
+    words are built at once; sounds on first use, from the pairs read so."""
+
+    def __init__(self, built: dict[str, Posting], sounds: dict[str, list[str]], entries: int) -> None:
+        self._built = built
+        self._sounds = sounds  # sound token -> the pair tokens that may be read so
+        self._entries = max(entries, 1)
+        self._idf = {token: self._inverse(posting) for token, posting in built.items()}
+
+    def _inverse(self, posting: Posting) -> float:
+        return math.log(1 + self._entries / len(posting[0]))
+
+    def __contains__(self, token: str) -> bool:
+        return token in self._built or token in self._sounds
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._built
+        yield from self._sounds
+
+    def get(self, token: str) -> Posting | None:
+        posting = self._built.get(token)
+        if posting is None and token in self._sounds:
+            pairs = [self._built[pair] for pair in self._sounds.pop(token)]
+            posting = pairs[0]
+            for other in pairs[1:]:
+                posting = _merged(posting, other)
+            self._built[token] = posting
+            self._idf[token] = self._inverse(posting)
+        return posting
+
+    def idf(self, token: str) -> float | None:
+        return self._idf[token] if self.get(token) is not None else None
+
+    def items(self) -> Iterator[tuple[str, Posting]]:
+        for token in list(self):
+            posting = self.get(token)
+            if posting is not None:
+                yield token, posting
 
 
 def fold_all(texts: Sequence[tuple[int, float, str]]) -> str:
@@ -34,12 +77,8 @@ def fold_all(texts: Sequence[tuple[int, float, str]]) -> str:
     return fold("\0".join(text for _, _, text in texts)) + "\0"
 
 
-def build_postings(
-    texts: Sequence[tuple[int, float, str]], joined: str, entries: int
-) -> tuple[Postings, dict[str, float]]:
-    """`texts` are (entry position, field weight, text), `joined` their `fold_all`. Per token: the
-    entries holding it (sorted) with the weight of the strongest field holding it, and the token's
-    inverse document frequency."""
+def build_postings(texts: Sequence[tuple[int, float, str]], joined: str, entries: int) -> Postings:
+    """`texts` are (entry position, field weight, text), `joined` their `fold_all`."""
     # Fields are ranked strongest first; a (token, entry) keeps the strongest field holding it.
     strengths = sorted({weight for _, weight, _ in texts}, reverse=True)
     if len(strengths) > 1 << _RANK_BITS:
@@ -74,17 +113,55 @@ def build_postings(
 
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
     ends = np.r_[starts[1:], len(code)]
-    names = _names(code[starts], {number: token for token, number in words.items()})
-    n = max(entries, 1)
-    postings: Postings = {}
-    idf: dict[str, float] = {}
-    for name, start, end in zip(names, starts.tolist(), ends.tolist()):
-        entry_ids, weights = position[start:end], weight[start:end]
-        if name in postings:  # two sounds spelled alike (fa+nan, fan+an): one token, as in document_tokens
-            entry_ids, weights = _merged(postings[name], (entry_ids, weights))
-        postings[name] = (entry_ids, weights)
-        idf[name] = math.log(1 + n / len(entry_ids))
-    return postings, idf
+    distinct = code[starts]
+    names = _names(distinct, {number: token for token, number in words.items()})
+    built = {
+        name: (position[start:end], weight[start:end])
+        for name, start, end in zip(names, starts.tolist(), ends.tolist())
+    }
+    is_pair = (distinct >> np.int64(2 * _SHIFT)) == np.int64(1)
+    return Postings(
+        built, _sounds(distinct[is_pair], [n for n, p in zip(names, is_pair.tolist()) if p]), entries
+    )
+
+
+def _sounds(pair_codes: np.ndarray, pair_names: list[str]) -> dict[str, list[str]]:
+    """Sound token -> the pairs that may be read so: each character's readings, every combination."""
+    mask = np.int64((1 << _SHIFT) - 1)
+    left, right = (pair_codes >> np.int64(_SHIFT)) & mask, pair_codes & mask
+    readings = _readings(np.unique(np.r_[left, right]))
+    sound_codes, pair_index = [], []
+    for i in range(MAX_READINGS):
+        for j in range(MAX_READINGS):
+            a, b = readings[left, i], readings[right, j]
+            sounded = np.flatnonzero((a >= 0) & (b >= 0))
+            sound_codes.append((a[sounded] << np.int64(_SHIFT)) | b[sounded])
+            pair_index.append(sounded)
+    sound_code, pairs = np.concatenate(sound_codes), np.concatenate(pair_index)
+    order = np.argsort(sound_code, kind="stable")
+    sound_code, pairs = sound_code[order], pairs[order]
+    starts = np.flatnonzero(np.r_[True, sound_code[1:] != sound_code[:-1]])
+    ends = np.r_[starts[1:], len(sound_code)]
+    sounds: dict[str, list[str]] = {}
+    for number, start, end in zip(sound_code[starts].tolist(), starts.tolist(), ends.tolist()):
+        # two sounds spelled alike (fa+nan, fan+an) are one token, as in document_tokens
+        name = PINYIN + _SYLLABLE_NAMES[number >> _SHIFT] + _SYLLABLE_NAMES[number & ((1 << _SHIFT) - 1)]
+        found = sounds.setdefault(name, [])
+        found.extend(
+            pair_names[p] for p in dict.fromkeys(pairs[start:end].tolist()) if pair_names[p] not in found
+        )
+    return sounds
+
+
+def _readings(points: np.ndarray) -> np.ndarray:
+    """Each character's readings as syllable numbers (-1: none), in a table indexed by code point (all
+    our Chinese ranges are in the Basic Multilingual Plane), filled for the characters given."""
+    readings = np.full((0x10000, MAX_READINGS), -1, dtype=np.int64)
+    for point in points.tolist():
+        for column, reading in enumerate(char_readings(chr(point))):
+            if reading != "?":
+                readings[point, column] = _syllable(reading)
+    return readings
 
 
 def _merged(
@@ -113,52 +190,21 @@ def _syllable(name: str) -> int:
 
 
 def _cjk_codes(joined: str, lengths: np.ndarray, rows: list[tuple[int, int]]) -> tuple[np.ndarray, ...]:
-    """Codes of the characters, pairs and pair sounds of the texts laid end to end (`lengths` each,
-    separator included), with each one's (entry, field rank)."""
+    """Codes of the characters and pairs of the texts laid end to end (`lengths` each, separator
+    included), with each one's (entry, field rank)."""
     points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     position = np.repeat(np.array([r[0] for r in rows], dtype=np.int64), lengths)
     weight = np.repeat(np.array([r[1] for r in rows], dtype=np.int64), lengths)
     cjk = np.zeros(len(points), dtype=bool)
     for low, high in _CJK_RANGES:
         cjk |= (points >= low) & (points <= high)
-
     pair = cjk[:-1] & cjk[1:]
-    left, right = points[:-1][pair], points[1:][pair]
-    pair_position, pair_weight = position[:-1][pair], weight[:-1][pair]
-
-    # Each character's readings as syllable numbers (-1: none), in a table indexed by code point (all
-    # our Chinese ranges are in the Basic Multilingual Plane), filled for the characters present.
-    readings = np.full((0x10000, MAX_READINGS), -1, dtype=np.int64)
-    present = np.zeros(0x10000, dtype=bool)
-    present[points[cjk]] = True
-    for point in np.flatnonzero(present).tolist():
-        for column, reading in enumerate(char_readings(chr(point))):
-            if reading != "?":
-                readings[point, column] = _syllable(reading)
-    first = readings[:, 0]
-    left_first, right_first = first[left], first[right]
-    first_sound = (left_first >= 0) & (right_first >= 0)
-    codes = [
-        _CHAR | points[cjk],
-        _PAIR | (left << _SHIFT) | right,
-        _SOUND | (left_first[first_sound] << _SHIFT) | right_first[first_sound],
-    ]
-    positions = [position[cjk], pair_position, pair_position[first_sound]]
-    weights = [weight[cjk], pair_weight, pair_weight[first_sound]]
-    # Other readings: only the few pairs with a character that has several (行: xing, hang).
-    has_several = readings[:, 1] >= 0
-    several = has_several[left] | has_several[right]
-    lefts, rights = readings[left[several]], readings[right[several]]
-    for i in range(MAX_READINGS):
-        for j in range(MAX_READINGS):
-            if i == j == 0:
-                continue
-            a, b = lefts[:, i], rights[:, j]
-            sounded = (a >= 0) & (b >= 0)
-            codes.append(_SOUND | (a[sounded] << _SHIFT) | b[sounded])
-            positions.append(pair_position[several][sounded])
-            weights.append(pair_weight[several][sounded])
-    return np.concatenate(codes), np.concatenate(positions), np.concatenate(weights)
+    codes = [_CHAR | points[cjk], _PAIR | (points[:-1][pair] << _SHIFT) | points[1:][pair]]
+    return (
+        np.concatenate(codes),
+        np.r_[position[cjk], position[:-1][pair]],
+        np.r_[weight[cjk], weight[:-1][pair]],
+    )
 
 
 def _names(codes: np.ndarray, words: dict[int, str]) -> list[str]:
@@ -173,8 +219,6 @@ def _names(codes: np.ndarray, words: dict[int, str]) -> list[str]:
             names.append(chr(low))
         elif kind == 1:
             names.append(chr(high) + chr(low))
-        elif kind == 2:
-            names.append(PINYIN + _SYLLABLE_NAMES[high] + _SYLLABLE_NAMES[low])
         else:
             names.append(words[low])
     return names
