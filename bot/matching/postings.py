@@ -23,7 +23,7 @@ from bot.matching.tokens import DIGITS, ENGLISH, PINYIN, stem
 
 # Token codes: the kind in the top bits, then two 21-bit fields (a code point or a syllable number).
 _SHIFT = 21
-_CHAR, _PAIR, _WORD = (np.int64(kind) << np.int64(2 * _SHIFT) for kind in range(3))
+_PAIR, _WORD = (np.int64(kind) << np.int64(2 * _SHIFT) for kind in (1, 2))
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # as normalize._CJK
 _LATIN_OR_DIGITS = re.compile(r"[a-z]{2,}|[0-9]+")  # the non-Chinese runs of normalize.RUN_RE
 _RANK_BITS = 3
@@ -88,13 +88,14 @@ def build_postings(texts: Sequence[tuple[int, float, str]], joined: str, entries
         raise ValueError(f"too many entries for one index: {entries}")
     rows = [(position, strengths.index(weight)) for position, weight, _ in texts]
     lengths = np.array([len(part) + 1 for part in joined[:-1].split("\0")], dtype=np.int64)
-    codes = [_cjk_codes(joined, lengths, rows)]
+    characters, pairs = _cjk_codes(joined, lengths, rows)
+    codes = [pairs]
     words: dict[str, int] = {}  # numbers and English words: few, handled as strings
     matches = list(_LATIN_OR_DIGITS.finditer(joined))
     if matches:
-        ids = np.array(
-            [words.setdefault(_word_token(m.group()), len(words)) for m in matches], dtype=np.int64
-        )
+        runs = [m.group() for m in matches]
+        number = {run: words.setdefault(_word_token(run), len(words)) for run in dict.fromkeys(runs)}
+        ids = np.array([number[run] for run in runs], dtype=np.int64)
         texts_of = np.searchsorted(np.cumsum(lengths), [m.start() for m in matches], side="right")
         table = np.array(rows, dtype=np.int64)
         codes.append((_WORD | ids, table[texts_of, 0], table[texts_of, 1]))
@@ -103,6 +104,7 @@ def build_postings(texts: Sequence[tuple[int, float, str]], joined: str, entries
     rank = np.concatenate([c[2] for c in codes])
 
     # One sort of keys packing token, entry and field rank; the first row of each (token, entry) wins.
+    # (Characters, a few thousand for millions of occurrences, are counted in a table instead.)
     key = (((code << np.int64(entry_bits)) | position) << np.int64(_RANK_BITS)) | rank
     key.sort()
     pair_key = key >> np.int64(_RANK_BITS)
@@ -115,10 +117,11 @@ def build_postings(texts: Sequence[tuple[int, float, str]], joined: str, entries
     ends = np.r_[starts[1:], len(code)]
     distinct = code[starts]
     names = _names(distinct, {number: token for token, number in words.items()})
-    built = {
-        name: (position[start:end], weight[start:end])
+    built = _character_postings(*characters, entries, np.array(strengths))
+    built.update(
+        (name, (position[start:end], weight[start:end]))
         for name, start, end in zip(names, starts.tolist(), ends.tolist())
-    }
+    )
     is_pair = (distinct >> np.int64(2 * _SHIFT)) == np.int64(1)
     return Postings(
         built, _sounds(distinct[is_pair], [n for n, p in zip(names, is_pair.tolist()) if p]), entries
@@ -189,22 +192,45 @@ def _syllable(name: str) -> int:
     return _SYLLABLES[name]
 
 
-def _cjk_codes(joined: str, lengths: np.ndarray, rows: list[tuple[int, int]]) -> tuple[np.ndarray, ...]:
-    """Codes of the characters and pairs of the texts laid end to end (`lengths` each, separator
-    included), with each one's (entry, field rank)."""
+def _cjk_codes(
+    joined: str, lengths: np.ndarray, rows: list[tuple[int, int]]
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The characters (code points) and the pair codes of the texts laid end to end (`lengths` each,
+    separator included), each with its (entry, field rank)."""
     points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     position = np.repeat(np.array([r[0] for r in rows], dtype=np.int64), lengths)
-    weight = np.repeat(np.array([r[1] for r in rows], dtype=np.int64), lengths)
+    rank = np.repeat(np.array([r[1] for r in rows], dtype=np.int64), lengths)
     cjk = np.zeros(len(points), dtype=bool)
     for low, high in _CJK_RANGES:
         cjk |= (points >= low) & (points <= high)
     pair = cjk[:-1] & cjk[1:]
-    codes = [_CHAR | points[cjk], _PAIR | (points[:-1][pair] << _SHIFT) | points[1:][pair]]
-    return (
-        np.concatenate(codes),
-        np.r_[position[cjk], position[:-1][pair]],
-        np.r_[weight[cjk], weight[:-1][pair]],
-    )
+    pair_codes = _PAIR | (points[:-1][pair] << _SHIFT) | points[1:][pair]
+    return (points[cjk], position[cjk], rank[cjk]), (pair_codes, position[:-1][pair], rank[:-1][pair])
+
+
+def _character_postings(
+    points: np.ndarray, position: np.ndarray, rank: np.ndarray, entries: int, strengths: np.ndarray
+) -> dict[str, Posting]:
+    """Per character, the entries holding it and the strongest field: a (character, entry) table
+    filled weakest field first, so that a stronger one overwrites it."""
+    present = np.zeros(0x10000, dtype=bool)  # our Chinese ranges are in the Basic Multilingual Plane
+    present[points] = True
+    characters = np.flatnonzero(present)
+    number = np.zeros(0x10000, dtype=np.int64)
+    number[characters] = np.arange(len(characters))
+    cell = number[points] * entries + position
+    absent = len(strengths)
+    table = np.full(len(characters) * entries, absent, dtype=np.uint8)
+    for strength in reversed(range(len(strengths))):
+        table[cell[rank == strength]] = strength
+    held = np.flatnonzero(table != absent)
+    holder, entry = np.divmod(held, entries)
+    weight = strengths[table[held]]
+    bounds = np.searchsorted(holder, np.arange(len(characters) + 1)).tolist()
+    return {
+        chr(point): (entry[bounds[i] : bounds[i + 1]], weight[bounds[i] : bounds[i + 1]])
+        for i, point in enumerate(characters.tolist())
+    }
 
 
 def _names(codes: np.ndarray, words: dict[int, str]) -> list[str]:
@@ -215,9 +241,7 @@ def _names(codes: np.ndarray, words: dict[int, str]) -> list[str]:
     lows = (codes & mask).tolist()
     names = []
     for kind, high, low in zip(kinds, highs, lows):
-        if kind == 0:
-            names.append(chr(low))
-        elif kind == 1:
+        if kind == 1:
             names.append(chr(high) + chr(low))
         else:
             names.append(words[low])
