@@ -10,6 +10,7 @@ import pytest
 from bot.answers.qa import Answerer, split_questions
 from bot.answers.render import answer_text
 from bot.kb.loader import KnowledgeBase, check_knowledge, load_knowledge
+from bot.matching.scope import lexicon, topic
 from bot.texts import t
 from tests.knowledge_factory import entry_file, small_knowledge
 
@@ -247,3 +248,22 @@ def test_pinyin_words_are_written_as_the_knowledges_words_and_english_words_are_
     # "change" spells chang+e, but it is English; an English question keeps its pinyin names
     assert answerer.written_in_characters("change 研讨室") == "change 研讨室"
     assert answerer.written_in_characters("can i book the tushuguan") == "can i book the tushuguan"
+
+
+# --- a topic word the matched entry does not cover --------------------------------------------------
+
+
+def test_a_topic_word_used_elsewhere_but_not_by_the_matched_entry_lowers_confidence(
+    answerer: Answerer,
+) -> None:
+    # 看病 is a hospital word: the library entry answers, less sure than when nothing foreign is asked
+    plain = answerer.answer("图书馆研讨室能免费用吗", "baiyun")
+    foreign = answerer.answer("图书馆研讨室能看病吗", "baiyun")
+    assert plain.entry is not None and foreign.entry is not None
+    assert plain.entry.id == foreign.entry.id == "by.library"
+    scope = topic("图书馆研讨室看病", answerer.index.knows, lexicon())
+    assert not scope.unknown  # every word is used somewhere ...
+    library = [p for p, e in enumerate(answerer.index.entries) if e.id == "by.library"][0]
+    uncovered = scope.uncovered_share(lambda word: answerer.index.holds(library, word))
+    assert 0 < uncovered < 1  # ... but 看病 not by the library entry
+    assert foreign.score < plain.score

@@ -207,7 +207,8 @@ class Answerer:
         ranked = self._names_first(ranked, named, text)
         if not ranked or scope.unknown_share >= UNCOVERED_SHARE or self._about_the_card(text, scope):
             return Answer(question, None, ranked[0].score if ranked else 0.0, (), about_card=about_card)
-        confidence = _confidence(ranked[0].score, scope)
+        top = ranked[0].position
+        confidence = _confidence(ranked[0].score, scope.uncovered_share(lambda w: self.index.holds(top, w)))
         if ranked[0].position in named and scope.unknown_share < NAMED_UNCOVERED_SHARE:
             confidence = max(confidence, matching.answer_threshold)  # it names this entry's subject
         entries = self.index.entries
@@ -277,8 +278,8 @@ class Answerer:
         )
 
 
-def _confidence(score: float, scope: Topic) -> float:
-    return round(score * (1 - UNCOVERED_PENALTY * scope.unknown_share), 4)
+def _confidence(score: float, uncovered: float) -> float:
+    return round(score * (1 - UNCOVERED_PENALTY * uncovered), 4)
 
 
 def _without(text: str, words: Iterable[str]) -> str:

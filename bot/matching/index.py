@@ -132,6 +132,18 @@ class SearchIndex:
         found = [word for word in candidates if self.knows(word, False)]
         return sorted(found, key=lambda word: -self.entry_share(word))
 
+    def holds(self, position: int, word: str) -> bool:
+        """Whether the entry's text holds every character pair of the word (each character, for one)."""
+        for pair in [word[i : i + 2] for i in range(len(word) - 1)] or [word]:
+            posting = self._postings.get(pair)
+            if posting is None:
+                return False
+            ids = posting[0]
+            at = int(np.searchsorted(ids, position))
+            if at == len(ids) or ids[at] != position:
+                return False
+        return True
+
     def entry_share(self, word: str) -> float:
         """Share of the entries whose text holds every character pair of the word."""
         pairs = [word[i : i + 2] for i in range(len(word) - 1)] or [word]

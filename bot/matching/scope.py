@@ -125,6 +125,13 @@ class Topic:
         total = unknown + self.mass(self.known)
         return unknown / total if total else 0.0
 
+    def uncovered_share(self, holds: Callable[[str], bool]) -> float:
+        """Share of the topic one entry does not cover: the words the knowledge never uses, and those
+        it uses elsewhere but not in this entry."""
+        missing = self.mass(self.unknown) + self.mass(tuple(w for w in self.known if not holds(w.text)))
+        total = self.mass(self.unknown) + self.mass(self.known)
+        return missing / total if total else 0.0
+
 
 def topic(text: str, knows: Callable[[str, bool], bool], lex: Lexicon) -> Topic:
     """Topic words of folded text: its uncommon words, each known to the knowledge or not. A compound
