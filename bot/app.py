@@ -7,19 +7,23 @@ import signal
 from collections.abc import Callable
 from datetime import time, timedelta
 
-from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.admin import reload as knowledge
+from bot.commands import COMMANDS, Command, menu_of
 from bot.handlers import (
     admin,
     booking,
@@ -30,12 +34,10 @@ from bot.handlers import (
     registry_upload,
     reminders,
     staff,
-    staff_commands,
     start,
-    stats,
 )
 from bot.handlers.access import refuse_non_admin
-from bot.handlers.common import SERVICES_KEY
+from bot.handlers.common import SERVICES_KEY, load_languages
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
 from bot.services import Services
@@ -47,34 +49,6 @@ NUDGE_EVERY = timedelta(minutes=5)
 AGENDA_AT = time(8, 0)  # in TIMEZONE
 KNOWLEDGE_CHECK_EVERY = timedelta(seconds=30)  # how soon an instance follows a version another installed
 
-USER_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    ("start", {"zh": "选择卡种", "en": "Choose your card"}),
-    ("menu", {"zh": "浏览服务目录", "en": "Browse services"}),
-    ("bind", {"zh": "绑定卡号", "en": "Link your card number"}),
-    ("book", {"zh": "预约服务（接送机、就医）", "en": "Book a service"}),
-    ("mybookings", {"zh": "我的预约", "en": "My bookings"}),
-    ("reminders", {"zh": "预约提醒", "en": "Reminders"}),
-    ("help", {"zh": "帮助", "en": "Help"}),
-    ("privacy", {"zh": "隐私说明", "en": "What we store"}),
-    ("forget", {"zh": "删除我的数据", "en": "Delete my data"}),
-]
-# Staff work in the staff chat; /export and /unbind are theirs and the admins' (in a private chat too).
-STAFF_AND_ADMIN_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    ("export", {"zh": "导出预约（Excel）", "en": "Export bookings (Excel)"}),
-    ("unbind", {"zh": "解除卡号绑定", "en": "Unlink a card number"}),
-]
-STAFF_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    ("agenda", {"zh": "某日预约（默认今天）", "en": "Bookings of a day (today by default)"}),
-    ("pending", {"zh": "待确认的预约", "en": "Bookings waiting for a decision"}),
-    *STAFF_AND_ADMIN_COMMANDS,
-]
-ADMIN_ONLY_COMMANDS: list[tuple[str, dict[Lang, str]]] = [
-    ("unanswered", {"zh": "用户没得到答案的问题（7d 或 30d）", "en": "What users missed (7d or 30d)"}),
-    ("reload", {"zh": "重新读取知识目录", "en": "Reload the knowledge folder"}),
-    ("rollback", {"zh": "恢复上一版知识库", "en": "Restore the previous knowledge"}),
-    ("stats", {"zh": "统计图表（7d 或 30d）", "en": "Statistics chart (7d or 30d)"}),
-]
-ADMIN_COMMANDS = [*USER_COMMANDS, *ADMIN_ONLY_COMMANDS, *STAFF_AND_ADMIN_COMMANDS]
 # Knowledge files an admin may send as a document (a CSV is the card-holder registry).
 KNOWLEDGE_UPLOADS = (
     filters.Document.FileExtension("md")
@@ -84,8 +58,8 @@ KNOWLEDGE_UPLOADS = (
 )
 
 
-def _commands(table: list[tuple[str, dict[Lang, str]]], lang: Lang) -> list[BotCommand]:
-    return [BotCommand(name, descriptions[lang]) for name, descriptions in table]
+def _commands(table: list[Command], lang: Lang) -> list[BotCommand]:
+    return [BotCommand(c.name, c.description[lang]) for c in table]
 
 
 async def on_start(application: Application) -> None:
@@ -102,12 +76,12 @@ async def set_command_menus(application: Application) -> None:
     """Each audience sees its own commands (Chinese, or English for English clients): everyone the user
     commands; admins, in their private chats, theirs too; the staff chat only the staff commands."""
     bot, svc = application.bot, application.bot_data[SERVICES_KEY]
-    menus: list[tuple[BotCommandScope, list[tuple[str, dict[Lang, str]]]]] = [
-        (BotCommandScopeDefault(), USER_COMMANDS),
-        *((BotCommandScopeChat(admin_id), ADMIN_COMMANDS) for admin_id in svc.settings.admin_ids),
+    menus: list[tuple[BotCommandScope, list[Command]]] = [
+        (BotCommandScopeDefault(), menu_of("everyone")),
+        *((BotCommandScopeChat(admin_id), menu_of("admins")) for admin_id in svc.settings.admin_ids),
     ]
     if svc.settings.staff_chat_id is not None:
-        menus.append((BotCommandScopeChat(svc.settings.staff_chat_id), STAFF_COMMANDS))
+        menus.append((BotCommandScopeChat(svc.settings.staff_chat_id), menu_of("staff chat")))
     for scope, table in menus:
         await bot.set_my_commands(_commands(table, "zh"), scope=scope)
         await bot.set_my_commands(_commands(table, "en"), scope=scope, language_code="en")
@@ -120,34 +94,27 @@ def register_handlers(application: Application, svc: Services) -> None:
     admins = filters.User(user_id=svc.settings.admin_ids)
     staff_chat = filters.Chat(svc.settings.staff_chat_id) if svc.settings.staff_chat_id is not None else None
 
-    # 1. Commands, in private chats.
-    application.add_handler(CommandHandler("start", start.start, filters=private))
-    application.add_handler(CommandHandler("help", fallback.help_command, filters=private))
-    application.add_handler(CommandHandler("menu", menu.menu, filters=private))
-    application.add_handler(CommandHandler("bind", start.bind, filters=private))
-    application.add_handler(CommandHandler("book", booking.book, filters=private))
-    application.add_handler(CommandHandler("mybookings", booking.my_bookings, filters=private))
-    application.add_handler(CommandHandler("reminders", reminders.list_reminders, filters=private))
-    application.add_handler(CommandHandler("privacy", privacy.privacy, filters=private))
-    application.add_handler(CommandHandler("forget", privacy.ask_forget, filters=private))
-    application.add_handler(CommandHandler("unanswered", admin.list_unanswered, filters=private & admins))
-    application.add_handler(CommandHandler("reload", admin.reload_command, filters=private & admins))
-    application.add_handler(CommandHandler("rollback", admin.rollback_command, filters=private & admins))
-    application.add_handler(CommandHandler("stats", stats.stats, filters=private & admins))
+    # 0. Before everything (group -1): the /language choices, which every handler's texts follow.
+    application.add_handler(TypeHandler(Update, load_languages), group=-1)
+
+    # 1. Commands from the one table the console dispatches too, each where its scope allows: card
+    # holders' in private chats; admins' in admins' private chats; staff commands in the staff chat;
+    # /export and /unbind there and in private chats (their handlers check who is asking: staff
+    # membership needs a call to Telegram, not a filter).
+    where: dict[str, filters.BaseFilter | None] = {
+        "user": private,
+        "admin": private & admins,
+        "staff": staff_chat,
+        "staff_admin": private | staff_chat if staff_chat is not None else private,
+    }
+    for command in COMMANDS:
+        if (allowed := where[command.scope]) is not None:
+            application.add_handler(CommandHandler(command.name, command.telegram, filters=allowed))
     # Admin commands from anyone else: refused here, before the unknown-command reply.
-    admin_only = [name for name, _ in ADMIN_ONLY_COMMANDS]
+    admin_only = [c.name for c in COMMANDS if c.scope == "admin"]
     application.add_handler(CommandHandler(admin_only, refuse_non_admin, filters=private))
 
-    # 1b. Staff commands: in the staff chat; /export and /unbind also in private chats (staff and admins).
-    # Each handler checks who is asking (staff membership needs a call to Telegram, not a filter).
-    if staff_chat is not None:
-        application.add_handler(CommandHandler("agenda", staff_commands.agenda, filters=staff_chat))
-        application.add_handler(CommandHandler("pending", staff_commands.pending, filters=staff_chat))
-    where = private | staff_chat if staff_chat is not None else private
-    application.add_handler(CommandHandler("export", staff_commands.export_bookings, filters=where))
-    application.add_handler(CommandHandler("unbind", staff_commands.unbind_card, filters=where))
-
-    # 1c. Documents by extension, so each kind of upload has its own handler: the card-holder CSV and the
+    # 1b. Documents by extension, so each kind of upload has its own handler: the card-holder CSV and the
     # knowledge files are the admins'; from anyone else they are refused (not read as an unknown message).
     csv = private & filters.Document.FileExtension("csv")
     application.add_handler(MessageHandler(csv & admins, registry_upload.import_csv))
@@ -168,20 +135,22 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(CallbackQueryHandler(menu.open_entry, pattern=r"^entry:"))
     application.add_handler(CallbackQueryHandler(menu.back_to_menu, pattern=r"^menu$"))
     application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^forget:(yes|no)$"))
+    application.add_handler(CallbackQueryHandler(start.choose_language, pattern=r"^lang:(zh|en)$"))
     application.add_handler(CallbackQueryHandler(booking.book_button, pattern=r"^bk:start$"))
     application.add_handler(
-        CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel)$")
+        CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel|n)$")
     )
-    application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^bkx:\d+$"))
+    application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^(bkx:\d+(:yes)?|bkl)$"))
     application.add_handler(CallbackQueryHandler(booking.change_booking, pattern=r"^bkm:\d+$"))
     application.add_handler(CallbackQueryHandler(reminders.mute_reminder, pattern=r"^rm:\d+$"))
     application.add_handler(
-        CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj):\d+(:[a-z]+)?$")
+        CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj|un):\d+(:[a-z]+)?$")
     )
     application.add_handler(CallbackQueryHandler(admin.gate_button, pattern=r"^kb:(ok|no):\d+$"))
     application.add_handler(CallbackQueryHandler(admin.unanswered_button, pattern=r"^un:(h|a):\d+:\d+$"))
 
-    # 3. Staff replying to a hand-over in the staff chat.
+    # 3. Staff replying in the staff chat: to a hand-over (answers the user) or to a booking notice (a
+    # reason for ❌).
     if staff_chat is not None:
         application.add_handler(
             MessageHandler(
@@ -210,6 +179,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .post_init(on_start)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
     )
     if request is not None:
         builder = builder.request(request()).get_updates_request(request())
@@ -225,5 +195,5 @@ def build_application(
         application.job_queue.run_repeating(
             admin.follow_knowledge, interval=KNOWLEDGE_CHECK_EVERY, first=KNOWLEDGE_CHECK_EVERY
         )
-        application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT.replace(tzinfo=settings.tz))
+        application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT)  # in Defaults' tzinfo
     return application

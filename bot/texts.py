@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -53,15 +54,19 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "console_welcome": {
         "zh": "cardbot 控制台（与 Telegram 相同的功能）。直接输入问题；数字打开推荐问题。\n"
         "/card zhangdian|baiyun 选择卡种　/bind [卡号] 绑定卡号　/menu 服务目录　/open 编号 查看条目\n"
-        "/good /bad 评价上一个答案　/staff 转人工　/book 预约　/mybookings 我的预约　/cancelbooking 编号 取消预约\n"
-        "/privacy 隐私说明　/forget 删除我的数据　/quit 退出",
+        "/good /bad 评价上一个答案　/staff 转人工　/book 预约　/mybookings 我的预约（/change、/cancelbooking 编号）\n"
+        "/reminders 提醒（/mute 编号）　/language zh|en　/help　/privacy 隐私说明　/forget 删除我的数据　/quit 退出",
         "en": "cardbot console (the Telegram features). Type a question; a number opens a suggestion.\n"
         "/card zhangdian|baiyun  /bind [number]  /menu  /open ID  /good /bad  /staff  /book  /mybookings  "
-        "/cancelbooking ID  /privacy  /forget  /quit",
+        "/change ID  /cancelbooking ID  /reminders  /mute N  /language zh|en  /help  /privacy  /forget  /quit",
     },
     "console_staff_queued": {
         "zh": "已转人工（#{id}），工作人员会在 Telegram 工作群看到并回复。",
         "en": "Passed to staff (#{id}); they will see it in the staff chat.",
+    },
+    "console_pick_number": {
+        "zh": "请输入上面选项的编号。",
+        "en": "Please type the number of an option above.",
     },
     "console_nothing_to_rate": {"zh": "还没有可评价或转人工的问题。", "en": "Ask a question first."},
     "console_card_unknown": {"zh": "未知卡种。可选：{cards}", "en": "Unknown card. Choose one of: {cards}"},
@@ -131,11 +136,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "menu": {"zh": "<b>{card}</b> 服务目录，点按查看：", "en": "<b>{card}</b> services, tap to read:"},
     "menu_children": {"zh": "细分问题：", "en": "More detail:"},
     "help": {
-        "zh": "直接输入问题即可，例如“区中医院绿色通道电话”“孩子上学怎么安排”。\n\n"
-        "/start 选择卡种\n/menu 浏览服务目录\n/bind 绑定卡号\n/book 预约服务\n/mybookings 我的预约\n/privacy 隐私说明\n/forget 删除我的数据\n/help 帮助",
-        "en": 'Just type a question, e.g. "green channel phone of the TCM hospital".\n\n'
-        "/start choose your card\n/menu browse services\n/bind link your card number\n/book make a booking\n/mybookings your bookings\n/privacy what we store\n"
-        "/forget delete my data\n/help this help",
+        "zh": "直接输入问题即可，例如“区中医院绿色通道电话”“孩子上学怎么安排”。\n\n{commands}",
+        "en": 'Just type a question, e.g. "green channel phone of the TCM hospital".\n\n{commands}',
     },
     "non_text": {
         "zh": "暂时只能看懂文字消息哦，请用文字描述您的问题。",
@@ -219,8 +221,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Bookings need a linked card number: send /bind.",
     },
     "book_nothing": {
-        "zh": "您的卡暂无可在线预约的服务。",
-        "en": "Your card has no services to book online.",
+        "zh": "您的卡暂无可在线预约的服务。请直接提问，或点“转人工”联系工作人员。",
+        "en": "Your card has no services to book online. Ask a question, or tap “Ask staff”.",
     },
     "book_already": {
         "zh": "该预约已提交，请勿重复操作。/mybookings 查看。",
@@ -243,8 +245,49 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "✅ Booking #{id} ({what}, {at}) is confirmed. Calendar file attached.",
     },
     "book_rejected": {
-        "zh": "很抱歉，您的预约 #{id}（{what}）未能安排：{reason}",
-        "en": "Sorry, booking #{id} ({what}) could not be arranged: {reason}",
+        "zh": "很抱歉，您的预约 #{id}（{what}，{at}）未能安排。\n原因：{reason}\n处理时间：{decided}\n"
+        "您可以发送 /book 另选日期，或致电 {contact} 咨询。",
+        "en": "Sorry, booking #{id} ({what}, {at}) could not be arranged.\nReason: {reason}\nDecided: {decided}\n"
+        "Send /book to choose another date, or call {contact}.",
+    },
+    "book_reopened": {
+        "zh": "您的预约 #{id} 已恢复为待确认，工作人员确认后会通知您。",
+        "en": "Booking #{id} is pending again; you will be told when staff confirm it.",
+    },
+    "book_card_expired": {
+        "zh": "您绑定的卡已于 {date} 到期，暂不能预约。换发新卡后请发送 /bind 绑定新卡号，或联系工作人员。",
+        "en": "Your card expired on {date}, so it can't book. Once you have a new card, send /bind with its "
+        "number, or ask our staff.",
+    },
+    "staff_rejected_noted": {
+        "zh": "已拒绝预约 #{id}，原因已记录；持卡人将在撤销时限过后收到通知。",
+        "en": "Booking #{id} rejected with that reason; the holder is told once the undo window has passed.",
+    },
+    "staff_undo_late": {"zh": "已超过撤销时限或已撤销。", "en": "Too late to undo, or already undone."},
+    "staff_undo_taken": {"zh": "无法撤销：{reason}", "en": "Can't undo: {reason}"},
+    "staff_undone": {"zh": "↩️ 已撤销拒绝，预约恢复待确认（{name}）", "en": "↩️ Rejection undone ({name})"},
+    "staff_reject_prompt": {
+        "zh": "请选择拒绝原因，或直接回复本消息输入原因：",
+        "en": "Choose a reason, or reply to this message with your own:",
+    },
+    "button_undo": {"zh": "↩️ 撤销（{minutes} 分钟内）", "en": "↩️ Undo (within {minutes} min)"},
+    "button_confirm_cancel": {"zh": "确认取消 #{id}", "en": "Yes, cancel #{id}"},
+    "button_keep": {"zh": "不取消", "en": "Keep it"},
+    "cancel_confirm": {
+        "zh": "确定取消预约 #{id}（{line}）吗？取消后名额释放，需重新预约。",
+        "en": "Cancel booking #{id} ({line})? Its place is released; you would need to book again.",
+    },
+    "cancel_kept": {"zh": "好的，预约保留。", "en": "OK, the booking stays."},
+    "language_choose": {"zh": "请选择语言 / Choose a language:", "en": "Choose a language / 请选择语言:"},
+    "language_set": {"zh": "已切换为中文。", "en": "Language set to English."},
+    "greeting": {
+        "zh": "您好！直接输入您的问题即可，例如“体检在哪做”；/book 预约服务，/help 查看全部功能。",
+        "en": "Hello! Just type your question; /book makes a booking, /help lists everything.",
+    },
+    "thanks": {"zh": "不客气，有需要随时问我。", "en": "You're welcome; ask any time."},
+    "deep_link_unknown": {
+        "zh": "这个链接已失效。请选择您的卡：",
+        "en": "That link is no longer valid. Please choose your card:",
     },
     "book_form_cancelled": {"zh": "已取消本次预约填写。", "en": "Booking form cancelled."},
     "book_no_form": {
@@ -262,9 +305,11 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "mybookings_title": {"zh": "<b>我的预约</b>", "en": "<b>My bookings</b>"},
     "booking_cancelled": {"zh": "预约 #{id} 已取消。", "en": "Booking #{id} is cancelled."},
     "booking_not_cancellable": {
-        "zh": "该预约无法取消（已结束或不属于您）。",
-        "en": "That booking cannot be cancelled.",
+        "zh": "该预约无法取消（已结束或不属于您）。发送 /mybookings 查看您的预约。",
+        "en": "That booking cannot be cancelled. /mybookings lists yours.",
     },
+    "staff_confirmed_heading": {"zh": "✅ 已确认", "en": "✅ Confirmed"},
+    "staff_rejected_heading": {"zh": "❌ 已拒绝：{reason}", "en": "❌ Rejected: {reason}"},
     "staff_decided": {"zh": "{heading}（{name}）", "en": "{heading} ({name})"},
     "staff_reject_why": {"zh": "请选择拒绝原因：", "en": "Choose a reason:"},
     "staff_already": {"zh": "该预约已处理过了。", "en": "Already decided."},
@@ -352,6 +397,82 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "agenda_none": {"zh": "📋 今日（{day}）无预约。", "en": "📋 No bookings today ({day})."},
     "staff_waiting": {"zh": "⏰ 以下预约超过1小时未处理", "en": "⏰ Pending for over an hour"},
+    "form_quota": {"zh": "（本年度已使用 {used}/{quota} 次）", "en": " (used {used}/{quota} this year)"},
+    "form_quota_year": {
+        "zh": "（{year} 年已使用 {used}/{quota} 次）",
+        "en": " (used {used}/{quota} in {year})",
+    },
+    "form_choose_type": {"zh": "请选择预约服务：", "en": "Choose a service to book:"},
+    "form_choose_hospital": {"zh": "请选择医院：", "en": "Choose the hospital:"},
+    "form_choose_kind": {"zh": "请选择服务类型：", "en": "Choose the service:"},
+    "form_choose_slot": {"zh": "{day}，请选择时段：", "en": "{day}: choose a time:"},
+    "form_type_flight_time": {
+        "zh": "{day}，请输入航班起飞/抵达时间（如 14:30、下午3点）：",
+        "en": "{day}: type the flight's departure/arrival time (e.g. 14:30, 3pm):",
+    },
+    "form_submit": {"zh": "✅ 确认提交", "en": "✅ Submit"},
+    "form_edit_prefilled": {"zh": "✏️ 修改预填信息", "en": "✏️ Change the filled-in details"},
+    "form_submit_question": {"zh": "确认提交吗？", "en": "Submit this booking?"},
+    "yes": {"zh": "是", "en": "Yes"},
+    "no": {"zh": "否", "en": "No"},
+    "form_count_hint": {"zh": "（点选或输入数字）", "en": " (tap or type a number)"},
+    "form_names_hint": {"zh": "（共 {count} 个，用逗号或顿号隔开）", "en": " ({count}, separated by commas)"},
+    "form_optional_hint": {"zh": "（没有请输入“无”）", "en": " (type 无 if none)"},
+    "form_type_field": {"zh": "请输入{label}{hint}：", "en": "{label}{hint}:"},
+    "form_time_line": {"zh": "时间：{day} {at}", "en": "Time: {day} {at}"},
+    "form_service_point": {"zh": "服务地点：{point}", "en": "Service point: {point}"},
+    "form_prefilled": {"zh": "（已预填）", "en": " (filled in)"},
+    "form_date": {"zh": "日期", "en": "Date"},
+    "form_time": {"zh": "时间", "en": "Time"},
+    "next_quota": {
+        "zh": "如需更改已有预约，请用 /mybookings；其他需要请致电客服：{contact}。",
+        "en": " To change an existing booking use /mybookings; for anything else call {contact}.",
+    },
+    "day_full": {
+        "zh": "这一天已约满。请返回选择其他日期，或直接致电医院绿色通道：{phone}。",
+        "en": "That day is full. Go back and choose another date, or call the green channel: {phone}.",
+    },
+    "no_days": {
+        "zh": "近期没有可预约的日期。请致电客服：{contact}，或联系工作人员（直接提问后点“转人工”）。",
+        "en": "No bookable dates at the moment. Please call {contact}, or ask our staff (ask a question, "
+        "then tap “Ask staff”).",
+    },
+    "calendar_heading": {
+        "zh": "📅 {year}年{month}月：请选择日期",
+        "en": "📅 {year}-{month:02d}: choose a date",
+    },
+    "calendar_hint": {
+        "zh": "也可以直接输入，如 明天下午3点、12月5日、下周三、2026-12-05 15:30。",
+        "en": "Or type it: “tomorrow 3pm”, “Dec 5”, “next Friday”, “2026-12-05 15:30”.",
+    },
+    "button_expired": {
+        "zh": "这个按钮已失效，请用最新的预约消息操作。",
+        "en": "That button has expired; please use the latest booking message.",
+    },
+    "day_not_bookable": {"zh": "这一天不可预约。", "en": "That day can't be booked."},
+    "date_first": {"zh": "请先选择或输入日期。", "en": "Please choose or type the date first."},
+    "slot_taken": {
+        "zh": "这个时段已约满或不可预约，请选择下面的其他时段。",
+        "en": "That time is full or not offered; please choose one of the times below.",
+    },
+    "quota_year_used": {
+        "zh": "{year} 年的预约次数已用完，请选择其他年份的日期，或致电客服：{contact}。",
+        "en": "The uses for {year} are used up; choose a date in another year, or call {contact}.",
+    },
+    "too_far": {
+        "zh": "最多可提前 {days} 天预约，请选择 {last} 之前的日期。",
+        "en": "Bookings open {days} days ahead at most; choose a date up to {last}.",
+    },
+    "day_closed": {
+        "zh": "{day} 不可预约（不开放或已约满），请在日历中选择其他日期。",
+        "en": "{day} can't be booked (closed or full); please choose another day in the calendar.",
+    },
+    "count_too_small": {"zh": "至少为 {least}，请重新输入。", "en": "At least {least}, please."},
+    "count_mismatch": {
+        "zh": "人数是 {expected}，请输入 {expected} 个（您输入了 {given} 个），用逗号或顿号隔开。",
+        "en": "The count is {expected}: please type {expected} (you typed {given}), separated by commas.",
+    },
+    "use_buttons": {"zh": "请点选上面的按钮。", "en": "Please tap one of the buttons above."},
     "no_token": {
         "zh": "未设置 TELEGRAM_BOT_TOKEN。获取方法：在 Telegram 里找 @BotFather，发送 /newbot，按提示起名，"
         "把得到的 token 写进 .env（参见 .env.example）。现在先进入控制台对话：",
@@ -359,6 +480,13 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "follow the prompts and put the token in .env (see .env.example). Starting the console chat instead:",
     },
 }
+
+
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def weekday_name(day: date, lang: Lang) -> str:
+    return WEEKDAYS_ZH[day.weekday()] if lang == "zh" else f"{day:%a}"
 
 
 def t(key: str, lang: Lang, **values: object) -> str:

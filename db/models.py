@@ -47,6 +47,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram user id
     first_name: Mapped[str] = mapped_column(String(128), default="")
     language: Mapped[str] = mapped_column(String(8), default="zh")
+    language_choice: Mapped[str | None] = mapped_column(String(8))  # set by /language; else Telegram's
     card: Mapped[str | None] = mapped_column(String(32))
     # One card number binds one user: the unique constraint makes a second binding fail.
     card_number: Mapped[str | None] = mapped_column(
@@ -191,6 +192,7 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(Text)  # Telegram HTML
     buttons: Mapped[list[list[list[str]]] | None] = mapped_column(JSON)  # rows of [text, callback_data]
     document: Mapped[str | None] = mapped_column(Text)  # an .ics calendar to attach
+    document_name: Mapped[str | None] = mapped_column(String(64))  # its file name: booking-<id>.ics
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

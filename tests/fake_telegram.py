@@ -1127,6 +1127,7 @@ class FakeBotApi:
             raise ApiError("query is too old and response timeout expired or query ID is invalid")
         if utf16_len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
             raise ApiError("MESSAGE_TOO_LONG")
+        self._callback_ids.discard(query_id)  # a query is answered once; a second answer is refused
         self.callback_answers.append(params)
         return True
 

@@ -34,14 +34,17 @@ class Harness:
     fake: FakeBotApi
     svc: Services
     clock: FakeClock
+    interactions: int = 0  # messages and button presses a user made (say + press), for the targets
 
     async def feed(self, update: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(update, self.app.bot))
 
     async def say(self, user_id: int, text: str, **kwargs: Any) -> None:
+        self.interactions += 1
         await self.feed(self.fake.make_text_update(user_id, text, **kwargs))
 
     async def press(self, user_id: int, data: str, message: dict[str, Any], **kwargs: Any) -> None:
+        self.interactions += 1
         await self.feed(self.fake.make_callback_update(user_id, data, message, **kwargs))
 
     def last_message(self, chat_id: int) -> dict[str, Any]:

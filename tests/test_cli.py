@@ -78,7 +78,7 @@ async def test_the_console_offers_the_card_holder_features(database, shipped_ans
     svc = Services(Settings(_env_file=None), shipped_answerer.knowledge, shipped_answerer, database)
     script = (
         "/card baiyun\n区图书馆电话\n1\n/good\n/staff\n/menu\n/open baiyun.culture\n/bind ZD9999\n"
-        "/card tianhe\n/forget\n/quit\n"
+        "/card tianhe\n/forget\nno\n/forget\nyes\n/quit\n"
     )
     stdout = io.StringIO()
     assert await run_console(svc, Who(9, "console", "zh"), None, io.StringIO(script), stdout) == 0
@@ -88,7 +88,10 @@ async def test_the_console_offers_the_card_holder_features(database, shipped_ans
     assert "您是不是想问：" in out and out.count("【") >= 3  # answer, opened suggestion, opened section
     assert "谢谢您的反馈！" in out and "已转人工（#1）" in out
     assert "/open baiyun.culture.library" in out
-    assert "卡号不正确" in out and "未知卡种" in out and "已删除您的全部数据" in out
+    assert "卡号不正确" in out and "未知卡种" in out
+    assert out.index("已取消，数据未删除") < out.index(
+        "已删除您的全部数据"
+    )  # /forget asks first, as in Telegram
     async with database.session() as session:
         assert await session.get(User, 9) is None
 
@@ -129,7 +132,7 @@ async def test_the_console_books_like_telegram(database, shipped_answerer: Answe
     svc = Services(
         Settings(_env_file=None), shipped_answerer.knowledge, shipped_answerer, database, FakeClock()
     )
-    script = "/bind ZD0001\n/book\n2\n2\n1\n李企业\n12345\n0533-2126305\n复查\n1\n/mybookings\n/quit\n"
+    script = "/bind ZD0001\n/book\n2\n2\n1\n12345\n0533-2126305\n复查\n1\n/mybookings\n/quit\n"
     stdout = io.StringIO()
     await run_console(svc, Who(31, "console", "zh"), None, io.StringIO(script), stdout)
     out = stdout.getvalue()

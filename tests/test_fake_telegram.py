@@ -180,6 +180,8 @@ async def test_long_callback_answer_is_refused(app: Application, fake: FakeBotAp
     with pytest.raises(BadRequest):
         await update.callback_query.answer("长" * 201)
     assert await update.callback_query.answer("长" * 200)
+    with pytest.raises(BadRequest, match="too old"):  # answered already
+        await update.callback_query.answer()
 
 
 async def test_commands_recorded_per_scope(app: Application, fake: FakeBotApi) -> None:

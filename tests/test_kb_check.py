@@ -106,6 +106,53 @@ def test_missing_matching_settings(folder: Path) -> None:
     assert knowledge is None and str(problems[0]).endswith("matching.yaml:1: file is missing")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # 5-minute slots from 08:00 to 17:30: 114 time buttons, over Telegram's 100.
+        (
+            'periods: [["08:00", "12:00"], ["14:00", "17:30"]]\n    slot_minutes: 30',
+            'periods: [["08:00", "17:30"]]\n    slot_minutes: 5',
+            "more time buttons than Telegram allows",
+        ),
+        (
+            "{id: renmin,",
+            "{id: renmin-district-peoples-hospital-x,",
+            "String should have at most 24 characters",
+        ),
+        ("when: {field: escorts}", "when: {field: vehicles}", "not an earlier count field"),
+        (
+            "when: {kinds: [domestic-arrival, intl-arrival]}",
+            "when: {kinds: [arrival]}",
+            "unknown kinds: arrival",
+        ),
+        ("count: passengers,", "count: phone,", "count must name an earlier count field"),
+    ],
+)
+def test_booking_rules_whose_form_would_break_are_refused(
+    folder: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
+    bookings = folder / "bookings.yaml"
+    text = bookings.read_text(encoding="utf-8")
+    assert old in text
+    bookings.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, lines = check_output(folder, capsys)
+    assert code == 1
+    assert any(line.startswith(f"{bookings}:") and message in line for line in lines), lines
+
+
+def test_a_long_horizon_passes_because_the_calendar_pages(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bookings = folder / "bookings.yaml"
+    bookings.write_text(
+        bookings.read_text(encoding="utf-8").replace("horizon_days: 90", "horizon_days: 120"),
+        encoding="utf-8",
+    )
+    code, _ = check_output(folder, capsys)
+    assert code == 0
+
+
 # --- contacts: one fact, one place -----------------------------------------------------------------
 
 

@@ -60,6 +60,8 @@ async def test_cancelling_removes_the_reminders(bot: Harness) -> None:  # noqa: 
     booking = await confirmed_airport_booking(bot)
     await bot.say(HOLDER, "/mybookings")
     await bot.press(HOLDER, f"bkx:{booking.id}", bot.last_message(HOLDER))
+    assert {r.status for r in await reminder_rows(bot)} == {"scheduled"}  # nothing before the confirmation
+    await bot.press(HOLDER, f"bkx:{booking.id}:yes", bot.last_message(HOLDER))
     rows = await reminder_rows(bot)
     assert {r.status for r in rows} == {"cancelled"}
     bot.clock.now = rows[0].due_at

@@ -16,11 +16,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.booking import outbox, reminders
 from bot.booking import store as bookings
 from bot.booking.calendar import booking_ics
-from bot.booking.form import Draft, FormContext, Screen, back, choose, screen, start_at, type_text
+from bot.booking.form import (
+    Draft,
+    FormContext,
+    Screen,
+    answers,
+    applies,
+    back,
+    choose,
+    quota_refusal,
+    screen,
+    start_at,
+    type_text,
+)
+from bot.booking.rules import Violation, last_day
 from bot.booking.store import BookingBusy, BookingRequest
 from bot.holders.actions import AWAITING_BOOKING, Who
 from bot.holders.users import ensure_user, user_language
-from bot.kb.schema import BookingType
+from bot.kb.schema import BookingKind, BookingType
 from bot.services import Services
 from bot.texts import Lang, t
 from db.models import Booking, BookingDraft, CardHolder, User
@@ -31,6 +44,8 @@ class FormView:
     screen: Screen | None = None  # the next question (None: the form is over)
     notice: str | None = None  # an error to show above it, or the outcome
     booking: Booking | None = None
+    stale: bool = False  # a button of an older message: nothing was done
+    message_id: int | None = None  # the message showing the form (edited in place)
 
 
 def _types_for(svc: Services, card: str | None) -> dict[str, BookingType]:
@@ -40,11 +55,14 @@ def _types_for(svc: Services, card: str | None) -> dict[str, BookingType]:
 async def _context(session: AsyncSession, svc: Services, user: User, draft: Draft, lang: Lang) -> FormContext:
     zone, now = svc.settings.tz, svc.clock()
     types = _types_for(svc, user.card)
-    used, taken = 0, {}
+    used: dict[int, int] = {}
+    taken: dict[datetime, int] = {}
     if draft.type is not None:
         booking_type = types[draft.type]
-        year = int(draft.day[:4]) if draft.day else now.astimezone(zone).year
-        used = await bookings.quota_used(session, booking_type, user.card_number or "", year)
+        if booking_type.yearly_quota is not None:
+            years = range(now.astimezone(zone).year, last_day(booking_type, now, zone).year + 1)
+            for year in years:
+                used[year] = await bookings.quota_used(session, booking_type, user.card_number or "", year)
         if draft.day is not None and booking_type.timing == "slots" and draft.kind is not None:
             start = datetime.combine(date.fromisoformat(draft.day), datetime.min.time(), zone)
             taken = await bookings.seats_taken(
@@ -67,27 +85,74 @@ async def _save(session: AsyncSession, svc: Services, user_id: int, draft: Draft
         row.data, row.updated_at = draft.to_json(), svc.clock()
 
 
-async def begin(svc: Services, who: Who, replaces: int | None = None) -> FormView:
-    """Start (or restart) the form; booking needs a bound card of a programme that has booking types."""
+async def _prefill(session: AsyncSession, user: User, draft: Draft, booking_type: BookingType) -> None:
+    """Fill in what is known (bookings.yaml `prefill`): the registry's holder name, the last booking's
+    values. They are shown on the confirm screen, where one tap accepts them or asks them again."""
+    holder = await session.get(CardHolder, user.card_number) if user.card_number else None
+    last = await bookings.last_booking(session, user.id, booking_type.id)
+    for spec in booking_type.fields:
+        if spec.id in draft.values:
+            continue
+        value = None
+        if spec.prefill == "holder_name" and holder is not None:
+            value = holder.holder_name
+        elif spec.prefill == "last" and last is not None:
+            value = last.fields.get(spec.id)
+        if value:
+            draft.values[spec.id] = value
+            draft.prefilled.append(spec.id)
+
+
+async def begin(svc: Services, who: Who, replaces: int | None = None, type_id: str | None = None) -> FormView:
+    """Start (or restart) the form. Everything that would refuse the booking at the end and can be known
+    now is checked now: a bound, valid card of a programme with booking types, and quota left."""
+    now = svc.clock()
     async with svc.db.session() as session:
         user, _ = await _load(session, svc, who)
         if user.card_number is None:
             return FormView(notice=t("book_needs_card", who.lang))
+        holder = await session.get(CardHolder, user.card_number)
+        if holder is not None and holder.valid_until < now.astimezone(svc.settings.tz).date():
+            return FormView(notice=t("book_card_expired", who.lang, date=f"{holder.valid_until}"))
         types = _types_for(svc, user.card)
+        if type_id is not None:
+            types = {k: v for k, v in types.items() if k == type_id} or types
         if not types:
             return FormView(notice=t("book_nothing", who.lang))
         draft = Draft(replaces=replaces)
         if replaces is not None:
             old = await bookings.own_booking(session, replaces, who.user_id)
-            if old is None or not bookings.changeable(old, svc.clock()):
+            if old is None or not bookings.changeable(old, now):
                 return FormView(notice=t("not_yours", who.lang))
             draft.type, draft.kind = old.type, old.kind
             draft.values = dict(old.fields)
+            draft.prefilled = list(old.fields)
         elif len(types) == 1:
             draft.type = next(iter(types))
+            await _prefill(session, user, draft, types[draft.type])
+        ctx = await _context(session, svc, user, draft, who.lang)
+        if draft.type is not None and replaces is None:
+            refusal = quota_refusal(ctx.types[draft.type], ctx)
+            if refusal is not None:
+                return FormView(notice=refusal)
         await _save(session, svc, who.user_id, draft)
         user.awaiting = AWAITING_BOOKING
-        return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)))
+        return FormView(screen(draft, ctx))
+
+
+async def attach_message(svc: Services, who: Who, message_id: int) -> None:
+    """The message now showing the form: only its buttons act on it from here on."""
+    async with svc.db.session() as session:
+        _, draft = await _load(session, svc, who)
+        if draft is not None:
+            draft.message_id = message_id
+            await _save(session, svc, who.user_id, draft)
+
+
+async def form_message(svc: Services, who: Who) -> int | None:
+    async with svc.db.session() as session:
+        _, draft = await _load(session, svc, who)
+        return draft.message_id if draft else None
 
 
 async def current(svc: Services, who: Who) -> FormView | None:
@@ -96,7 +161,9 @@ async def current(svc: Services, who: Who) -> FormView | None:
         user, draft = await _load(session, svc, who)
         if draft is None:
             return None
-        return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)))
+        return FormView(
+            screen(draft, await _context(session, svc, user, draft, who.lang)), message_id=draft.message_id
+        )
 
 
 async def waits_for_text(svc: Services, who: Who) -> bool:
@@ -105,12 +172,18 @@ async def waits_for_text(svc: Services, who: Who) -> bool:
     return view is not None and view.screen is not None and view.screen.expects_text
 
 
-async def _step(svc: Services, who: Who, action: str, value: str = "") -> FormView | None:
+async def _step(
+    svc: Services, who: Who, action: str, value: str = "", message_id: int | None = None
+) -> FormView | None:
+    """One answer. `message_id`: the message whose button was pressed; an older one is refused."""
     async with svc.db.session() as session:
         user, draft = await _load(session, svc, who)
         if draft is None:
             return None
+        if message_id is not None and draft.message_id is not None and message_id != draft.message_id:
+            return FormView(notice=t("button_expired", who.lang), stale=True)
         ctx = await _context(session, svc, user, draft, who.lang)
+        had_type = draft.type
         if action == "back":
             back(draft, ctx)
             error = None
@@ -118,20 +191,32 @@ async def _step(svc: Services, who: Who, action: str, value: str = "") -> FormVi
             error = choose(draft, value, ctx)
         else:
             error = type_text(draft, value, ctx)
+        if had_type is None and draft.type is not None:
+            await _prefill(session, user, draft, ctx.types[draft.type])
+            refusal = quota_refusal(
+                ctx.types[draft.type], await _context(session, svc, user, draft, who.lang)
+            )
+            if refusal is not None:
+                draft.type = None
+                error = refusal
         await _save(session, svc, who.user_id, draft)
-        return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)), notice=error)
+        return FormView(
+            screen(draft, await _context(session, svc, user, draft, who.lang)),
+            notice=error,
+            message_id=draft.message_id,
+        )
 
 
-async def press(svc: Services, who: Who, value: str) -> FormView | None:
-    return await _step(svc, who, "choose", value)
+async def press(svc: Services, who: Who, value: str, message_id: int | None = None) -> FormView | None:
+    return await _step(svc, who, "choose", value, message_id)
 
 
 async def typed(svc: Services, who: Who, text: str) -> FormView | None:
     return await _step(svc, who, "text", text)
 
 
-async def go_back(svc: Services, who: Who) -> FormView | None:
-    return await _step(svc, who, "back")
+async def go_back(svc: Services, who: Who, message_id: int | None = None) -> FormView | None:
+    return await _step(svc, who, "back", message_id=message_id)
 
 
 async def _close_form(session: AsyncSession, user_id: int) -> None:
@@ -153,16 +238,23 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
     booking_type = svc.knowledge.booking_types[booking.type]
     kind = booking_type.kind(booking.kind)
     start = booking.starts_at.astimezone(svc.settings.tz)
+    # The holder's name is named once: by the card line, unless a field (持卡人姓名) already says it.
+    name = holder.holder_name if holder and holder.holder_name not in booking.fields.values() else ""
+    card = (
+        f"{html.escape(name)}（{html.escape(booking.card_number)}）"
+        if name
+        else html.escape(booking.card_number)
+    )
     lines = [
         f"<b>{html.escape(heading)} #{booking.id}</b>",
         f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
         f"时间：{start:%Y-%m-%d %H:%M}",
-        f"持卡人：{html.escape(holder.holder_name if holder else '')}（{html.escape(booking.card_number)}）",
+        f"卡号：{card}",
     ]
     if kind and kind.service_point:
         lines.append(f"服务地点：{html.escape(kind.service_point)}")
     for spec in booking_type.fields:
-        if spec.id in booking.fields:
+        if spec.id in booking.fields and applies(spec, booking.kind, booking.fields):
             lines.append(f"{html.escape(spec.label.zh)}：{html.escape(booking.fields[spec.id])}")
     if booking.reason:
         lines.append(f"原因：{html.escape(booking.reason)}")
@@ -195,8 +287,8 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         chat_id=who.user_id,
         card_number=user.card_number or "",
         kind=draft.kind or "",
-        starts_at=start_at(draft, FormContext({}, now, svc.settings.tz, who.lang)),
-        fields=dict(draft.values),
+        starts_at=start_at(draft, svc.settings.tz),
+        fields=answers(draft, booking_type),
         request_key=draft.token,
     )
 
@@ -226,16 +318,28 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
     except BookingBusy:
         return FormView(notice=t("book_busy", who.lang))
     if placed.booking is None:  # the slot filled up, the quota ran out, or time moved past the notice limit
-        violation, view = placed.violations[0], await current(svc, who)
-        return FormView(
-            view.screen if view else None, notice=violation.zh if who.lang == "zh" else violation.en
-        )
+        violation = placed.violations[0]
+        reason = violation.zh if who.lang == "zh" else violation.en
+        if violation.code == "quota":  # no date would do: close the form rather than leave a dead button
+            await abandon(svc, who)
+            return FormView(
+                notice=reason + t("next_quota", who.lang, contact=booking_type.changes_contact or "")
+            )
+        async with svc.db.session() as session:  # back to the time step, so the holder can pick another
+            user, draft = await _load(session, svc, who)
+            if draft is not None:
+                draft.at = None
+                await _save(session, svc, who.user_id, draft)
+        view = await current(svc, who)
+        return FormView(view.screen if view else None, notice=reason)
     return FormView(notice=t("book_submitted", who.lang, id=placed.booking.id), booking=placed.booking)
 
 
 log = logging.getLogger(__name__)
 
+# Preset reasons for ❌ (staff may also reply to the notice with a reason of their own).
 REJECT_REASONS = {"full": "该时段已无法安排", "info": "预约信息不完整或有误", "other": "其他原因，请致电咨询"}
+UNDO_WINDOW = timedelta(minutes=5)  # a rejection can be taken back this long; the holder hears after it
 
 
 @dataclass(frozen=True)
@@ -244,14 +348,12 @@ class Decided:
     reminders: list[tuple[int, datetime]]  # (id, due) to put on the scheduler
 
 
-async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str | None) -> Decided | None:
+async def decide(svc: Services, booking_id: int, approve: bool, reason: str | None = None) -> Decided | None:
     """Staff confirm or reject; the holder hears of it through the outbox (with an .ics when confirmed), and
-    a confirmed booking gets its reminders."""
+    a confirmed booking gets its reminders. A rejection's notice waits out UNDO_WINDOW."""
     now = svc.clock()
     async with svc.db.session() as session:
-        booking = await bookings.decide(
-            session, booking_id, approve, REJECT_REASONS.get(reason_code or ""), now
-        )
+        booking = await bookings.decide(session, booking_id, approve, reason, now)
         if booking is None:
             return None
         scheduled = (
@@ -276,22 +378,56 @@ async def decide(svc: Services, booking_id: int, approve: bool, reason_code: str
                 place,
                 booking_type.changes_contact or "",
                 booking_type.reminder_offsets_minutes,
+                created=booking.created_at,
             )
             text = t(
                 "book_confirmed", lang, id=booking.id, what=html.escape(what), at=f"{start:%Y-%m-%d %H:%M}"
             )
-            await outbox.enqueue(session, booking.chat_id, text, now, document=ics)
+            await outbox.enqueue(
+                session, booking.chat_id, text, now, document=ics, document_name=f"booking-{booking.id}.ics"
+            )
         else:
             text = t(
                 "book_rejected",
                 lang,
                 id=booking.id,
                 what=html.escape(what),
+                at=f"{start:%Y-%m-%d %H:%M}",
                 reason=html.escape(booking.reason or ""),
+                decided=f"{now.astimezone(svc.settings.tz):%Y-%m-%d %H:%M}",
+                contact=html.escape(_contact(booking_type, kind)),
             )
-            await outbox.enqueue(session, booking.chat_id, text, now)
+            await outbox.enqueue(session, booking.chat_id, text, now, not_before=now + UNDO_WINDOW)
         await session.flush()
         return Decided(booking, [(r.id, r.due_at) for r in scheduled])
+
+
+def _contact(booking_type: BookingType, kind: BookingKind | None) -> str:
+    """Whom the holder calls about a booking: the hospital's green channel, or the service's line."""
+    return (kind.phone if kind is not None and kind.phone else None) or booking_type.changes_contact or ""
+
+
+async def undo_rejection(svc: Services, booking_id: int) -> Booking | str:
+    """Staff take a rejection back within UNDO_WINDOW; the held notice is withdrawn. A str says why not."""
+    now = svc.clock()
+    async with svc.db.session() as session:
+        booking = await session.get(Booking, booking_id)
+        if booking is None:
+            return t("staff_undo_late", "zh")
+        decided_at = booking.decided_at
+        result = await bookings.undo_rejection(
+            session, svc.knowledge.booking_types[booking.type], booking_id, now, UNDO_WINDOW
+        )
+        if result is None:
+            return t("staff_undo_late", "zh")
+        if isinstance(result, Violation):
+            return t("staff_undo_taken", "zh", reason=result.zh)
+        if decided_at is not None and not await outbox.withdraw(session, result.chat_id, decided_at):
+            user = await session.get(User, result.user_id)
+            await outbox.enqueue(
+                session, result.chat_id, t("book_reopened", user_language(user), id=result.id), now
+            )
+        return result
 
 
 async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | None:
@@ -306,6 +442,32 @@ async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | 
             if (chat := staff_chat(svc, booking_type)) is not None:
                 await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, "持卡人取消预约"), now)
         return booking
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    reminder_id: int
+    at: str  # MM-DD HH:MM in TIMEZONE
+    line: str
+
+
+async def reminder_list(svc: Services, who: Who) -> list[ReminderItem]:
+    """The holder's upcoming reminders, as /reminders lists them in every channel."""
+    zone = svc.settings.tz
+    async with svc.db.session() as session:
+        upcoming = await reminders.upcoming_for(session, who.user_id, svc.clock())
+    items = []
+    for item in upcoming:
+        at = f"{item.reminder.due_at.astimezone(zone):%m-%d %H:%M}"
+        booking_type = svc.knowledge.booking_types[item.booking.type]
+        title = booking_type.title.zh if who.lang == "zh" else booking_type.title.en
+        items.append(ReminderItem(item.reminder.id, at, f"{at} · #{item.booking.id} {title}"))
+    return items
+
+
+async def mute_reminder(svc: Services, who: Who, reminder_id: int) -> bool:
+    async with svc.db.session() as session:
+        return await reminders.mute(session, reminder_id, who.user_id)
 
 
 async def my_bookings(svc: Services, who: Who) -> list[Booking]:

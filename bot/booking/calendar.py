@@ -1,10 +1,16 @@
-"""A confirmed booking as an .ics calendar file."""
+"""A confirmed booking as an .ics calendar file (RFC 5545): one event per booking, its UID fixed by the
+booking id (a calendar that imports it twice updates rather than duplicates), DTSTAMP the booking's
+creation, and a VTIMEZONE for the TZID its times carry."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
+
+
+def booking_uid(booking_id: int) -> str:
+    return f"booking-{booking_id}@cardbot"
 
 
 def booking_ics(
@@ -15,13 +21,14 @@ def booking_ics(
     location: str,
     description: str,
     reminders: list[int],
+    created: datetime,
 ) -> str:
     calendar = Calendar()
     calendar.add("prodid", "-//cardbot//bookings//ZH")
     calendar.add("version", "2.0")
     event = Event()
-    event.add("uid", f"booking-{booking_id}@cardbot")
-    event.add("dtstamp", start)
+    event.add("uid", booking_uid(booking_id))
+    event.add("dtstamp", created)
     event.add("dtstart", start)
     event.add("dtend", start + duration)
     event.add("summary", title)
@@ -34,4 +41,5 @@ def booking_ics(
         alarm.add("trigger", timedelta(minutes=-minutes))
         event.add_component(alarm)
     calendar.add_component(event)
+    calendar.add_missing_timezones()  # a VTIMEZONE for Asia/Shanghai, which DTSTART/DTEND name as TZID
     return calendar.to_ical().decode("utf-8")

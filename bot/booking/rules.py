@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.kb.schema import BookingKind, BookingType
+from bot.texts import WEEKDAYS_ZH
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,6 @@ def is_open(booking: BookingType, start: datetime) -> bool:
     )
 
 
-_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-
-
 def opening_text(booking: BookingType) -> str:
     """The opening hours as people write them, from the data: 周一至周五 08:00–12:00、14:00–17:30."""
     if booking.opening is None:
@@ -63,9 +61,9 @@ def opening_text(booking: BookingType) -> str:
     days = sorted(booking.opening.weekdays)
     consecutive = days == list(range(days[0], days[-1] + 1)) and len(days) > 2
     names = (
-        f"{_WEEKDAYS[days[0] - 1]}至{_WEEKDAYS[days[-1] - 1]}"
+        f"{WEEKDAYS_ZH[days[0] - 1]}至{WEEKDAYS_ZH[days[-1] - 1]}"
         if consecutive
-        else "、".join(_WEEKDAYS[d - 1] for d in days)
+        else "、".join(WEEKDAYS_ZH[d - 1] for d in days)
     )
     return f"{names} " + "、".join(f"{a}–{b}" for a, b in booking.opening.periods)
 
@@ -108,15 +106,23 @@ def check_time(booking: BookingType, kind: BookingKind, start: datetime, now: da
             zh = f"需至少提前 {_hours(notice)} 小时预约。当天就医请直接致电{kind.title.zh}就医绿色通道：{kind.phone}。"
             en = f"Book at least {_hours(notice)} hours ahead. For today, call the green channel: {kind.phone}."
         else:
-            zh = f"{kind.title.zh}须在航班起飞/抵达前 {_hours(notice)} 小时以前预约，现在已来不及在线预约。"
-            en = f"{kind.title.en} must be booked at least {_hours(notice)} hours before the flight."
+            contact = booking.changes_contact or ""
+            zh = (
+                f"{kind.title.zh}须在航班起飞/抵达前 {_hours(notice)} 小时以前预约，现在已来不及在线预约。"
+                f"请直接致电客服：{contact}，或改选更晚的航班。"
+            )
+            en = (
+                f"{kind.title.en} must be booked at least {_hours(notice)} hours before the flight, so it can "
+                f"no longer be booked online. Please call {contact}, or choose a later flight."
+            )
         problems.append(Violation("too_late", zh, en))
     if start.date() > last_day(booking, now, zone):
         problems.append(
             Violation(
                 "too_far",
-                f"最多可提前 {booking.horizon_days} 天预约。",
-                f"Bookings open {booking.horizon_days} days ahead at most.",
+                f"最多可提前 {booking.horizon_days} 天预约，请选择 {last_day(booking, now, zone)} 之前的日期。",
+                f"Bookings open {booking.horizon_days} days ahead at most; choose a date up to "
+                f"{last_day(booking, now, zone)}.",
             )
         )
     if booking.timing == "slots":

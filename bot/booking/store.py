@@ -12,7 +12,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -82,6 +82,69 @@ async def seats_taken(
     return {at: int(count) for at, count in rows.all()}
 
 
+async def _free_numbers(
+    session: AsyncSession, booking_type: BookingType, card_number: str, kind: str, starts_at: datetime
+) -> tuple[int | None, int | None] | Violation:
+    """The lowest free quota use and slot seat for a booking (None where the type has no such limit)."""
+    use = seat = None
+    if booking_type.yearly_quota is not None:
+        taken = set(
+            (
+                await session.execute(
+                    select(QuotaUse.use).where(
+                        QuotaUse.card_number == card_number,
+                        QuotaUse.type == booking_type.id,
+                        QuotaUse.year == service_year(starts_at),
+                    )
+                )
+            ).scalars()
+        )
+        use = _lowest_free(taken, booking_type.yearly_quota)
+        if use is None:
+            return quota_violation(booking_type, len(taken))  # type: ignore[return-value]
+    if booking_type.capacity_per_slot is not None:
+        taken = set(
+            (
+                await session.execute(
+                    select(SlotSeat.seat).where(
+                        SlotSeat.type == booking_type.id,
+                        SlotSeat.kind == kind,
+                        SlotSeat.starts_at == starts_at,
+                    )
+                )
+            ).scalars()
+        )
+        seat = _lowest_free(taken, booking_type.capacity_per_slot)
+        if seat is None:
+            return full_violation()
+    return use, seat
+
+
+def _take(
+    session: AsyncSession, booking_type: BookingType, booking: Booking, use: int | None, seat: int | None
+) -> None:
+    if use is not None:
+        session.add(
+            QuotaUse(
+                card_number=booking.card_number,
+                type=booking_type.id,
+                year=service_year(booking.starts_at),
+                use=use,
+                booking_id=booking.id,
+            )
+        )
+    if seat is not None:
+        session.add(
+            SlotSeat(
+                type=booking_type.id,
+                kind=booking.kind,
+                starts_at=booking.starts_at,
+                seat=seat,
+                booking_id=booking.id,
+            )
+        )
+
+
 async def _place_once(
     session: AsyncSession, booking_type: BookingType, request: BookingRequest, now: datetime
 ) -> Placed:
@@ -95,38 +158,9 @@ async def _place_once(
     problems = check_time(booking_type, kind, request.starts_at, now)
     if problems:
         return Placed(None, tuple(problems))
-    use = seat = None
-    year = service_year(request.starts_at)
-    if booking_type.yearly_quota is not None:
-        taken = set(
-            (
-                await session.execute(
-                    select(QuotaUse.use).where(
-                        QuotaUse.card_number == request.card_number,
-                        QuotaUse.type == booking_type.id,
-                        QuotaUse.year == year,
-                    )
-                )
-            ).scalars()
-        )
-        use = _lowest_free(taken, booking_type.yearly_quota)
-        if use is None:
-            return Placed(None, (quota_violation(booking_type, len(taken)),))  # type: ignore[arg-type]
-    if booking_type.capacity_per_slot is not None:
-        taken = set(
-            (
-                await session.execute(
-                    select(SlotSeat.seat).where(
-                        SlotSeat.type == booking_type.id,
-                        SlotSeat.kind == request.kind,
-                        SlotSeat.starts_at == request.starts_at,
-                    )
-                )
-            ).scalars()
-        )
-        seat = _lowest_free(taken, booking_type.capacity_per_slot)
-        if seat is None:
-            return Placed(None, (full_violation(),))
+    free = await _free_numbers(session, booking_type, request.card_number, request.kind, request.starts_at)
+    if isinstance(free, Violation):
+        return Placed(None, (free,))
     booking = Booking(
         user_id=request.user_id,
         chat_id=request.chat_id,
@@ -141,26 +175,7 @@ async def _place_once(
     )
     session.add(booking)
     await session.flush()
-    if use is not None:
-        session.add(
-            QuotaUse(
-                card_number=request.card_number,
-                type=booking_type.id,
-                year=year,
-                use=use,
-                booking_id=booking.id,
-            )
-        )
-    if seat is not None:
-        session.add(
-            SlotSeat(
-                type=booking_type.id,
-                kind=request.kind,
-                starts_at=request.starts_at,
-                seat=seat,
-                booking_id=booking.id,
-            )
-        )
+    _take(session, booking_type, booking, *free)
     await session.flush()
     return Placed(booking)
 
@@ -199,6 +214,18 @@ async def own_booking(session: AsyncSession, booking_id: int, user_id: int) -> B
     return booking if booking is not None and booking.user_id == user_id else None
 
 
+async def last_booking(session: AsyncSession, user_id: int, type_id: str) -> Booking | None:
+    """The holder's latest booking of a type (its values are offered again: same phone, same car)."""
+    return (
+        await session.execute(
+            select(Booking)
+            .where(Booking.user_id == user_id, Booking.type == type_id)
+            .order_by(Booking.created_at.desc(), Booking.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
 def changeable(booking: Booking, now: datetime) -> bool:
     """Pending or confirmed, and still ahead: the holder may change or cancel it."""
     return booking.status in ACTIVE and booking.starts_at > now
@@ -224,6 +251,25 @@ async def decide(
     booking.status, booking.reason, booking.decided_at = ("confirmed" if approve else "rejected"), reason, now
     if not approve:
         await _free_limits(session, booking)
+    return booking
+
+
+async def undo_rejection(
+    session: AsyncSession, booking_type: BookingType, booking_id: int, now: datetime, window: timedelta
+) -> Booking | Violation | None:
+    """A rejection taken back within `window`: pending again, its quota use and seat taken again (a
+    Violation when someone took them meanwhile; None when it is not a rejection within the window)."""
+    booking = await session.get(Booking, booking_id, with_for_update=True)
+    if booking is None or booking.status != "rejected" or booking.decided_at is None:
+        return None
+    if now - booking.decided_at > window:
+        return None
+    free = await _free_numbers(session, booking_type, booking.card_number, booking.kind, booking.starts_at)
+    if isinstance(free, Violation):
+        return free
+    _take(session, booking_type, booking, *free)
+    booking.status, booking.reason, booking.decided_at = "pending", None, None
+    await session.flush()
     return booking
 
 

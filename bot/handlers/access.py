@@ -20,10 +20,10 @@ async def staff_or_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     svc, user = services(context), update.effective_user
     if user is not None and (is_admin(update, context) or await is_staff(context, svc, user.id)):
         return True
-    await update.effective_message.reply_text(t("staff_only", lang_of(update)))
+    await update.effective_message.reply_text(t("staff_only", lang_of(update, context)))
     return False
 
 
 async def refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An admin command (or file) from anyone else: refused, not treated as a question."""
-    await update.effective_message.reply_text(t("admin_only", lang_of(update)))
+    await update.effective_message.reply_text(t("admin_only", lang_of(update, context)))

@@ -11,7 +11,6 @@ from datetime import timedelta
 from functools import wraps
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes
 
 from bot.admin import reload as knowledge
@@ -39,7 +38,7 @@ def admin_button(handler: Handler) -> Handler:
         if is_admin(update, context):
             await handler(update, context)
         else:
-            await update.callback_query.answer(t("admin_only", lang_of(update)), show_alert=True)
+            await update.callback_query.answer(t("admin_only", lang_of(update, context)), show_alert=True)
 
     return checked
 
@@ -53,7 +52,7 @@ async def report(bot: Bot, chat_id: int, outcome: Outcome, lang: Lang, done: str
     if outcome.status == "invalid":
         text = "\n".join([t("kb_invalid", lang, count=len(outcome.problems)), *map(str, outcome.problems)])
         for chunk in html_chunks([Block(text)]):
-            await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+            await bot.send_message(chat_id, chunk)
         return
     if outcome.status == "gated":
         moves = "\n".join(move.describe() for move in outcome.moves)
@@ -72,21 +71,21 @@ async def report(bot: Bot, chat_id: int, outcome: Outcome, lang: Lang, done: str
         )
         *first, last = html_chunks([Block(text)])
         for chunk in first:
-            await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
-        await bot.send_message(chat_id, last, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            await bot.send_message(chat_id, chunk)
+        await bot.send_message(chat_id, last, reply_markup=keyboard)
         return
     key = {"installed": done, "unchanged": "kb_unchanged", "stale": "kb_stale"}.get(
         outcome.status, "kb_nothing_pending"
     )
     text = t(key, lang, version=outcome.version_id, summary=summary)
     for chunk in html_chunks([Block(text)]):
-        await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+        await bot.send_message(chat_id, chunk)
 
 
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, chat = services(context), update.effective_chat
     outcome = await knowledge.propose(svc, svc.settings.knowledge_dir, update.effective_user.id)
-    await report(context.bot, chat.id, outcome, lang_of(update))
+    await report(context.bot, chat.id, outcome, lang_of(update, context))
 
 
 async def reload_on_signal(application: Application) -> None:
@@ -105,7 +104,7 @@ async def follow_knowledge(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     outcome = await knowledge.rollback(services(context), update.effective_user.id)
-    lang = lang_of(update)
+    lang = lang_of(update, context)
     if outcome.status == "nothing":
         await update.effective_message.reply_text(t("kb_no_rollback", lang))
         return
@@ -113,26 +112,26 @@ async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def upload_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, message, lang = services(context), update.effective_message, lang_of(update)
+    svc, message, lang = services(context), update.effective_message, lang_of(update, context)
     document = message.document
     name = document.file_name or "upload"
     if (document.file_size or 0) > MAX_UPLOAD_BYTES:
         reason = f"{name}: larger than {MAX_UPLOAD_BYTES // 1024} KB"
-        await message.reply_text(html.escape(t("kb_refused", lang, reason=reason)), parse_mode=ParseMode.HTML)
+        await message.reply_text(html.escape(t("kb_refused", lang, reason=reason)))
         return
     content = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
     try:
         outcome = await upload(svc, name, content, update.effective_user.id)
     except UploadRefused as refused:
         reason = str(refused)
-        await message.reply_text(html.escape(t("kb_refused", lang, reason=reason)), parse_mode=ParseMode.HTML)
+        await message.reply_text(html.escape(t("kb_refused", lang, reason=reason)))
         return
     await report(context.bot, update.effective_chat.id, outcome, lang)
 
 
 @admin_button
 async def gate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, query, lang = services(context), update.callback_query, lang_of(update)
+    svc, query, lang = services(context), update.callback_query, lang_of(update, context)
     _, decision, version_id = query.data.split(":")
     await query.answer()
     if query.message.reply_markup is not None:  # a decision is taken once: the buttons go
@@ -182,7 +181,7 @@ def _group_text(n: int, group: MissGroup, lang: Lang) -> str:
 
 
 async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang, days = services(context), lang_of(update), _days(context.args or [])
+    svc, lang, days = services(context), lang_of(update, context), _days(context.args or [])
     groups = await _groups(svc, days)
     if not groups:
         await update.effective_message.reply_text(t("unanswered_none", lang, days=days))
@@ -205,14 +204,17 @@ async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                 )
             )
         rows.append(row)
-    await update.effective_message.reply_text(
-        "\n\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
-    )
+    await update.effective_message.reply_text("\n\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
 @admin_button
 async def unanswered_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, query, lang, me = services(context), update.callback_query, lang_of(update), update.effective_user.id
+    svc, query, lang, me = (
+        services(context),
+        update.callback_query,
+        lang_of(update, context),
+        update.effective_user.id,
+    )
     _, action, days, question_id = query.data.split(":")
     group = group_of(await _groups(svc, int(days)), int(question_id))
     if group is None:
@@ -234,6 +236,5 @@ async def unanswered_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             await mark_handled(session, group, me, svc.clock())
         await query.message.reply_text(
             html.escape(t("question_added", lang, question=wording, entry=group.closest.id)),
-            parse_mode=ParseMode.HTML,
         )
     await report(context.bot, update.effective_chat.id, outcome, lang)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.holders.actions import Who
+from bot.holders.actions import Who, language_choices
 from bot.services import Services
 from bot.texts import Lang, t
 
@@ -16,16 +18,39 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.bot_data[SERVICES_KEY]
 
 
-def lang_of(update: Update) -> Lang:
-    """English for users whose Telegram is in English; Simplified Chinese for everyone else."""
+LANGUAGES_KEY = "languages"  # bot_data: {user id: language} of those who chose one with /language
+LANGUAGES_READ_KEY = "languages_read_at"
+LANGUAGES_FRESH = timedelta(minutes=1)  # how soon a choice made through another instance shows here
+
+
+def lang_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Lang:
+    """The language chosen with /language; else English for users whose Telegram is in English, and
+    Simplified Chinese for everyone else."""
     user = update.effective_user
+    chosen = context.bot_data.get(LANGUAGES_KEY, {}).get(user.id) if user else None
+    if chosen is not None:
+        return chosen
     code = (user.language_code or "") if user else ""
     return "en" if code.startswith("en") else "zh"
 
 
-def who(update: Update) -> Who:
+def who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Who:
     user = update.effective_user
-    return Who(user.id, user.first_name, lang_of(update))
+    return Who(user.id, user.first_name, lang_of(update, context))
+
+
+async def load_languages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Before every handler: the /language choices, read from the database at most once a minute (few
+    users make one, so they are held in memory; no query per message)."""
+    svc, now = services(context), services(context).clock()
+    read_at = context.bot_data.get(LANGUAGES_READ_KEY)
+    if read_at is None or now - read_at >= LANGUAGES_FRESH:
+        context.bot_data[LANGUAGES_KEY] = await language_choices(svc)
+        context.bot_data[LANGUAGES_READ_KEY] = now
+
+
+def remember_language(context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: Lang) -> None:
+    context.bot_data.setdefault(LANGUAGES_KEY, {})[user_id] = lang
 
 
 def card_keyboard(svc: Services, lang: Lang) -> InlineKeyboardMarkup:

@@ -17,6 +17,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await context.bot.send_message(update.effective_chat.id, t("error", lang_of(update)))
+            await context.bot.send_message(update.effective_chat.id, t("error", lang_of(update, context)))
         except Exception:  # the network may be what failed: logged above, nothing more to do
             log.warning("could not tell the user about the error", exc_info=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import card_keyboard, services, who
@@ -15,7 +14,7 @@ from bot.texts import t
 
 
 async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, message = services(context), who(update), update.effective_message
+    svc, me, message = services(context), who(update, context), update.effective_message
     card = (await holder_actions.profile(svc, me)).card
     if card is None:
         await message.reply_text(t("choose_card_first", me.lang), reply_markup=card_keyboard(svc, me.lang))
@@ -29,13 +28,12 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     keyboard = InlineKeyboardMarkup(rows)
     await message.reply_text(
         t("menu", me.lang, card=html.escape(svc.card_name(card, me.lang))),
-        parse_mode=ParseMode.HTML,
         reply_markup=keyboard,
     )
 
 
 async def open_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, query = services(context), who(update), update.callback_query
+    svc, me, query = services(context), who(update, context), update.callback_query
     entry = svc.knowledge.by_id.get(query.data.removeprefix("entry:"))
     if entry is None:
         await query.answer(t("gone", me.lang), show_alert=True)

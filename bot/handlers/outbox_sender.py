@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -31,13 +30,13 @@ async def drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
             else None
         )
         try:
-            await context.bot.send_message(
-                message.chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+            await context.bot.send_message(message.chat_id, message.text, reply_markup=markup)
             if message.document:
                 await context.bot.send_document(
                     message.chat_id,
-                    InputFile(message.document.encode("utf-8"), filename=f"booking-{message.id}.ics"),
+                    InputFile(
+                        message.document.encode("utf-8"), filename=message.document_name or "booking.ics"
+                    ),
                 )
         except TelegramError:
             log.warning("outbox message %s not sent; will retry", message.id, exc_info=True)

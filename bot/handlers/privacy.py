@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import lang_of, services, who
@@ -12,11 +11,11 @@ from bot.texts import t
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(t("privacy", lang_of(update)), parse_mode=ParseMode.HTML)
+    await update.effective_message.reply_text(t("privacy", lang_of(update, context)))
 
 
 async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = lang_of(update)
+    lang = lang_of(update, context)
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -29,10 +28,10 @@ async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang, query = services(context), lang_of(update), update.callback_query
+    svc, lang, query = services(context), lang_of(update, context), update.callback_query
     await query.answer()
     if query.data != "forget:yes":
         await query.edit_message_text(t("forget_kept", lang))
         return
-    await holder_actions.forget_me(svc, who(update))
+    await holder_actions.forget_me(svc, who(update, context))
     await query.edit_message_text(t("forget_done", lang))

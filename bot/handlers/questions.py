@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers.handover import staff_post_text
 from bot.answers.render import entry_blocks, html_chunks, not_covered_lines
+from bot.answers.smalltalk import small_talk
 from bot.booking import actions as booking_actions
 from bot.handlers.booking import form_text_input
 from bot.handlers.common import services, who
@@ -73,13 +73,15 @@ async def send_entry(
     """The entry in as many messages as it needs; the buttons go under the last one."""
     chunks = html_chunks(entry_blocks(entry, svc.knowledge, lang, tier))
     for number, chunk in enumerate(chunks, start=1):
-        await message.reply_text(
-            chunk, parse_mode=ParseMode.HTML, reply_markup=keyboard if number == len(chunks) else None
-        )
+        await message.reply_text(chunk, reply_markup=keyboard if number == len(chunks) else None)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, message = services(context), who(update), update.effective_message
+    svc, me, message = services(context), who(update, context), update.effective_message
+    chat = small_talk(message.text)
+    if chat is not None and not await booking_actions.waits_for_text(svc, me):
+        await message.reply_text(t(chat, me.lang))
+        return
     outcome = await holder_actions.ask(svc, me, message.text)
     if outcome is None:  # a booking form is open: typed steps take the text, button steps leave it a question
         if await booking_actions.waits_for_text(svc, me):
@@ -87,7 +89,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         outcome = await holder_actions.ask(svc, me, message.text, form_waits_for_buttons=True)
     if not isinstance(outcome, Asked):
-        await reply_bind(update, outcome)
+        await reply_bind(update, context, outcome)
         return
     await reply_asked(message, svc, outcome, me.lang)
 
@@ -104,12 +106,12 @@ async def reply_asked(message: Message, svc: Services, asked: Asked, lang: Lang)
         text = t("unsure", lang)
     else:
         text = "\n".join(not_covered_lines(answer, svc.knowledge, lang))
-    await message.reply_text(html.escape(text), parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    await message.reply_text(html.escape(text), reply_markup=keyboard)
 
 
 async def follow_up(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The second question of a message, asked by its button."""
-    svc, me, query = services(context), who(update), update.callback_query
+    svc, me, query = services(context), who(update, context), update.callback_query
     asked = await holder_actions.ask_follow_up(svc, me, int(query.data.removeprefix("fu:")))
     if asked is None:
         await query.answer(t("not_yours", me.lang), show_alert=True)
@@ -119,7 +121,7 @@ async def follow_up(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def open_alternative(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, query = services(context), who(update), update.callback_query
+    svc, me, query = services(context), who(update, context), update.callback_query
     _, question_id, entry_id = query.data.split(":", 2)
     entry = await holder_actions.open_suggestion(svc, me, int(question_id), entry_id)
     if entry is None:
@@ -138,14 +140,14 @@ async def open_alternative(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, query = services(context), who(update), update.callback_query
+    svc, me, query = services(context), who(update, context), update.callback_query
     _, question_id, value = query.data.split(":")
     accepted = await holder_actions.vote(svc, me, int(question_id), int(value))
     await query.answer(t("vote_thanks" if accepted else "not_yours", me.lang))
 
 
 async def hand_over(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, query = services(context), who(update), update.callback_query
+    svc, me, query = services(context), who(update, context), update.callback_query
     staff_chat = svc.settings.staff_chat_id
     if staff_chat is None:
         await query.answer(t("handover_unavailable", me.lang), show_alert=True)
@@ -162,7 +164,6 @@ async def hand_over(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     post = await context.bot.send_message(
         staff_chat,
         staff_post_text(svc, request.handover.id, me.first_name, request.card, request.handover.text),
-        parse_mode=ParseMode.HTML,
     )
     await holder_actions.posted(svc, request.handover, post.chat.id, post.message_id)
     await query.message.reply_text(t("handover_sent", me.lang))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers.render import TELEGRAM_LIMIT
@@ -23,7 +22,7 @@ MAX_REGISTRY_MB = 10  # a registry of 100,000 holders is about 5 MB; Telegram le
 
 
 async def import_csv(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang, message = services(context), lang_of(update), update.effective_message
+    svc, lang, message = services(context), lang_of(update, context), update.effective_message
     document = message.document
     if (document.file_size or 0) > MAX_REGISTRY_MB * 1024 * 1024:
         await message.reply_text(t("registry_too_big", lang, mb=MAX_REGISTRY_MB))
@@ -37,11 +36,9 @@ async def import_csv(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             return
     except RegistryFileError as exc:
         error = html.escape(str(exc))
-        await message.reply_text(t("registry_unreadable", lang, error=error), parse_mode=ParseMode.HTML)
+        await message.reply_text(t("registry_unreadable", lang, error=error))
         return
-    await message.reply_text(
-        _report(registry_report(registry, document.file_name or "csv"), lang), parse_mode=ParseMode.HTML
-    )
+    await message.reply_text(_report(registry_report(registry, document.file_name or "csv"), lang))
 
 
 def _report(problems: list[str], lang: Lang) -> str:

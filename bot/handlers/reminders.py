@@ -8,7 +8,6 @@ import logging
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
@@ -16,6 +15,7 @@ from bot.booking import actions as booking_actions
 from bot.booking import reminders
 from bot.handlers.common import SERVICES_KEY, services, who
 from bot.handlers.outbox_sender import drain_outbox
+from bot.holders.actions import Who
 from bot.services import Services
 from bot.texts import t
 
@@ -45,7 +45,7 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE, reminder_id: int) ->
     if due is None:
         return True
     try:
-        await context.bot.send_message(due.chat_id, html.escape(due.text), parse_mode=ParseMode.HTML)
+        await context.bot.send_message(due.chat_id, html.escape(due.text))
     except TelegramError:
         log.warning("reminder %s not sent; retrying", reminder_id, exc_info=True)
         await booking_actions.reminder_done(svc, reminder_id, sent=False)
@@ -65,33 +65,31 @@ async def restore_reminders(application: Application) -> int:
     return len(pending)
 
 
+async def _reminders_view(svc: Services, me: Who) -> tuple[str, InlineKeyboardMarkup | None]:
+    items = await booking_actions.reminder_list(svc, me)
+    if not items:
+        return t("reminders_none", me.lang), None
+    lines = [t("reminders_title", me.lang)] + [html.escape(item.line) for item in items]
+    buttons = [
+        [InlineKeyboardButton(t("button_mute", me.lang, at=item.at), callback_data=f"rm:{item.reminder_id}")]
+        for item in items
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+
+
 async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me = services(context), who(update)
-    async with svc.db.session() as session:
-        upcoming = await reminders.upcoming_for(session, me.user_id, svc.clock())
-    if not upcoming:
-        await update.effective_message.reply_text(t("reminders_none", me.lang))
-        return
-    zone = svc.settings.tz
-    lines, buttons = [t("reminders_title", me.lang)], []
-    for item in upcoming:
-        at = f"{item.reminder.due_at.astimezone(zone):%m-%d %H:%M}"
-        lines.append(
-            f"{at} · #{item.booking.id} {html.escape(svc.knowledge.booking_types[item.booking.type].title.zh)}"
-        )
-        buttons.append(
-            [InlineKeyboardButton(t("button_mute", me.lang, at=at), callback_data=f"rm:{item.reminder.id}")]
-        )
-    await update.effective_message.reply_text(
-        "\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(buttons)
-    )
+    text, markup = await _reminders_view(services(context), who(update, context))
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def mute_reminder(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, query = services(context), who(update), update.callback_query
-    async with svc.db.session() as session:
-        muted = await reminders.mute(session, int(query.data.removeprefix("rm:")), me.user_id)
+    """Mute one; the list it was pressed in is redrawn without it."""
+    svc, me, query = services(context), who(update, context), update.callback_query
+    muted = await booking_actions.mute_reminder(svc, me, int(query.data.removeprefix("rm:")))
     await query.answer(t("reminder_muted" if muted else "not_yours", me.lang), show_alert=not muted)
+    if muted:
+        text, markup = await _reminders_view(svc, me)
+        await query.edit_message_text(text, reply_markup=markup)
 
 
 async def staff_agenda(context: ContextTypes.DEFAULT_TYPE) -> None:

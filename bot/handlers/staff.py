@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 
 from telegram import Update
-from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
 from bot.answers.handover import handover_for_reply, mark_replied, overdue, record_post, staff_post_text
@@ -31,8 +32,15 @@ async def is_staff(context: ContextTypes.DEFAULT_TYPE, svc: Services, user_id: i
 
 
 async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reply to a hand-over reaches the user; a reply to a booking notice waiting for a reason rejects it
+    with that reason."""
     svc, message = services(context), update.effective_message
     replied_to = message.reply_to_message
+    if replied_to.from_user is not None and replied_to.from_user.id == context.bot.id:
+        booking_id = booking_asking_reason(replied_to.text or "")
+        if booking_id is not None:
+            await reject_with_reply(update, context, booking_id)
+            return
     async with svc.db.session() as session:
         handover = await handover_for_reply(session, message.chat.id, replied_to.message_id)
         if handover is None:
@@ -43,13 +51,35 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not await is_staff(context, svc, message.from_user.id):
         await message.reply_text(t("staff_only", "zh"))
         return
-    await context.bot.send_message(
-        chat_id, t("staff_reply", lang, text=html.escape(message.text)), parse_mode=ParseMode.HTML
-    )
+    await context.bot.send_message(chat_id, t("staff_reply", lang, text=html.escape(message.text)))
     async with svc.db.session() as session:
         handover = await session.merge(handover)
         mark_replied(handover, svc.clock())
     await message.reply_text(t("staff_delivered", "zh"))
+
+
+_NOTICE_ID = re.compile(r"#(\d+)")
+
+
+def booking_asking_reason(notice: str) -> int | None:
+    """The booking of a staff notice on which ❌ was pressed (it then asks for a reason), else None."""
+    first_line = notice.split("\n", 1)[0]
+    match = _NOTICE_ID.search(first_line)
+    return int(match.group(1)) if match and t("staff_reject_prompt", "zh") in notice else None
+
+
+async def reject_with_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int) -> None:
+    from bot.handlers.booking import reject  # booking's handlers use is_staff from here
+
+    svc, message = services(context), update.effective_message
+    if not await is_staff(context, svc, message.from_user.id):
+        await message.reply_text(t("staff_only", "zh"))
+        return
+    reason = message.text.strip()[:200]
+    if await reject(context, message.reply_to_message, booking_id, reason, message.from_user.first_name):
+        await message.reply_text(t("staff_rejected_noted", "zh", id=booking_id))
+    else:
+        await message.reply_text(t("staff_already", "zh"))
 
 
 async def repost_overdue(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,7 +102,7 @@ async def repost_overdue(context: ContextTypes.DEFAULT_TYPE) -> None:
             handover.text,
             prefix=t("handover_repost", "zh") if handover.last_posted_at else "",
         )
-        post = await context.bot.send_message(staff_chat, text, parse_mode=ParseMode.HTML)
+        post = await context.bot.send_message(staff_chat, text)
         async with svc.db.session() as session:
             await record_post(session, await session.merge(handover), post.chat.id, post.message_id, now)
         log.info("hand-over %s posted again to the staff chat", handover.id)

@@ -7,7 +7,6 @@ import html
 from datetime import date
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.admin import export, unbind
@@ -31,24 +30,24 @@ async def agenda(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         day = parse_day(" ".join(context.args), _today(context)) if context.args else _today(context)
     except ValueError:
-        await update.effective_message.reply_text(t("agenda_usage", lang_of(update)))
+        await update.effective_message.reply_text(t("agenda_usage", lang_of(update, context)))
         return
     text = await booking_actions.agenda_text(services(context), day)
-    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+    await update.effective_message.reply_text(text)
 
 
 async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await staff_or_admin(update, context):
         return
     text = await booking_actions.pending_text(services(context))
-    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+    await update.effective_message.reply_text(text)
 
 
 async def export_bookings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/export [from] [to]`: an XLSX of the bookings whose appointment falls in the range (all without)."""
     if not await staff_or_admin(update, context):
         return
-    svc, lang, message = services(context), lang_of(update), update.effective_message
+    svc, lang, message = services(context), lang_of(update, context), update.effective_message
     today = _today(context)
     try:
         if len(context.args) > 2:
@@ -73,18 +72,14 @@ async def unbind_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """`/unbind NUMBER`: the card can be bound again (by its real holder); the account that had it is told."""
     if not await staff_or_admin(update, context):
         return
-    lang, message = lang_of(update), update.effective_message
+    lang, message = lang_of(update, context), update.effective_message
     if len(context.args) != 1:
         await message.reply_text(t("unbind_usage", lang))
         return
     number = normalize_card_number(context.args[0])
     user_id = await unbind.unbind(services(context), number, update.effective_user.id)
     if user_id is None:
-        await message.reply_text(
-            t("unbind_none", lang, number=html.escape(number)), parse_mode=ParseMode.HTML
-        )
+        await message.reply_text(t("unbind_none", lang, number=html.escape(number)))
         return
     await drain_outbox(context)
-    await message.reply_text(
-        t("unbind_done", lang, number=html.escape(number), user=user_id), parse_mode=ParseMode.HTML
-    )
+    await message.reply_text(t("unbind_done", lang, number=html.escape(number), user=user_id))

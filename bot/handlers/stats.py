@@ -16,7 +16,7 @@ _PERIOD = re.compile(r"(\d{1,2})d?")
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang, message = services(context), lang_of(update), update.effective_message
+    svc, lang, message = services(context), lang_of(update, context), update.effective_message
     match = _PERIOD.fullmatch(context.args[0].lower()) if context.args else None
     days = int(match.group(1)) if match else PERIODS[0]
     if len(context.args) > 1 or (context.args and days not in PERIODS):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from bot.answers.handover import open_handover, record_post
 from bot.answers.log import log_question, own_question, record_vote
 from bot.answers.qa import Answer
@@ -16,7 +18,7 @@ from bot.holders.users import ensure_user, forget, holder_of, set_card
 from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import Lang, t
-from db.models import Handover
+from db.models import Handover, User
 
 AWAITING_CARD_NUMBER = "card_number"
 AWAITING_MOBILE = "card_mobile"  # the registry has a mobile for the number just sent: it is asked for
@@ -55,6 +57,40 @@ async def profile(svc: Services, who: Who) -> Profile:
         user = await ensure_user(session, who.user_id, who.first_name, who.lang, svc.clock())
         holder = await holder_of(session, user)
         return Profile(user.card, holder.tier if holder else None)
+
+
+@dataclass(frozen=True)
+class DeepLink:
+    """Where a t.me/<bot>?start=<payload> link (a QR code on a card or poster) leads."""
+
+    card: str | None
+    booking_type: str | None = None
+
+
+def deep_link(svc: Services, payload: str) -> DeepLink | None:
+    """`baiyun`: that card chosen; `book-airport`: its card chosen and the booking form opened."""
+    if payload in svc.knowledge.cards:
+        return DeepLink(payload)
+    booking_type = svc.knowledge.booking_types.get(payload.removeprefix("book-"))
+    if payload.startswith("book-") and booking_type is not None:
+        return DeepLink(booking_type.card, booking_type.id)
+    return None
+
+
+async def language_choices(svc: Services) -> dict[int, Lang]:
+    """Every /language choice (only users who made one)."""
+    async with svc.db.session() as session:
+        rows = await session.execute(
+            select(User.id, User.language_choice).where(User.language_choice.is_not(None))
+        )
+        return {user_id: "en" if choice == "en" else "zh" for user_id, choice in rows.all()}
+
+
+async def choose_language(svc: Services, who: Who, lang: Lang) -> None:
+    """/language: kept per user, and used from then on (also for messages sent later: outcomes, reminders)."""
+    async with svc.db.session() as session:
+        user = await ensure_user(session, who.user_id, who.first_name, lang, svc.clock())
+        user.language_choice = lang
 
 
 async def choose_card(svc: Services, who: Who, card: str) -> bool:

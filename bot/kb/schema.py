@@ -176,11 +176,32 @@ class Label(_Strict):
     en: str = Field(min_length=1)
 
 
+# Telegram's limits on an inline keyboard: `kb check` refuses rules whose form keyboards would break them.
+MAX_INLINE_BUTTONS = 100
+MAX_CALLBACK_BYTES = 64
+FORM_CALLBACK_PREFIX = "bk:c:"  # what the form's choice buttons carry before the choice's value
+FORM_EXTRA_BUTTONS = 4  # back, cancel, and a calendar's ◀ ▶
+
+
+class FieldCondition(_Strict):
+    """When a field applies: an earlier count field is at least `min`, and/or the kind is one of `kinds`."""
+
+    field: str | None = None
+    min: int = Field(default=1, ge=0)
+    kinds: list[str] | None = None
+
+
 class BookingField(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z_]*$")
     kind: FieldKind
     label: Label
     required: bool = True
+    when: FieldCondition | None = None
+    # names/plates: exactly as many as this earlier count field says (passengers and their names agree).
+    count: str | None = None
+    # Offered filled in, for a one-tap confirm: the registry's holder name, or the holder's last booking.
+    prefill: Literal["holder_name", "last"] | None = None
+    min_count: int = Field(default=0, ge=0)  # count fields: the smallest value (1 passenger at least)
 
 
 class BookingKind(_Strict):
@@ -210,6 +231,11 @@ class Opening(_Strict):
             if not (re.fullmatch(r"\d\d:\d\d", start) and re.fullmatch(r"\d\d:\d\d", end) and start < end):
                 raise ValueError(f"period {start}-{end}: write HH:MM-HH:MM with start before end")
         return value
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 class BookingType(_Strict):
@@ -244,7 +270,47 @@ class BookingType(_Strict):
             self.fields
         ):
             raise ValueError("kind and field ids must be unique")
+        self._check_conditions()
+        self._check_keyboards()
         return self
+
+    def _check_conditions(self) -> None:
+        counts_before: set[str] = set()
+        kind_ids = {k.id for k in self.kinds}
+        for spec in self.fields:
+            condition = spec.when
+            if condition is not None and condition.field is not None and condition.field not in counts_before:
+                raise ValueError(
+                    f"field '{spec.id}': when.field '{condition.field}' is not an earlier count field"
+                )
+            if condition is not None and condition.kinds is not None and not set(condition.kinds) <= kind_ids:
+                unknown = ", ".join(sorted(set(condition.kinds) - kind_ids))
+                raise ValueError(f"field '{spec.id}': when.kinds names unknown kinds: {unknown}")
+            if spec.count is not None and (
+                spec.count not in counts_before or spec.kind not in ("names", "plates")
+            ):
+                raise ValueError(
+                    f"field '{spec.id}': count must name an earlier count field (names or plates only)"
+                )
+            if spec.kind == "count":
+                counts_before.add(spec.id)
+
+    def _check_keyboards(self) -> None:
+        """The form's keyboards must be ones Telegram accepts: at most 100 buttons, callback data ≤ 64 bytes."""
+        for kind in self.kinds:
+            if len((FORM_CALLBACK_PREFIX + kind.id).encode()) > MAX_CALLBACK_BYTES:
+                raise ValueError(f"kind '{kind.id}': its button's callback data would exceed 64 bytes")
+        if len(self.kinds) + FORM_EXTRA_BUTTONS > MAX_INLINE_BUTTONS:
+            raise ValueError(f"{len(self.kinds)} kinds: more buttons than Telegram allows in one keyboard")
+        if self.opening is not None and self.slot_minutes:
+            slots = sum(
+                (_minutes(end) - _minutes(start)) // self.slot_minutes for start, end in self.opening.periods
+            )
+            if slots + FORM_EXTRA_BUTTONS > MAX_INLINE_BUTTONS:
+                raise ValueError(
+                    f"{slots} slots a day: more time buttons than Telegram allows in one keyboard "
+                    f"({MAX_INLINE_BUTTONS - FORM_EXTRA_BUTTONS} at most); lengthen slot_minutes"
+                )
 
     def kind(self, kind_id: str) -> BookingKind | None:
         return next((k for k in self.kinds if k.id == kind_id), None)
