@@ -71,13 +71,10 @@ class SearchIndex:
     def __init__(self, entries: Sequence[Entry], matching: MatchingConfig) -> None:
         self.entries = tuple(entries)
         texts: list[tuple[int, float, str]] = []
-        self._phrases: list[list[str]] = []
+        self._phrases: dict[int, list[str]] = {}  # folded title and questions, made when first compared
         for position, entry in enumerate(self.entries):
             for field, field_texts in _entry_fields(entry).items():
                 texts.extend((position, FIELD_WEIGHTS[field], text) for text in field_texts)
-            self._phrases.append(
-                [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
-            )
         self._text = fold_all(texts)  # every text folded, for finding whole words
         self._postings = build_postings(texts, self._text, len(self.entries))
         self._unknown_idf = math.log(1 + max(len(self.entries), 1))  # a word never used: as rare as can be
@@ -227,6 +224,10 @@ class SearchIndex:
         return self._blend(compact(self.reader.clean(question)), coverage, position)
 
     def _blend(self, asked: str, coverage: float, position: int) -> float:
-        phrases = self._phrases[position]
+        phrases = self._phrases.get(position)
+        if phrases is None:
+            entry = self.entries[position]
+            phrases = [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
+            self._phrases[position] = phrases
         similar = process.extractOne(asked, phrases, scorer=fuzz.ratio)[1] / 100 if phrases and asked else 0.0
         return round((1 - FUZZY_SHARE) * coverage + FUZZY_SHARE * similar, 4)

@@ -49,12 +49,14 @@ class Postings:
 
     def __iter__(self) -> Iterator[str]:
         yield from self._built
-        yield from self._sounds
+        yield from (sound for sound in self._sounds if sound not in self._built)
 
     def get(self, token: str) -> Posting | None:
         posting = self._built.get(token)
         if posting is None and token in self._sounds:
-            pairs = [self._built[pair] for pair in self._sounds.pop(token)]
+            # Kept in `_sounds` too: a question answered meanwhile in another thread (the regression
+            # gate) finds the sound either way, at worst making its union twice.
+            pairs = [self._built[pair] for pair in self._sounds[token]]
             posting = pairs[0]
             for other in pairs[1:]:
                 posting = _merged(posting, other)
@@ -66,7 +68,7 @@ class Postings:
         return self._idf[token] if self.get(token) is not None else None
 
     def items(self) -> Iterator[tuple[str, Posting]]:
-        for token in list(self):
+        for token in list(self):  # a copy: sounds are added to `_built` on the way
             posting = self.get(token)
             if posting is not None:
                 yield token, posting
