@@ -48,7 +48,8 @@ class Postings:
         return token in self._built or token in self._sounds
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._built
+        built = list(self._built)  # a copy: another thread may add a sound meanwhile
+        yield from built
         yield from (sound for sound in self._sounds if sound not in self._built)
 
     def get(self, token: str) -> Posting | None:
@@ -68,7 +69,7 @@ class Postings:
         return self._idf[token] if self.get(token) is not None else None
 
     def items(self) -> Iterator[tuple[str, Posting]]:
-        for token in list(self):  # a copy: sounds are added to `_built` on the way
+        for token in list(self):
             posting = self.get(token)
             if posting is not None:
                 yield token, posting
