@@ -267,3 +267,29 @@ def test_a_topic_word_used_elsewhere_but_not_by_the_matched_entry_lowers_confide
     uncovered = scope.uncovered_share(lambda word: answerer.index.holds(library, word))
     assert 0 < uncovered < 1  # ... but 看病 not by the library entry
     assert foreign.score < plain.score
+
+
+def test_a_pinyin_word_is_read_by_its_characters_common_readings_first(tmp_path: Path) -> None:
+    # 前 may be read jian (rarely), and 提前 is in more entries than 体检: tijian is still 体检
+    folder = small_knowledge(tmp_path / "knowledge")
+    for n in range(3):
+        entry_file(
+            folder,
+            f"05-early-{n}.md",
+            id=f"zd.early{n}",
+            card="zhangdian",
+            title=f"第{n}项服务提前预约",
+            body="请提前三天预约。",
+        )
+    entry_file(
+        folder,
+        "06-checkup.md",
+        id="zd.checkup",
+        card="zhangdian",
+        title="免费体检",
+        body="每年一次免费体检，请提前预约。",
+        keywords=["体检"],
+    )
+    answerer = Answerer(load_knowledge(folder))
+    assert answerer.written_in_characters("tijian 在哪做").split() == ["体检", "在哪做"]
+    assert outcome(answerer, "tijian 在哪做", "zhangdian") == ("answer", "zd.checkup")

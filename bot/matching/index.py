@@ -114,8 +114,9 @@ class SearchIndex:
         return {sound: tuple(chars) for sound, chars in found.items()}
 
     def spellings(self, syllables: Sequence[str]) -> list[str]:
-        """The knowledge's words of two or more characters that sound like the syllables (ru, xue: 入学),
-        those in the most entries first: a toneless pinyin word typed by a user, written in characters."""
+        """The knowledge's words of two or more characters that sound like the syllables (ru, xue: 入学):
+        a toneless pinyin word typed by a user, written in characters. Words read so by their characters'
+        most common readings come first, then those in the most entries."""
         if len(syllables) < 2:
             return []
         candidates = list(self._characters_by_sound.get(syllables[0], ()))
@@ -127,7 +128,11 @@ class SearchIndex:
                 if word[-1] + char in self._postings
             ][:MAX_SPELLINGS]
         found = [word for word in candidates if self.knows(word, False)]
-        return sorted(found, key=lambda word: -self.entry_share(word))
+
+        def rare_readings(word: str) -> int:  # 前 may be read jian, but tijian is 体检 before 提前
+            return sum(char_readings(char)[0] != sound for char, sound in zip(word, syllables))
+
+        return sorted(found, key=lambda word: (rare_readings(word), -self.entry_share(word)))
 
     def holds(self, position: int, word: str) -> bool:
         """Whether the entry's text holds every character pair of the word (each character, for one)."""
