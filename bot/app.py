@@ -90,9 +90,16 @@ async def set_command_menus(application: Application) -> None:
 def register_handlers(application: Application, svc: Services) -> None:
     """The order matters: PTB runs the first matching handler of a group, so specific handlers come before
     the catch-alls (known commands before the unknown-command reply, the staff chat before private text)."""
-    private = filters.ChatType.PRIVATE
+    # Only new messages: an edit is not a new request. An edited question is not answered again, an
+    # edited staff reply is not sent to the holder twice, an edited old message does not feed the form.
+    new_message = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE & new_message
     admins = filters.User(user_id=svc.settings.admin_ids)
-    staff_chat = filters.Chat(svc.settings.staff_chat_id) if svc.settings.staff_chat_id is not None else None
+    staff_chat = (
+        filters.Chat(svc.settings.staff_chat_id) & new_message
+        if svc.settings.staff_chat_id is not None
+        else None
+    )
 
     # 0. Before everything (group -1): the /language choices, which every handler's texts follow.
     application.add_handler(TypeHandler(Update, load_languages), group=-1)

@@ -100,6 +100,13 @@ COMMANDS: tuple[Command, ...] = (
         None,
     ),
     Command(
+        "outbox",
+        {"zh": "未能送达的消息", "en": "Undeliverable messages"},
+        "admin",
+        admin.list_dead_letters,
+        None,
+    ),
+    Command(
         "agenda",
         {"zh": "某日预约（默认今天）", "en": "Bookings of a day (today by default)"},
         "staff",

@@ -138,7 +138,7 @@ class Console:
         agreed = text.strip().lower() in _YES
         if what == "forget":
             if agreed:
-                await holder_actions.forget_me(self.svc, self.who)
+                await booking_actions.forget_holder(self.svc, self.who)
             self.say(t("forget_done" if agreed else "forget_kept", lang))
             return
         if not agreed:

@@ -130,8 +130,17 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "🙋 Hand-over #{id}\nUser: {name} ({card})\nQuestion: {question}\n\nReply to this message to answer.",
     },
     "handover_repost": {"zh": "⏰ 超过1小时未回复，请尽快处理：", "en": "⏰ No reply for over an hour:"},
+    "handover_cut": {"zh": "……（原文共{length}字，过长已截断）", "en": "… (cut: {length} characters in all)"},
     "staff_reply": {"zh": "💬 工作人员回复：\n{text}", "en": "💬 Reply from our staff:\n{text}"},
     "staff_delivered": {"zh": "✅ 已送达用户。", "en": "✅ Delivered."},
+    "staff_queued": {
+        "zh": "⏳ 暂未送达，系统会自动重试。",
+        "en": "⏳ Not delivered yet; it will be retried automatically.",
+    },
+    "staff_undeliverable": {
+        "zh": "⚠️ 无法送达用户（可能已屏蔽机器人），已记录在 /outbox。",
+        "en": "⚠️ Cannot reach the user (they may have blocked the bot); listed in /outbox.",
+    },
     "staff_only": {"zh": "仅限工作人员操作。", "en": "Staff only."},
     "menu": {"zh": "<b>{card}</b> 服务目录，点按查看：", "en": "<b>{card}</b> services, tap to read:"},
     "menu_children": {"zh": "细分问题：", "en": "More detail:"},
@@ -153,19 +162,30 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "No phone numbers are stored; phones and plates are masked in logs.\n/forget deletes all of it at any time.",
     },
     "forget_confirm": {
-        "zh": "确定删除您的全部数据（卡号绑定、提问记录、转人工记录）吗？此操作不可恢复。",
-        "en": "Delete all your data (card link, questions, hand-overs)? This cannot be undone.",
+        "zh": "确定删除您的全部数据（卡号绑定、提问记录、转人工记录）吗？此操作不可恢复。\n"
+        "您尚未到期的预约将被取消（会通知工作人员）；已过去的预约只保留卡号、类型和时间（用于年度次数），"
+        "姓名、电话、车牌等信息会被删除。",
+        "en": "Delete all your data (card link, questions, hand-overs)? This cannot be undone.\n"
+        "Your upcoming bookings will be cancelled (staff are told); past bookings keep only the card number, "
+        "type and time (for the yearly quota), without names, phones or plates.",
     },
     "forget_yes": {"zh": "确认删除", "en": "Delete"},
     "forget_done": {
-        "zh": "已删除您的全部数据。再次使用请发送 /start。",
-        "en": "All your data is deleted. /start to begin again.",
+        "zh": "已删除您的全部数据，未到期的预约已取消。再次使用请发送 /start。",
+        "en": "All your data is deleted and upcoming bookings cancelled. /start to begin again.",
+    },
+    "staff_forgotten": {
+        "zh": "🗑 持卡人已删除个人数据，预约 #{id} 已取消：{what}，时间 {at}。",
+        "en": "🗑 The holder deleted their data; booking #{id} is cancelled: {what} at {at}.",
     },
     "forget_kept": {"zh": "已取消，数据未删除。", "en": "Cancelled; nothing deleted."},
     "error": {
         "zh": "抱歉，系统出了点问题，请稍后再试。",
         "en": "Sorry, something went wrong. Please try again later.",
     },
+    "undelivered_reply": {"zh": "（未送达的回复，针对：{text}）", "en": "(undelivered reply to: {text})"},
+    "outbox_none": {"zh": "没有未能送达的消息。", "en": "No undeliverable messages."},
+    "outbox_title": {"zh": "未能送达的消息（最新在前）", "en": "Undeliverable messages (newest first)"},
     "unanswered_none": {
         "zh": "最近 {days} 天没有未解答的问题。",
         "en": "Nothing missed in the last {days} days.",

@@ -27,6 +27,12 @@ class Base(DeclarativeBase):
     pass
 
 
+# An id, once used, is never given to another row (SQLite's plain INTEGER PRIMARY KEY reuses the highest
+# freed one; PostgreSQL sequences never do): a staff button or a job naming booking #5 cannot reach a later
+# booking that happened to get #5.
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 class CardHolder(Base):
     """The card-holder registry, imported by admins (`python -m bot cardholders import`)."""
 
@@ -61,12 +67,14 @@ class User(Base):
 
 
 class BindAttempt(Base):
-    """A failed card-number check; five in an hour lock binding for that user."""
+    """A failed card-number check; five in an hour lock binding for that Telegram user. Not tied to the
+    users row: /forget must not hand out five more guesses (rows older than the window are deleted)."""
 
     __tablename__ = "bind_attempts"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -74,6 +82,7 @@ class QuestionLog(Base):
     """Every question with what the bot did: the source of 'unanswered' lists and statistics."""
 
     __tablename__ = "questions"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -90,7 +99,7 @@ class QuestionLog(Base):
 
 class Vote(Base):
     __tablename__ = "votes"
-    __table_args__ = (UniqueConstraint("question_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("question_id", "user_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
@@ -103,6 +112,7 @@ class Handover(Base):
     """A question passed to staff. Open until a staff member's first reply reaches the user."""
 
     __tablename__ = "handovers"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -125,12 +135,18 @@ class HandoverPost(Base):
 
 
 class Booking(Base):
-    """A booking. Quota uses and slot seats are separate rows whose keys make the limits constraints."""
+    """A booking. Quota uses and slot seats are separate rows whose keys make the limits constraints.
+
+    A booking outlives its holder's /forget, anonymised (no user, no fields): its quota use belongs to
+    the card, not to the person."""
 
     __tablename__ = "bookings"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     chat_id: Mapped[int] = mapped_column(BigInteger)
     card_number: Mapped[str] = mapped_column(String(32))
     type: Mapped[str] = mapped_column(String(16))
@@ -183,9 +199,16 @@ class BookingDraft(Base):
 
 
 class OutboxMessage(Base):
-    """A message to send, written in the same transaction as what it announces; sent and retried by a job."""
+    """A message to send, written in the same transaction as what it announces; sent and retried by a job.
+
+    status: pending -> sending (claimed by one sender until `claimed_at` + lease) -> sent; or dead (a
+    permanent refusal such as a blocked bot, or too many attempts: listed by /outbox, never retried);
+    dropped (its holder used /forget before it went out).
+    The text and the .ics are separate steps: `text_sent_at` records the first, so a retry sends only
+    what is missing."""
 
     __tablename__ = "outbox"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
@@ -197,16 +220,24 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(8), default="pending", index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    text_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Whose personal data the text carries (a holder's booking, a reply to them): /forget purges it.
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
 
 class Reminder(Base):
     """A reminder before an appointment. The row is the truth; scheduler jobs are rebuilt from it at start-up.
 
     status: scheduled -> sending (claimed by one sender) -> sent; or muted, cancelled, dropped (fell due
-    while the bot was down and the appointment had passed).
+    while the bot was down and the appointment had passed), failed (refused for good, e.g. the holder
+    blocked the bot: a dead letter is recorded in the outbox).
     """
 
     __tablename__ = "reminders"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)

@@ -139,12 +139,14 @@ class ApiError(Exception):
 
 @dataclass
 class Fault:
-    """One injected failure, consumed by the next call of its method."""
+    """One injected failure, consumed by the next call of its method (to ``chat_id`` when set)."""
 
     status: int = 500
     retry_after: int | None = None
     description: str | None = None
     network_error: bool = False
+    timeout: bool = False
+    chat_id: ChatId | None = None
 
 
 @dataclass
@@ -478,6 +480,7 @@ class FakeBotApi:
         self.pending_updates: list[JSON] = []  # served by getUpdates
         self.webhook_url: str = ""
         self._faults: dict[str, list[Fault]] = {}
+        self.blocked: set[ChatId] = set()  # users who blocked the bot: every send to them is refused
         self._next_message_id: dict[ChatId, int] = {}
         self._next_update_id = 100_000
         self._next_file = 0
@@ -503,11 +506,15 @@ class FakeBotApi:
         ):
             return self._error_response(method, params, ApiError("Unauthorized", 401))
 
-        faults = self._faults.get(method)
-        if faults:
-            fault = faults.pop(0)
+        if method.startswith(("send", "copy", "forward")) and params.get("chat_id") in self.blocked:
+            return self._error_response(method, params, ApiError("bot was blocked by the user", 403))
+
+        fault = self._take_fault(method, params.get("chat_id"))
+        if fault is not None:
             if fault.network_error:
                 raise httpx.ConnectError("injected network failure", request=request)
+            if fault.timeout:
+                raise httpx.ReadTimeout("injected timeout", request=request)
             parameters = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
             description = fault.description or (
                 f"Too Many Requests: retry after {fault.retry_after}"
@@ -526,6 +533,13 @@ class FakeBotApi:
         except ApiError as exc:
             return self._error_response(method, params, exc)
         return httpx.Response(200, json={"ok": True, "result": result})
+
+    def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
+        faults = self._faults.get(method, [])
+        for index, fault in enumerate(faults):
+            if fault.chat_id is None or fault.chat_id == chat_id:
+                return faults.pop(index)
+        return None
 
     def _download(self, request: httpx.Request) -> httpx.Response:
         """GET {TELEGRAM_BASE_FILE_URL}<token>/<file_path>: the bytes of a file getFile has described."""
@@ -560,16 +574,19 @@ class FakeBotApi:
         retry_after: int | None = None,
         description: str | None = None,
         network_error: bool = False,
+        timeout: bool = False,
+        chat_id: ChatId | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail.
+        """Make the next ``times`` calls of ``method`` (to ``chat_id`` only, when given) fail.
 
         status 429 gets ``parameters.retry_after`` (default 1) so PTB raises RetryAfter;
-        ``network_error=True`` drops the connection instead (PTB raises NetworkError).
+        ``network_error=True`` drops the connection instead (PTB raises NetworkError);
+        ``timeout=True`` times the request out (PTB raises TimedOut).
         """
         if status == 429 and retry_after is None:
             retry_after = 1
         canonical = _CANONICAL.get(method.lower(), method)
-        fault = Fault(status, retry_after, description, network_error)
+        fault = Fault(status, retry_after, description, network_error, timeout, chat_id)
         self._faults.setdefault(canonical, []).extend(Fault(**vars(fault)) for _ in range(times))
 
     def calls_of(self, method: str) -> list[JSON]:
@@ -688,13 +705,17 @@ class FakeBotApi:
         chat_type: str = "private",
     ) -> JSON:
         """A user's text message; '/cmd ...' gets a bot_command entity like Telegram adds."""
-        content: JSON = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
         return self._message_update(
-            user_id, content, chat_id, first_name, language_code, chat_type, reply_to_message
+            user_id, _text_content(text), chat_id, first_name, language_code, chat_type, reply_to_message
         )
+
+    def make_edited_text_update(self, message: JSON, text: str) -> JSON:
+        """The user edits ``message`` (one of theirs, e.g. from ``messages``): Telegram sends the whole
+        message again, new text and an ``edit_date``, as ``edited_message``."""
+        edited = {key: value for key, value in message.items() if key != "entities"}
+        edited.update(_text_content(text), edit_date=int(time.time()))
+        self.messages[(message["chat"]["id"], message["message_id"])] = edited
+        return self._update(edited_message=edited)
 
     def make_callback_update(
         self,
@@ -1255,6 +1276,15 @@ class FakeBotApi:
 
     def _api_logOut(self, params: JSON) -> bool:
         return True
+
+
+def _text_content(text: str) -> JSON:
+    """A text as a user sends it: '/cmd ...' gets a bot_command entity like Telegram adds."""
+    content: JSON = {"text": text}
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+    return content
 
 
 def _image_size(content: bytes) -> tuple[int, int]:

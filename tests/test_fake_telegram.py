@@ -14,7 +14,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -212,6 +212,31 @@ async def test_fail_next_then_succeed(app: Application, fake: FakeBotApi) -> Non
         await app.bot.send_message(USER, "third")
     await app.bot.send_message(USER, "fourth")
     assert [m["text"] for m in fake.messages_to(USER)] == ["second", "fourth"]
+
+
+async def test_faults_per_chat_timeouts_and_blocked_users(app: Application, fake: FakeBotApi) -> None:
+    fake.fail_next("sendMessage", status=400, description="Bad Request: chat not found", chat_id=USER + 1)
+    await app.bot.send_message(USER, "not the faulty chat")
+    with pytest.raises(BadRequest, match="(?i)chat not found"):
+        await app.bot.send_message(USER + 1, "the faulty chat")
+    fake.fail_next("sendMessage", timeout=True)
+    with pytest.raises(TimedOut):
+        await app.bot.send_message(USER, "timed out")
+    fake.blocked.add(USER)
+    with pytest.raises(Forbidden, match="blocked"):
+        await app.bot.send_message(USER, "blocked")
+    with pytest.raises(Forbidden):
+        await app.bot.send_message(USER, "still blocked")
+    assert [m["text"] for m in fake.messages_to(USER)] == ["not the faulty chat"]
+
+
+async def test_an_edited_message_arrives_as_edited_message(app: Application, fake: FakeBotApi) -> None:
+    original = fake.make_text_update(USER, "first")["message"]
+    update = Update.de_json(fake.make_edited_text_update(original, "second"), app.bot)
+    assert update.edited_message is not None and update.message is None
+    assert (
+        update.edited_message.text == "second" and update.edited_message.message_id == original["message_id"]
+    )
 
 
 async def test_send_document_in_memory(app: Application, fake: FakeBotApi) -> None:

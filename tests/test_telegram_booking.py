@@ -59,9 +59,11 @@ async def tap(bot: Harness, user: int, label_or_data: str) -> None:
     raise AssertionError(f"no button {label_or_data}")
 
 
-async def fill_airport(bot: Harness, kind: str = "国内航班送机", day: str = "bk:c:2026-12-01") -> None:
+async def fill_airport(
+    bot: Harness, kind: str = "国内航班送机", day: str = "bk:c:2026-12-01", used: int = 0
+) -> None:
     await bot.say(HOLDER, "/book")
-    assert "本年度已使用 0/2 次" in bot.fake.last_text(HOLDER)
+    assert f"本年度已使用 {used}/2 次" in bot.fake.last_text(HOLDER)
     await tap(bot, HOLDER, kind)
     await tap(bot, HOLDER, day)
     # The holder's name comes from the registry; the sign board is asked on arrivals only.

@@ -111,7 +111,7 @@ async def collect(session: AsyncSession, now: datetime, days: int, zone: ZoneInf
     reminders = await session.execute(
         select(Reminder.status, func.count())
         .where(Reminder.due_at >= start, Reminder.due_at < min(end, now))
-        .where(Reminder.status.in_(("sent", "dropped", "scheduled", "sending")))
+        .where(Reminder.status.in_(("sent", "dropped", "scheduled", "sending", "failed")))  # failed: refused
         .group_by(Reminder.status)
     )
     for status, count in reminders:

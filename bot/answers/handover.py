@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.answers.render import TELEGRAM_LIMIT, escaped_within, telegram_length
 from bot.services import Services
 from bot.texts import t
 from db.models import Handover, HandoverPost, QuestionLog
@@ -67,13 +68,19 @@ async def overdue(session: AsyncSession, now: datetime) -> list[Handover]:
 def staff_post_text(
     svc: Services, handover_id: int, first_name: str, card: str | None, question: str, prefix: str = ""
 ) -> str:
-    """Staff see the first name and card, never a phone number; user text is escaped."""
-    body = t(
-        "handover_post",
-        "zh",
-        id=handover_id,
-        name=html.escape(first_name),
-        card=html.escape(svc.card_name(card, "zh")),
-        question=html.escape(question),
-    )
-    return f"{prefix}\n{body}" if prefix else body
+    """Staff see the first name and card, never a phone number; user text is escaped. A question too long
+    for one message with its header is cut, with a note saying so (the whole text stays in the log)."""
+
+    def post(question_html: str) -> str:
+        body = t(
+            "handover_post",
+            "zh",
+            id=handover_id,
+            name=html.escape(first_name[:64]),
+            card=html.escape(svc.card_name(card, "zh")),
+            question=question_html,
+        )
+        return f"{prefix}\n{body}" if prefix else body
+
+    room = TELEGRAM_LIMIT - telegram_length(post(""))
+    return post(escaped_within(question, room, t("handover_cut", "zh", length=len(question))))

@@ -17,7 +17,13 @@ OUTSTANDING = "outstanding"
 TELEGRAM_LIMIT = 4096
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
-Style = Literal["title", "text", "tier", "meta"]
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+Style = Literal["title", "text", "tier", "meta", "verbatim"]  # verbatim: someone's own words, no markup
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ def plain(blocks: list[Block]) -> str:
 
 
 def _html(block: Block) -> str:
+    if block.style == "verbatim":
+        return html.escape(block.text, quote=False)
     escaped = _BOLD.sub(r"<b>\1</b>", html.escape(block.text, quote=False))
     if block.style == "title":
         return f"<b>{escaped}</b>"
@@ -70,7 +78,7 @@ def _longest_prefix(line: str, style: Style, limit: int) -> int:
     low, high = 1, len(line)
     while low < high:
         middle = (low + high + 1) // 2
-        if len(_html(Block(line[:middle], style))) <= limit:
+        if telegram_length(_html(Block(line[:middle], style))) <= limit:
             low = middle
         else:
             high = middle - 1
@@ -80,18 +88,18 @@ def _longest_prefix(line: str, style: Style, limit: int) -> int:
 def _pieces(block: Block, limit: int) -> list[Block]:
     """A block too long for one message, cut at line ends (or inside a line that is itself too long).
     A `**` pair cut in two renders as plain asterisks, so the HTML stays valid."""
-    if len(_html(block)) <= limit:
+    if telegram_length(_html(block)) <= limit:
         return [block]
     pieces: list[Block] = []
     current = ""
     for line in block.text.split("\n"):
         candidate = f"{current}\n{line}" if current else line
-        if len(_html(Block(candidate, block.style))) <= limit:
+        if telegram_length(_html(Block(candidate, block.style))) <= limit:
             current = candidate
             continue
         if current:
             pieces.append(Block(current, block.style))
-        while len(_html(Block(line, block.style))) > limit:
+        while telegram_length(_html(Block(line, block.style))) > limit:
             cut = _longest_prefix(line, block.style, limit)
             pieces.append(Block(line[:cut], block.style))
             line = line[cut:]
@@ -109,7 +117,7 @@ def html_chunks(blocks: list[Block], limit: int = TELEGRAM_LIMIT) -> list[str]:
         for piece in _pieces(block, limit):
             rendered = _html(piece)
             candidate = f"{current}\n\n{rendered}" if current else rendered
-            if len(candidate) <= limit:
+            if telegram_length(candidate) <= limit:
                 current = candidate
             else:
                 chunks.append(current)
@@ -117,6 +125,26 @@ def html_chunks(blocks: list[Block], limit: int = TELEGRAM_LIMIT) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def escaped_pieces(text: str, limit: int) -> list[str]:
+    """Someone's text (a staff reply) escaped and cut at line ends into pieces of at most `limit`."""
+    return [_html(piece) for piece in _pieces(Block(text, "verbatim"), limit)]
+
+
+def escaped_within(text: str, limit: int, note: str) -> str:
+    """`text` escaped; if that is longer than `limit`, cut so that it and `note` fit (a question posted
+    to staff under a header)."""
+    escaped = html.escape(text, quote=False)
+    if telegram_length(escaped) <= limit:
+        return escaped
+    cut = _longest_prefix(text, "verbatim", max(limit - telegram_length(note), 1))
+    return html.escape(text[:cut], quote=False) + note
+
+
+def plain_text(telegram_html: str) -> str:
+    """The words of a Telegram HTML text, without tags or entities (for listings)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", telegram_html))
 
 
 def not_covered_lines(answer: Answer, knowledge: KnowledgeBase, lang: Lang) -> list[str]:

@@ -32,7 +32,7 @@ from bot.booking.form import (
 from bot.booking.rules import Violation, last_day
 from bot.booking.store import BookingBusy, BookingRequest
 from bot.holders.actions import AWAITING_BOOKING, Who
-from bot.holders.users import ensure_user, user_language
+from bot.holders.users import ensure_user, forget, user_language
 from bot.kb.schema import BookingKind, BookingType
 from bot.services import Services
 from bot.texts import Lang, t
@@ -44,6 +44,7 @@ class FormView:
     screen: Screen | None = None  # the next question (None: the form is over)
     notice: str | None = None  # an error to show above it, or the outcome
     booking: Booking | None = None
+    cancelled_reminders: tuple[int, ...] = ()  # of the booking a change replaced: their jobs go too
     stale: bool = False  # a button of an older message: nothing was done
     message_id: int | None = None  # the message showing the form (edited in place)
 
@@ -63,6 +64,10 @@ async def _context(session: AsyncSession, svc: Services, user: User, draft: Draf
             years = range(now.astimezone(zone).year, last_day(booking_type, now, zone).year + 1)
             for year in years:
                 used[year] = await bookings.quota_used(session, booking_type, user.card_number or "", year)
+            if draft.replaces is not None:  # a change moves the old booking's use: count it as free
+                moved = await bookings.quota_year_of(session, draft.replaces)
+                if moved is not None and moved in used:
+                    used[moved] -= 1
         if draft.day is not None and booking_type.timing == "slots" and draft.kind is not None:
             start = datetime.combine(date.fromisoformat(draft.day), datetime.min.time(), zone)
             taken = await bookings.seats_taken(
@@ -262,6 +267,8 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
 
 
 def staff_buttons(booking_id: int) -> list[list[tuple[str, str]]]:
+    # The id alone is safe: ids are never reused (db.models.NEVER_REUSED), so an old button cannot reach
+    # a later booking.
     return [[("✅ 确认", f"st:ok:{booking_id}"), ("❌ 拒绝", f"st:no:{booking_id}")]]
 
 
@@ -292,29 +299,42 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         request_key=draft.token,
     )
 
+    replaced: list[Booking] = []
+    cancelled_reminders: list[int] = []
+
+    async def free_old(session: AsyncSession) -> None:
+        """A change frees the old booking's quota use and seat first, in the same transaction: with the
+        yearly quota used up the new booking takes the old one's use, and if it cannot be placed nothing
+        is cancelled."""
+        replaced.clear(), cancelled_reminders.clear()
+        if draft.replaces is None:
+            return
+        old = await bookings.cancel(session, draft.replaces, who.user_id, now)
+        if old is not None:
+            replaced.append(old)
+            cancelled_reminders.extend(await reminders.cancel_for(session, old.id))
+
     async def announce(session: AsyncSession, booking: Booking) -> None:
         holder = await session.get(CardHolder, booking.card_number)
-        if draft.replaces is not None:
-            old = await bookings.cancel(session, draft.replaces, who.user_id, now)
-            if old is not None:
-                await reminders.cancel_for(session, old.id)
-            if old is not None and (chat := staff_chat(svc, booking_type)) is not None:
-                await outbox.enqueue(
-                    session, chat, staff_notice(svc, old, holder, "预约已改期，原预约取消"), now
-                )
         chat = staff_chat(svc, booking_type)
         if chat is not None:
+            for old in replaced:
+                notice = staff_notice(svc, old, holder, "预约已改期，原预约取消")
+                await outbox.enqueue(session, chat, notice, now, user_id=who.user_id)
             await outbox.enqueue(
                 session,
                 chat,
                 staff_notice(svc, booking, holder, "新预约"),
                 now,
                 buttons=staff_buttons(booking.id),
+                user_id=who.user_id,
             )
         await _close_form(session, who.user_id)
 
     try:
-        placed = await bookings.place_booking(svc.db, booking_type, request, now, also=announce)
+        placed = await bookings.place_booking(
+            svc.db, booking_type, request, now, before=free_old, also=announce
+        )
     except BookingBusy:
         return FormView(notice=t("book_busy", who.lang))
     if placed.booking is None:  # the slot filled up, the quota ran out, or time moved past the notice limit
@@ -332,7 +352,11 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
                 await _save(session, svc, who.user_id, draft)
         view = await current(svc, who)
         return FormView(view.screen if view else None, notice=reason)
-    return FormView(notice=t("book_submitted", who.lang, id=placed.booking.id), booking=placed.booking)
+    return FormView(
+        notice=t("book_submitted", who.lang, id=placed.booking.id),
+        booking=placed.booking,
+        cancelled_reminders=tuple(cancelled_reminders) if not placed.duplicate else (),
+    )
 
 
 log = logging.getLogger(__name__)
@@ -384,7 +408,13 @@ async def decide(svc: Services, booking_id: int, approve: bool, reason: str | No
                 "book_confirmed", lang, id=booking.id, what=html.escape(what), at=f"{start:%Y-%m-%d %H:%M}"
             )
             await outbox.enqueue(
-                session, booking.chat_id, text, now, document=ics, document_name=f"booking-{booking.id}.ics"
+                session,
+                booking.chat_id,
+                text,
+                now,
+                document=ics,
+                document_name=f"booking-{booking.id}.ics",
+                user_id=booking.user_id,
             )
         else:
             text = t(
@@ -397,7 +427,9 @@ async def decide(svc: Services, booking_id: int, approve: bool, reason: str | No
                 decided=f"{now.astimezone(svc.settings.tz):%Y-%m-%d %H:%M}",
                 contact=html.escape(_contact(booking_type, kind)),
             )
-            await outbox.enqueue(session, booking.chat_id, text, now, not_before=now + UNDO_WINDOW)
+            await outbox.enqueue(
+                session, booking.chat_id, text, now, not_before=now + UNDO_WINDOW, user_id=booking.user_id
+            )
         await session.flush()
         return Decided(booking, [(r.id, r.due_at) for r in scheduled])
 
@@ -430,18 +462,56 @@ async def undo_rejection(svc: Services, booking_id: int) -> Booking | str:
         return result
 
 
-async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Booking | None:
+@dataclass(frozen=True)
+class Cancelled:
+    booking: Booking
+    reminders: list[int]  # cancelled reminder ids: the caller removes their scheduler jobs
+
+
+async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Cancelled | None:
     now = svc.clock()
     async with svc.db.session() as session:
         booking = await bookings.cancel(session, booking_id, who.user_id, now)
-        if booking is not None:
-            # Their scheduler jobs may still fire: they will find nothing to claim.
-            await reminders.cancel_for(session, booking.id)
-            booking_type = svc.knowledge.booking_types[booking.type]
-            holder = await session.get(CardHolder, booking.card_number)
-            if (chat := staff_chat(svc, booking_type)) is not None:
-                await outbox.enqueue(session, chat, staff_notice(svc, booking, holder, "持卡人取消预约"), now)
-        return booking
+        if booking is None:
+            return None
+        cancelled = await reminders.cancel_for(session, booking.id)
+        booking_type = svc.knowledge.booking_types[booking.type]
+        holder = await session.get(CardHolder, booking.card_number)
+        if (chat := staff_chat(svc, booking_type)) is not None:
+            notice = staff_notice(svc, booking, holder, "持卡人取消预约")
+            await outbox.enqueue(session, chat, notice, now, user_id=who.user_id)
+        return Cancelled(booking, cancelled)
+
+
+async def forget_holder(svc: Services, who: Who) -> list[int]:
+    """/forget, in one transaction: upcoming bookings are cancelled (staff told, without personal data),
+    every booking is kept anonymised (its quota use stays with the card: forgetting and binding again
+    gives no new quota, and the binding lockout stays too), unsent messages about the holder are dropped
+    and sent ones emptied, then the user and their questions, votes and hand-overs are deleted. Returns
+    the cancelled reminder ids (their scheduler jobs go too)."""
+    now = svc.clock()
+    cancelled: list[int] = []
+    async with svc.db.session() as session:
+        for booking in await bookings.bookings_of(session, who.user_id, limit=None):
+            cancelled += await reminders.cancel_for(session, booking.id)
+            if bookings.changeable(booking, now):
+                await bookings.cancel(session, booking.id, who.user_id, now)
+                chat = staff_chat(svc, svc.knowledge.booking_types[booking.type])
+                if chat is not None:
+                    await outbox.enqueue(session, chat, forgotten_notice(svc, booking), now)
+            bookings.anonymise(booking)
+        await outbox.purge_user(session, who.user_id)
+        await forget(session, who.user_id)
+    return cancelled
+
+
+def forgotten_notice(svc: Services, booking: Booking) -> str:
+    """What staff need to free the slot, nothing about the person."""
+    booking_type = svc.knowledge.booking_types[booking.type]
+    kind = booking_type.kind(booking.kind)
+    start = booking.starts_at.astimezone(svc.settings.tz)
+    what = f"{booking_type.title.zh} · {kind.title.zh if kind else booking.kind}"
+    return t("staff_forgotten", "zh", id=booking.id, what=html.escape(what), at=f"{start:%Y-%m-%d %H:%M}")
 
 
 @dataclass(frozen=True)
@@ -534,7 +604,9 @@ async def raise_waiting(svc: Services) -> int:
                 continue
             holder = await session.get(CardHolder, booking.card_number)
             notice = staff_notice(svc, booking, holder, t("staff_waiting", "zh"))
-            await outbox.enqueue(session, chat, notice, now, buttons=staff_buttons(booking.id))
+            await outbox.enqueue(
+                session, chat, notice, now, buttons=staff_buttons(booking.id), user_id=booking.user_id
+            )
             booking.raised_at = now
             raised += 1
     return raised
@@ -544,14 +616,16 @@ async def raise_waiting(svc: Services) -> int:
 class DueReminder:
     chat_id: int
     text: str
+    user_id: int | None
 
 
-async def take_reminder(svc: Services, reminder_id: int) -> DueReminder | None:
+async def take_reminder(svc: Services, reminder_id: int, booking_id: int | None = None) -> DueReminder | None:
     """Claim a reminder for sending. None: nothing to send (sent, muted or cancelled already, another
-    instance has it, the booking is no longer confirmed, or the appointment has begun: dropped and logged)."""
+    instance has it, the booking is no longer confirmed, or the appointment has begun: dropped and logged).
+    `booking_id`, from the job, must be the reminder's own booking."""
     now = svc.clock()
     async with svc.db.session() as session:
-        claimed = await reminders.claim(session, reminder_id, now)
+        claimed = await reminders.claim(session, reminder_id, now, booking_id)
         if claimed is None:
             return None
         booking, user = claimed
@@ -569,10 +643,20 @@ async def take_reminder(svc: Services, reminder_id: int) -> DueReminder | None:
             return None
         booking_type = svc.knowledge.booking_types[booking.type]
         text = reminders.reminder_text(booking, booking_type, user_language(user), svc.settings.tz)
-        return DueReminder(booking.chat_id, text)
+        return DueReminder(booking.chat_id, text, booking.user_id)
 
 
 async def reminder_done(svc: Services, reminder_id: int, sent: bool) -> None:
-    """Sent; or given back to be tried again when Telegram refused it."""
+    """Sent; or given back to be tried again when the send failed for now."""
     async with svc.db.session() as session:
         await reminders.finish(session, reminder_id, "sent" if sent else "scheduled", svc.clock())
+
+
+async def reminder_refused(svc: Services, reminder_id: int, due: DueReminder, reason: str) -> None:
+    """Telegram refused it for good (the holder blocked the bot): never tried again, kept as a dead letter."""
+    now = svc.clock()
+    async with svc.db.session() as session:
+        await reminders.finish(session, reminder_id, "failed", now)
+        await outbox.record_dead(
+            session, due.chat_id, html.escape(due.text), reason, now, user_id=due.user_id
+        )

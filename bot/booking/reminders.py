@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kb.schema import BookingType
@@ -58,12 +58,16 @@ def _claimable(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
-async def claim(session: AsyncSession, reminder_id: int, now: datetime) -> tuple[Booking, User | None] | None:
-    """Take the reminder for sending; returns its booking and holder, or None if it is not ours to send."""
+async def claim(
+    session: AsyncSession, reminder_id: int, now: datetime, booking_id: int | None = None
+) -> tuple[Booking, User | None] | None:
+    """Take the reminder for sending; returns its booking and holder, or None if it is not ours to send
+    (also when `booking_id`, carried by the job, is not the reminder's booking)."""
+    same_booking = Reminder.booking_id == booking_id if booking_id is not None else true()
     claimed = (
         await session.execute(
             update(Reminder)
-            .where(Reminder.id == reminder_id, _claimable(now))
+            .where(Reminder.id == reminder_id, same_booking, _claimable(now))
             .values(status="sending", claimed_at=now)
             .returning(Reminder.booking_id)
         )
@@ -86,11 +90,14 @@ async def finish(session: AsyncSession, reminder_id: int, status: str, now: date
     await session.execute(update(Reminder).where(Reminder.id == reminder_id).values(**values))
 
 
-async def restorable(session: AsyncSession, now: datetime) -> list[tuple[int, datetime]]:
+async def restorable(session: AsyncSession, now: datetime) -> list[tuple[int, int, datetime]]:
+    """(reminder id, booking id, due) of every reminder still to send."""
     rows = await session.execute(
-        select(Reminder.id, Reminder.due_at).where(_claimable(now)).order_by(Reminder.due_at)
+        select(Reminder.id, Reminder.booking_id, Reminder.due_at)
+        .where(_claimable(now))
+        .order_by(Reminder.due_at)
     )
-    return [(rid, due) for rid, due in rows.all()]
+    return [(rid, bid, due) for rid, bid, due in rows.all()]
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,7 @@ async def upcoming_for(session: AsyncSession, user_id: int, now: datetime) -> li
 
 
 async def mute(session: AsyncSession, reminder_id: int, user_id: int) -> bool:
+    """Only the holder's own scheduled reminder; the caller removes its scheduler job."""
     reminder = await session.get(Reminder, reminder_id)
     if reminder is None or reminder.status != "scheduled":
         return False

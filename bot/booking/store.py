@@ -66,6 +66,11 @@ async def quota_used(session: AsyncSession, booking_type: BookingType, card_numb
     )
 
 
+async def quota_year_of(session: AsyncSession, booking_id: int) -> int | None:
+    """The service year whose quota the booking uses (None: it uses none, e.g. cancelled)."""
+    return await session.scalar(select(QuotaUse.year).where(QuotaUse.booking_id == booking_id))
+
+
 async def seats_taken(
     session: AsyncSession, booking_type: BookingType, kind: str, start: datetime, end: datetime
 ) -> dict[datetime, int]:
@@ -180,7 +185,15 @@ async def _place_once(
     return Placed(booking)
 
 
+BeforePlacing = Callable[[AsyncSession], Awaitable[None]]
 AfterPlacing = Callable[[AsyncSession, Booking], Awaitable[None]]
+
+
+class _NotPlaced(Exception):
+    """Rolls back what `before` did when the booking cannot be placed."""
+
+    def __init__(self, placed: Placed) -> None:
+        self.placed = placed
 
 
 async def place_booking(
@@ -188,17 +201,25 @@ async def place_booking(
     booking_type: BookingType,
     request: BookingRequest,
     now: datetime,
+    before: BeforePlacing | None = None,
     also: AfterPlacing | None = None,
 ) -> Placed:
-    """Place the booking in one transaction (retried when it loses a race). `also`, when given, is an
-    async callable run in the same transaction after a booking was placed: the outbox notification."""
+    """Place the booking in one transaction (retried when it loses a race). `before` runs first in the same
+    transaction (a change frees the old booking's quota use and seat) and is undone if nothing is placed;
+    `also` runs after a booking was placed: the outbox notification."""
     for attempt in range(ATTEMPTS):
         try:
             async with db.session() as session:
+                if before is not None:
+                    await before(session)
                 placed = await _place_once(session, booking_type, request, now)
-                if placed.booking is not None and not placed.duplicate and also is not None:
+                if placed.booking is None:
+                    raise _NotPlaced(placed)
+                if also is not None and not placed.duplicate:
                     await also(session, placed.booking)
                 return placed
+        except _NotPlaced as refused:
+            return refused.placed
         except (IntegrityError, OperationalError):  # a lost race, or SQLite's writer lock: try again
             await asyncio.sleep(random.uniform(0, 0.01 * (attempt + 1)))
     raise BookingBusy()
@@ -273,11 +294,17 @@ async def undo_rejection(
     return booking
 
 
-async def bookings_of(session: AsyncSession, user_id: int) -> list[Booking]:
+async def bookings_of(session: AsyncSession, user_id: int, limit: int | None = 20) -> list[Booking]:
     rows = await session.execute(
-        select(Booking).where(Booking.user_id == user_id).order_by(Booking.starts_at.desc()).limit(20)
+        select(Booking).where(Booking.user_id == user_id).order_by(Booking.starts_at.desc()).limit(limit)
     )
     return list(rows.scalars())
+
+
+def anonymise(booking: Booking) -> None:
+    """What stays of a forgotten holder's booking: card, type, time and status (the quota use and seat
+    rows point at it), nothing that names or reaches the person."""
+    booking.user_id, booking.chat_id, booking.fields = None, 0, {}
 
 
 async def pending(session: AsyncSession) -> list[tuple[Booking, CardHolder | None]]:

@@ -18,7 +18,8 @@ from bot.admin.archive import MAX_UPLOAD_BYTES, UploadRefused
 from bot.admin.reload import Outcome
 from bot.admin.unanswered import MissGroup, group_missed, group_of, mark_handled, missed_since
 from bot.admin.upload import add_alternate_question, upload
-from bot.answers.render import TELEGRAM_LIMIT, Block, html_chunks
+from bot.answers.render import TELEGRAM_LIMIT, Block, html_chunks, plain_text
+from bot.booking import outbox
 from bot.handlers.access import is_admin
 from bot.handlers.common import SERVICES_KEY, lang_of, services
 from bot.services import Services
@@ -238,3 +239,24 @@ async def unanswered_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             html.escape(t("question_added", lang, question=wording, entry=group.closest.id)),
         )
     await report(context.bot, update.effective_chat.id, outcome, lang)
+
+
+# --- delivery -----------------------------------------------------------------------------------------
+
+
+async def list_dead_letters(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/outbox: messages Telegram refused for good or after every retry, newest first, with the error."""
+    svc, lang = services(context), lang_of(update, context)
+    async with svc.db.session() as session:
+        rows = await outbox.dead_letters(session)
+    if not rows:
+        await update.effective_message.reply_text(t("outbox_none", lang))
+        return
+    tz = svc.settings.tz
+    lines = "\n".join(
+        f"#{row.id} {row.created_at.astimezone(tz):%m-%d %H:%M} → {row.chat_id} · "
+        f"{(row.last_error or '')[:120]}\n  {plain_text(row.text)[:120]}"
+        for row in rows
+    )
+    for chunk in html_chunks([Block(t("outbox_title", lang), "title"), Block(lines, "verbatim")]):
+        await update.effective_message.reply_text(chunk)

@@ -14,7 +14,7 @@ from bot.booking.form import EDIT_PREFILLED
 from bot.booking.store import changeable
 from bot.handlers.common import services, who
 from bot.handlers.outbox_sender import drain_outbox
-from bot.handlers.reminders import schedule_reminder
+from bot.handlers.reminders import schedule_reminder, unschedule_reminders
 from bot.handlers.staff import is_staff
 from bot.holders.actions import Who
 from bot.services import Services
@@ -119,6 +119,7 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if action == "ok":
         await query.answer()
         view = await booking_actions.confirm(svc, me, rest[0])
+        unschedule_reminders(context, view.cancelled_reminders)
         await _edit(context.bot, query.message.chat.id, query.message.message_id, view, me.lang)
         await drain_outbox(context)
         return
@@ -203,10 +204,11 @@ async def cancel_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             t("cancel_confirm", me.lang, id=booking_id, line=line), reply_markup=keyboard
         )
         return
-    booking = await booking_actions.cancel_booking(svc, me, booking_id)
-    if booking is None:
+    cancelled = await booking_actions.cancel_booking(svc, me, booking_id)
+    if cancelled is None:
         await query.answer(t("booking_not_cancellable", me.lang), show_alert=True)
         return
+    unschedule_reminders(context, cancelled.reminders)
     await query.answer(t("booking_cancelled", me.lang, id=booking_id))
     text, markup = await _bookings_list(svc, me)
     await query.edit_message_text(
@@ -306,7 +308,7 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(t("staff_already", "zh"), show_alert=True)
         return
     for reminder_id, due in decided.reminders:
-        schedule_reminder(context, reminder_id, due)
+        schedule_reminder(context, reminder_id, decided.booking.id, due)
     await query.answer()
     heading = t(
         "staff_decided", "zh", heading=t("staff_confirmed_heading", "zh"), name=query.from_user.first_name

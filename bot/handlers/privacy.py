@@ -5,8 +5,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.booking import actions as booking_actions
 from bot.handlers.common import lang_of, services, who
-from bot.holders import actions as holder_actions
+from bot.handlers.outbox_sender import drain_outbox
+from bot.handlers.reminders import unschedule_reminders
 from bot.texts import t
 
 
@@ -33,5 +35,6 @@ async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if query.data != "forget:yes":
         await query.edit_message_text(t("forget_kept", lang))
         return
-    await holder_actions.forget_me(svc, who(update, context))
+    unschedule_reminders(context, await booking_actions.forget_holder(svc, who(update, context)))
     await query.edit_message_text(t("forget_done", lang))
+    await drain_outbox(context)  # staff hear of the cancelled bookings

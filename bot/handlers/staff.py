@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
+from datetime import datetime
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
 from bot.answers.handover import handover_for_reply, mark_replied, overdue, record_post, staff_post_text
+from bot.answers.render import TELEGRAM_LIMIT, escaped_pieces, telegram_length
+from bot.booking import outbox
 from bot.handlers.common import services
+from bot.handlers.outbox_sender import drain_outbox, failure_of
 from bot.holders.users import user_language
 from bot.services import Services
 from bot.texts import t
-from db.models import User
+from db.models import Handover, User
 
 log = logging.getLogger(__name__)
 STAFF_STATUSES = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
@@ -51,11 +54,40 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not await is_staff(context, svc, message.from_user.id):
         await message.reply_text(t("staff_only", "zh"))
         return
-    await context.bot.send_message(chat_id, t("staff_reply", lang, text=html.escape(message.text)))
+    # Through the outbox: a reply of any length arrives (in parts), a blocked holder is a dead letter, and
+    # a failure is retried rather than lost.
+    room = TELEGRAM_LIMIT - telegram_length(t("staff_reply", lang, text=""))
     async with svc.db.session() as session:
-        handover = await session.merge(handover)
-        mark_replied(handover, svc.clock())
-    await message.reply_text(t("staff_delivered", "zh"))
+        queued = [
+            await outbox.enqueue(
+                session, chat_id, t("staff_reply", lang, text=part), svc.clock(), user_id=handover.user_id
+            )
+            for part in escaped_pieces(message.text, room)
+        ]
+        mark_replied(await session.merge(handover), svc.clock())
+        await session.flush()
+        ids = [row.id for row in queued]
+    await drain_outbox(context)
+    states = set((await outbox.statuses(svc.db, ids)).values())
+    key = (
+        "staff_delivered"
+        if states == {"sent"}
+        else "staff_undeliverable"
+        if "dead" in states
+        else "staff_queued"
+    )
+    await message.reply_text(t(key, "zh"))
+
+
+async def _posting_refused(
+    svc: Services, handover: Handover, chat_id: int, text: str, reason: str, now: datetime
+) -> None:
+    try:
+        async with svc.db.session() as session:
+            (await session.merge(handover)).last_posted_at = now
+            await outbox.record_dead(session, chat_id, text, reason, now, handover.user_id)
+    except Exception:
+        log.warning("hand-over %s: could not record the refusal", handover.id, exc_info=True)
 
 
 _NOTICE_ID = re.compile(r"#(\d+)")
@@ -92,7 +124,7 @@ async def repost_overdue(context: ContextTypes.DEFAULT_TYPE) -> None:
     async with svc.db.session() as session:
         due = await overdue(session, now)
         names = {h.id: await session.get(User, h.user_id) for h in due}
-    for handover in due:
+    for handover in due:  # each on its own: one that fails never keeps the others from being posted
         user = names[handover.id]
         text = staff_post_text(
             svc,
@@ -102,7 +134,15 @@ async def repost_overdue(context: ContextTypes.DEFAULT_TYPE) -> None:
             handover.text,
             prefix=t("handover_repost", "zh") if handover.last_posted_at else "",
         )
-        post = await context.bot.send_message(staff_chat, text)
-        async with svc.db.session() as session:
-            await record_post(session, await session.merge(handover), post.chat.id, post.message_id, now)
-        log.info("hand-over %s posted again to the staff chat", handover.id)
+        try:
+            post = await context.bot.send_message(staff_chat, text)
+            async with svc.db.session() as session:
+                await record_post(session, await session.merge(handover), post.chat.id, post.message_id, now)
+            log.info("hand-over %s posted again to the staff chat", handover.id)
+        except Exception as error:  # noqa: BLE001  (classified below)
+            failure = failure_of(error)
+            log.warning("hand-over %s not posted: %s", handover.id, failure.reason)
+            if failure.retry_after is not None:
+                return  # Telegram's limit is per bot: the rest go on the next run, after its wait
+            if failure.permanent:  # posting it again in 5 minutes would fail the same way: wait the hour
+                await _posting_refused(svc, handover, staff_chat, text, failure.reason, now)

@@ -14,7 +14,7 @@ from bot.answers.handover import open_handover, record_post
 from bot.answers.log import log_question, own_question, record_vote
 from bot.answers.qa import Answer
 from bot.holders.registry import BindResult, bind_card
-from bot.holders.users import ensure_user, forget, holder_of, set_card
+from bot.holders.users import ensure_user, holder_of, set_card
 from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import Lang, t
@@ -225,8 +225,3 @@ async def hand_over(svc: Services, who: Who, question_id: int, chat_id: int) -> 
 async def posted(svc: Services, handover: Handover, chat_id: int, message_id: int) -> None:
     async with svc.db.session() as session:
         await record_post(session, await session.merge(handover), chat_id, message_id, svc.clock())
-
-
-async def forget_me(svc: Services, who: Who) -> bool:
-    async with svc.db.session() as session:
-        return await forget(session, who.user_id)

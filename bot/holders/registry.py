@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, delete, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -245,6 +245,7 @@ async def bind_card(
 ) -> BindResult:
     """Bind by card number; where the registry has the holder's mobile, that mobile must be given too
     (`need_mobile` asks for it). A wrong number or a wrong mobile counts against the same hourly limit."""
+    await session.execute(delete(BindAttempt).where(BindAttempt.at <= now - BIND_WINDOW))  # kept no longer
     failures, oldest = await _recent_failures(session, user.id, now)
     if failures >= BIND_ATTEMPTS and oldest is not None:
         return BindResult("locked", retry_after=oldest + BIND_WINDOW - now)

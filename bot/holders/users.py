@@ -44,6 +44,8 @@ async def set_card(session: AsyncSession, user: User, card: str) -> None:
 
 
 async def forget(session: AsyncSession, user_id: int) -> bool:
-    """Delete the user and, by cascade, their questions, votes, hand-overs and binding attempts."""
+    """Delete the user and, by cascade, their questions, votes, hand-overs and open form. Bookings are
+    anonymised first by the caller (booking.actions.forget_holder); failed binding attempts stay until
+    their window ends, so forgetting does not reset the lockout."""
     result = await session.execute(delete(User).where(User.id == user_id))
     return bool(result.rowcount)
