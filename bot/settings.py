@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,256}$")
     health_port: int = Field(default=8081, ge=1, le=65535)
+    # Closed bookings keep their personal details, and questions and hand-overs are kept, this long.
+    retention_days: int = Field(default=365, ge=1, le=3650)
 
     _split = field_validator("admin_ids", "staff_ids", mode="before")(_split_ids)
 

@@ -10,6 +10,7 @@ import pytest
 from bot.answers.qa import Answerer, split_questions
 from bot.answers.render import answer_text
 from bot.kb.loader import KnowledgeBase, check_knowledge, load_knowledge
+from bot.matching.scope import lexicon, topic
 from bot.texts import t
 from tests.knowledge_factory import entry_file, small_knowledge
 
@@ -230,3 +231,65 @@ def test_shipped_cards_have_places_and_a_contact(shipped: KnowledgeBase) -> None
         assert card.places and card.contact
     assert shipped.offered_to("baiyun") == {"baiyun"}
     assert "general" in shipped.offered_to("zhangdian")
+
+
+# --- pinyin words ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["tushuguan 能免费用吗", "研讨室 mianfei 吗", "tushuguan yantaoshi"])
+def test_a_toneless_pinyin_word_reaches_the_entry_using_that_word(answerer: Answerer, question: str) -> None:
+    assert outcome(answerer, question, "baiyun") == ("answer", "by.library")
+
+
+def test_pinyin_words_are_written_as_the_knowledges_words_and_english_words_are_kept(
+    answerer: Answerer,
+) -> None:
+    assert answerer.written_in_characters("tushuguan mianfei 吗").split() == ["图书馆", "免费", "吗"]
+    # "change" spells chang+e, but it is English; an English question keeps its pinyin names
+    assert answerer.written_in_characters("change 研讨室") == "change 研讨室"
+    assert answerer.written_in_characters("can i book the tushuguan") == "can i book the tushuguan"
+
+
+# --- a topic word the matched entry does not cover --------------------------------------------------
+
+
+def test_a_topic_word_used_elsewhere_but_not_by_the_matched_entry_lowers_confidence(
+    answerer: Answerer,
+) -> None:
+    # 看病 is a hospital word: the library entry answers, less sure than when nothing foreign is asked
+    plain = answerer.answer("图书馆研讨室能免费用吗", "baiyun")
+    foreign = answerer.answer("图书馆研讨室能看病吗", "baiyun")
+    assert plain.entry is not None and foreign.entry is not None
+    assert plain.entry.id == foreign.entry.id == "by.library"
+    scope = topic("图书馆研讨室看病", answerer.index.knows, lexicon())
+    assert not scope.unknown  # every word is used somewhere ...
+    library = [p for p, e in enumerate(answerer.index.entries) if e.id == "by.library"][0]
+    uncovered = scope.uncovered_share(lambda word: answerer.index.holds(library, word))
+    assert 0 < uncovered < 1  # ... but 看病 not by the library entry
+    assert foreign.score < plain.score
+
+
+def test_a_pinyin_word_is_read_by_its_characters_common_readings_first(tmp_path: Path) -> None:
+    # 前 may be read jian (rarely), and 提前 is in more entries than 体检: tijian is still 体检
+    folder = small_knowledge(tmp_path / "knowledge")
+    for n in range(3):
+        entry_file(
+            folder,
+            f"05-early-{n}.md",
+            id=f"zd.early{n}",
+            card="zhangdian",
+            title=f"第{n}项服务提前预约",
+            body="请提前三天预约。",
+        )
+    entry_file(
+        folder,
+        "06-checkup.md",
+        id="zd.checkup",
+        card="zhangdian",
+        title="免费体检",
+        body="每年一次免费体检，请提前预约。",
+        keywords=["体检"],
+    )
+    answerer = Answerer(load_knowledge(folder))
+    assert answerer.written_in_characters("tijian 在哪做").split() == ["体检", "在哪做"]
+    assert outcome(answerer, "tijian 在哪做", "zhangdian") == ("answer", "zd.checkup")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.answers.qa import Answerer
-from bot.kb.loader import REFERENCE
+from bot.kb.loader import REFERENCE, KnowledgeBase
 
 
 def top_id(answerer: Answerer, question: str, card: str | None = None) -> str | None:
@@ -119,3 +121,35 @@ def test_the_array_built_postings_hold_each_entrys_tokens_with_its_strongest_fie
             if position in ids
         }
         assert found == expected, entry.id
+
+
+def test_a_knowledge_reload_reads_neither_jieba_nor_the_dictionary_again(
+    small_answerer: Answerer, shipped: KnowledgeBase
+) -> None:
+    from bot.matching import english, scope
+
+    dictionary, segmenter = english._glosses.cache_info().misses, scope._tokenizer.cache_info().misses
+    Answerer(shipped)
+    assert english._glosses.cache_info().misses == dictionary
+    assert scope._tokenizer.cache_info().misses == segmenter
+
+
+def test_the_read_dictionary_is_cached_between_processes_and_a_broken_cache_is_read_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.matching import english
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    english._glosses.cache_clear()
+    read = english._glosses()
+    assert english.cache_file().is_relative_to(tmp_path) and english.cache_file().exists()
+    assert "hospital" in read[0] and "医院" in read[0]["hospital"]
+
+    english._glosses.cache_clear()  # a new process: the cache file is read, not the dictionary
+    with monkeypatch.context() as patched:
+        patched.setattr(english, "_read_glosses", lambda: pytest.fail("dictionary read again"))
+        assert english._glosses() == read
+
+    english.cache_file().write_bytes(b"not a pickle")
+    english._glosses.cache_clear()
+    assert english._glosses() == read

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -148,3 +148,9 @@ async def record_vote(
     else:
         vote.value, vote.at = value, now
     return True
+
+
+async def purge_questions(session: AsyncSession, before: datetime) -> int:
+    """Delete questions asked before `before` (their votes go with them); returns how many."""
+    result = await session.execute(delete(QuestionLog).where(QuestionLog.created_at < before))
+    return int(result.rowcount or 0)

@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.kb.loader import KnowledgeBase
 from bot.kb.schema import Entry
+from bot.matching.english import is_english
 from bot.matching.index import Scored, SearchIndex
 from bot.matching.normalize import fold_question
 from bot.matching.scope import Topic, lexicon, topic
@@ -40,6 +41,8 @@ _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s
 # "the card" as a thing: 这卡, 我的卡, 卡丢了, 卡在哪办; not 信息卡, 持卡, 卡在两个部门之间 (stuck).
 _CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])|\bcards?\b")
 _ENGLISH_CARD = re.compile(r"\bcards?\b")
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
 
 
@@ -169,8 +172,27 @@ class Answerer:
             return replace(first, question=question, card=card, follow_up="，".join(questions[1:]))
         return whole
 
+    def written_in_characters(self, text: str) -> str:
+        """Toneless pinyin words (ruxue, liaoyang) written as the knowledge's words that sound so (入学,
+        疗养) where jieba knows such a word: the question is then matched and scoped like one typed in
+        characters. English words (CC-CEDICT glosses by them) and `keywords_en` stay as they are, and so
+        does a question in English: its pinyin words (Zibo, Zhongyi) are names its English is read with."""
+
+        def pinyin(run: str) -> list[str] | None:
+            return None if is_english(run) else self.index.reader.pinyin_syllables(run)
+
+        def write(match: re.Match[str]) -> str:
+            syllables = pinyin(match.group())
+            words = [w for w in self.index.spellings(syllables or []) if self._lexicon.is_word(w)]
+            return f" {words[0]} " if words else match.group()
+
+        latin = [w for w in _LATIN_WORD.findall(text) if w not in self.knowledge.matching.stopwords_en]
+        if not _CJK_CHAR.search(text) and not all(pinyin(w) for w in latin):
+            return text
+        return _LATIN_WORD.sub(write, text)
+
     def _answer_one(self, question: str, card: str | None) -> Answer:
-        text = fold_question(question)
+        text = self.written_in_characters(fold_question(question))
         about_card = self._card_meant(text, card)
         if self._other_place(text):
             return Answer(question, None, 0.0, ())
@@ -178,14 +200,15 @@ class Answerer:
         allowed = self._allowed(card, named_groups)
         matching = self.knowledge.matching
         # 人才卡, talent card: which programme, not what about it (most entries name their card)
-        asked = _without(fold_question(question), self._generic_names)
+        asked = _without(text, self._generic_names)
         ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
+        scope = topic(self.index.reader.clean(text), self.index.knows, self._lexicon)
         named = self._named_entries(text, allowed)
-        ranked = self._names_first(ranked, named, question)
-        scope = topic(self.index.reader.clean(question), self.index.knows, self._lexicon)
+        ranked = self._names_first(ranked, named, text)
         if not ranked or scope.unknown_share >= UNCOVERED_SHARE or self._about_the_card(text, scope):
             return Answer(question, None, ranked[0].score if ranked else 0.0, (), about_card=about_card)
-        confidence = _confidence(ranked[0].score, scope)
+        top = ranked[0].position
+        confidence = _confidence(ranked[0].score, scope.uncovered_share(lambda w: self.index.holds(top, w)))
         if ranked[0].position in named and scope.unknown_share < NAMED_UNCOVERED_SHARE:
             confidence = max(confidence, matching.answer_threshold)  # it names this entry's subject
         entries = self.index.entries
@@ -255,8 +278,8 @@ class Answerer:
         )
 
 
-def _confidence(score: float, scope: Topic) -> float:
-    return round(score * (1 - UNCOVERED_PENALTY * scope.unknown_share), 4)
+def _confidence(score: float, uncovered: float) -> float:
+    return round(score * (1 - UNCOVERED_PENALTY * uncovered), 4)
 
 
 def _without(text: str, words: Iterable[str]) -> str:

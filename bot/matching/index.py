@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -17,7 +18,7 @@ from rapidfuzz import fuzz, process
 from bot.kb.schema import Entry, MatchingConfig
 from bot.matching.english import Translator
 from bot.matching.normalize import compact, fold
-from bot.matching.pinyin import run_syllables
+from bot.matching.pinyin import char_readings, run_syllables
 from bot.matching.postings import build_postings, fold_all
 from bot.matching.tokens import (
     ENGLISH,
@@ -45,6 +46,7 @@ FIELD_WEIGHTS = {
 SEAM_FACTOR = 0.5
 FUZZY_SHARE = 0.25  # weight of the whole-question similarity in the final score
 RERANK = 30  # candidates rescored with rapidfuzz
+MAX_SPELLINGS = 200  # character strings kept while spelling a pinyin word syllable by syllable
 
 
 def _entry_fields(entry: Entry) -> dict[str, list[str]]:
@@ -69,15 +71,12 @@ class SearchIndex:
     def __init__(self, entries: Sequence[Entry], matching: MatchingConfig) -> None:
         self.entries = tuple(entries)
         texts: list[tuple[int, float, str]] = []
-        self._phrases: list[list[str]] = []
+        self._phrases: dict[int, list[str]] = {}  # folded title and questions, made when first compared
         for position, entry in enumerate(self.entries):
             for field, field_texts in _entry_fields(entry).items():
                 texts.extend((position, FIELD_WEIGHTS[field], text) for text in field_texts)
-            self._phrases.append(
-                [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
-            )
         self._text = fold_all(texts)  # every text folded, for finding whole words
-        self._postings, self._idf = build_postings(texts, self._text, len(self.entries))
+        self._postings = build_postings(texts, self._text, len(self.entries))
         self._unknown_idf = math.log(1 + max(len(self.entries), 1))  # a word never used: as rare as can be
         english = frozenset(t[len(ENGLISH) :] for t in self._postings if t.startswith(ENGLISH))
         self.reader = QuestionReader(
@@ -104,6 +103,49 @@ class SearchIndex:
                 return False
         return True
 
+    @cached_property
+    def _characters_by_sound(self) -> dict[str, tuple[str, ...]]:
+        """Toneless syllable -> the knowledge's characters read so (built on the first pinyin question)."""
+        found: dict[str, list[str]] = {}
+        for token in self._postings:
+            if len(token) == 1 and token.isalpha() and not token.isascii():
+                for reading in char_readings(token):
+                    found.setdefault(reading, []).append(token)
+        return {sound: tuple(chars) for sound, chars in found.items()}
+
+    def spellings(self, syllables: Sequence[str]) -> list[str]:
+        """The knowledge's words of two or more characters that sound like the syllables (ru, xue: 入学):
+        a toneless pinyin word typed by a user, written in characters. Words read so by their characters'
+        most common readings come first, then those in the most entries."""
+        if len(syllables) < 2:
+            return []
+        candidates = list(self._characters_by_sound.get(syllables[0], ()))
+        for syllable in syllables[1:]:
+            candidates = [
+                word + char
+                for word in candidates
+                for char in self._characters_by_sound.get(syllable, ())
+                if word[-1] + char in self._postings
+            ][:MAX_SPELLINGS]
+        found = [word for word in candidates if self.knows(word, False)]
+
+        def rare_readings(word: str) -> int:  # 前 may be read jian, but tijian is 体检 before 提前
+            return sum(char_readings(char)[0] != sound for char, sound in zip(word, syllables))
+
+        return sorted(found, key=lambda word: (rare_readings(word), -self.entry_share(word)))
+
+    def holds(self, position: int, word: str) -> bool:
+        """Whether the entry's text holds every character pair of the word (each character, for one)."""
+        for pair in [word[i : i + 2] for i in range(len(word) - 1)] or [word]:
+            posting = self._postings.get(pair)
+            if posting is None:
+                return False
+            ids = posting[0]
+            at = int(np.searchsorted(ids, position))
+            if at == len(ids) or ids[at] != position:
+                return False
+        return True
+
     def entry_share(self, word: str) -> float:
         """Share of the entries whose text holds every character pair of the word."""
         pairs = [word[i : i + 2] for i in range(len(word) - 1)] or [word]
@@ -116,11 +158,11 @@ class SearchIndex:
         return len(holding) / max(len(self.entries), 1) if holding is not None else 0.0
 
     def _unit_importance(self, unit: Unit) -> float:
-        known = [self._idf[token] for token, _ in unit.alternatives if token in self._idf]
+        known = [idf for token, _ in unit.alternatives if (idf := self._postings.idf(token)) is not None]
         if known:
             return known[0] * unit.weight
         first = unit.alternatives[0][0]
-        if unit.may_be_seam and all(char in self._idf for char in first):
+        if unit.may_be_seam and all(char in self._postings for char in first):
             return self._unknown_idf * unit.weight * SEAM_FACTOR
         return self._unknown_idf * unit.weight
 
@@ -187,6 +229,10 @@ class SearchIndex:
         return self._blend(compact(self.reader.clean(question)), coverage, position)
 
     def _blend(self, asked: str, coverage: float, position: int) -> float:
-        phrases = self._phrases[position]
+        phrases = self._phrases.get(position)
+        if phrases is None:
+            entry = self.entries[position]
+            phrases = [p for p in (compact(fold(t)) for t in [entry.title, *entry.questions]) if p]
+            self._phrases[position] = phrases
         similar = process.extractOne(asked, phrases, scorer=fuzz.ratio)[1] / 100 if phrases and asked else 0.0
         return round((1 - FUZZY_SHARE) * coverage + FUZZY_SHARE * similar, 4)

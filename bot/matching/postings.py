@@ -4,14 +4,16 @@ The tokens are those of `tokens.document_tokens` (characters, character pairs, t
 pair, numbers, English words), but computed for the whole knowledge at once: every text is laid end to
 end as code points, pairs and sounds become integer codes, and one sort groups them by token. At 10,000
 entries there are millions of token occurrences, which Python-level loops cannot build in seconds.
-Only the distinct tokens are turned back into strings.
+Only the distinct tokens are turned back into strings. The sound of a pair (`p:ruxue`) is not laid out
+per occurrence: it stands for the pairs that may be read so, and its postings are their union, made the
+first time a question asks for that sound (most sounds are never asked for).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -21,12 +23,56 @@ from bot.matching.tokens import DIGITS, ENGLISH, PINYIN, stem
 
 # Token codes: the kind in the top bits, then two 21-bit fields (a code point or a syllable number).
 _SHIFT = 21
-_CHAR, _PAIR, _SOUND, _WORD = (np.int64(kind) << np.int64(2 * _SHIFT) for kind in range(4))
+_PAIR, _WORD = (np.int64(kind) << np.int64(2 * _SHIFT) for kind in (1, 2))
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # as normalize._CJK
 _LATIN_OR_DIGITS = re.compile(r"[a-z]{2,}|[0-9]+")  # the non-Chinese runs of normalize.RUN_RE
 _RANK_BITS = 3
 
-Postings = dict[str, tuple[np.ndarray, np.ndarray]]
+Posting = tuple[np.ndarray, np.ndarray]  # entry ids (sorted), the strongest field weight in each
+
+
+class Postings:
+    """Token -> its posting and inverse document frequency. Characters, pairs, numbers and English
+    words are built at once; sounds on first use, from the pairs read so."""
+
+    def __init__(self, built: dict[str, Posting], sounds: dict[str, list[str]], entries: int) -> None:
+        self._built = built
+        self._sounds = sounds  # sound token -> the pair tokens that may be read so
+        self._entries = max(entries, 1)
+        self._idf = {token: self._inverse(posting) for token, posting in built.items()}
+
+    def _inverse(self, posting: Posting) -> float:
+        return math.log(1 + self._entries / len(posting[0]))
+
+    def __contains__(self, token: str) -> bool:
+        return token in self._built or token in self._sounds
+
+    def __iter__(self) -> Iterator[str]:
+        built = list(self._built)  # a copy: another thread may add a sound meanwhile
+        yield from built
+        yield from (sound for sound in self._sounds if sound not in self._built)
+
+    def get(self, token: str) -> Posting | None:
+        posting = self._built.get(token)
+        if posting is None and token in self._sounds:
+            # Kept in `_sounds` too: a question answered meanwhile in another thread (the regression
+            # gate) finds the sound either way, at worst making its union twice.
+            pairs = [self._built[pair] for pair in self._sounds[token]]
+            posting = pairs[0]
+            for other in pairs[1:]:
+                posting = _merged(posting, other)
+            self._built[token] = posting
+            self._idf[token] = self._inverse(posting)
+        return posting
+
+    def idf(self, token: str) -> float | None:
+        return self._idf[token] if self.get(token) is not None else None
+
+    def items(self) -> Iterator[tuple[str, Posting]]:
+        for token in list(self):
+            posting = self.get(token)
+            if posting is not None:
+                yield token, posting
 
 
 def fold_all(texts: Sequence[tuple[int, float, str]]) -> str:
@@ -34,12 +80,8 @@ def fold_all(texts: Sequence[tuple[int, float, str]]) -> str:
     return fold("\0".join(text for _, _, text in texts)) + "\0"
 
 
-def build_postings(
-    texts: Sequence[tuple[int, float, str]], joined: str, entries: int
-) -> tuple[Postings, dict[str, float]]:
-    """`texts` are (entry position, field weight, text), `joined` their `fold_all`. Per token: the
-    entries holding it (sorted) with the weight of the strongest field holding it, and the token's
-    inverse document frequency."""
+def build_postings(texts: Sequence[tuple[int, float, str]], joined: str, entries: int) -> Postings:
+    """`texts` are (entry position, field weight, text), `joined` their `fold_all`."""
     # Fields are ranked strongest first; a (token, entry) keeps the strongest field holding it.
     strengths = sorted({weight for _, weight, _ in texts}, reverse=True)
     if len(strengths) > 1 << _RANK_BITS:
@@ -49,13 +91,14 @@ def build_postings(
         raise ValueError(f"too many entries for one index: {entries}")
     rows = [(position, strengths.index(weight)) for position, weight, _ in texts]
     lengths = np.array([len(part) + 1 for part in joined[:-1].split("\0")], dtype=np.int64)
-    codes = [_cjk_codes(joined, lengths, rows)]
+    characters, pairs = _cjk_codes(joined, lengths, rows)
+    codes = [pairs]
     words: dict[str, int] = {}  # numbers and English words: few, handled as strings
     matches = list(_LATIN_OR_DIGITS.finditer(joined))
     if matches:
-        ids = np.array(
-            [words.setdefault(_word_token(m.group()), len(words)) for m in matches], dtype=np.int64
-        )
+        runs = [m.group() for m in matches]
+        number = {run: words.setdefault(_word_token(run), len(words)) for run in dict.fromkeys(runs)}
+        ids = np.array([number[run] for run in runs], dtype=np.int64)
         texts_of = np.searchsorted(np.cumsum(lengths), [m.start() for m in matches], side="right")
         table = np.array(rows, dtype=np.int64)
         codes.append((_WORD | ids, table[texts_of, 0], table[texts_of, 1]))
@@ -64,6 +107,7 @@ def build_postings(
     rank = np.concatenate([c[2] for c in codes])
 
     # One sort of keys packing token, entry and field rank; the first row of each (token, entry) wins.
+    # (Characters, a few thousand for millions of occurrences, are counted in a table instead.)
     key = (((code << np.int64(entry_bits)) | position) << np.int64(_RANK_BITS)) | rank
     key.sort()
     pair_key = key >> np.int64(_RANK_BITS)
@@ -74,17 +118,56 @@ def build_postings(
 
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
     ends = np.r_[starts[1:], len(code)]
-    names = _names(code[starts], {number: token for token, number in words.items()})
-    n = max(entries, 1)
-    postings: Postings = {}
-    idf: dict[str, float] = {}
-    for name, start, end in zip(names, starts.tolist(), ends.tolist()):
-        entry_ids, weights = position[start:end], weight[start:end]
-        if name in postings:  # two sounds spelled alike (fa+nan, fan+an): one token, as in document_tokens
-            entry_ids, weights = _merged(postings[name], (entry_ids, weights))
-        postings[name] = (entry_ids, weights)
-        idf[name] = math.log(1 + n / len(entry_ids))
-    return postings, idf
+    distinct = code[starts]
+    names = _names(distinct, {number: token for token, number in words.items()})
+    built = _character_postings(*characters, entries, np.array(strengths))
+    built.update(
+        (name, (position[start:end], weight[start:end]))
+        for name, start, end in zip(names, starts.tolist(), ends.tolist())
+    )
+    is_pair = (distinct >> np.int64(2 * _SHIFT)) == np.int64(1)
+    return Postings(
+        built, _sounds(distinct[is_pair], [n for n, p in zip(names, is_pair.tolist()) if p]), entries
+    )
+
+
+def _sounds(pair_codes: np.ndarray, pair_names: list[str]) -> dict[str, list[str]]:
+    """Sound token -> the pairs that may be read so: each character's readings, every combination."""
+    mask = np.int64((1 << _SHIFT) - 1)
+    left, right = (pair_codes >> np.int64(_SHIFT)) & mask, pair_codes & mask
+    readings = _readings(np.unique(np.r_[left, right]))
+    sound_codes, pair_index = [], []
+    for i in range(MAX_READINGS):
+        for j in range(MAX_READINGS):
+            a, b = readings[left, i], readings[right, j]
+            sounded = np.flatnonzero((a >= 0) & (b >= 0))
+            sound_codes.append((a[sounded] << np.int64(_SHIFT)) | b[sounded])
+            pair_index.append(sounded)
+    sound_code, pairs = np.concatenate(sound_codes), np.concatenate(pair_index)
+    order = np.argsort(sound_code, kind="stable")
+    sound_code, pairs = sound_code[order], pairs[order]
+    starts = np.flatnonzero(np.r_[True, sound_code[1:] != sound_code[:-1]])
+    ends = np.r_[starts[1:], len(sound_code)]
+    sounds: dict[str, list[str]] = {}
+    for number, start, end in zip(sound_code[starts].tolist(), starts.tolist(), ends.tolist()):
+        # two sounds spelled alike (fa+nan, fan+an) are one token, as in document_tokens
+        name = PINYIN + _SYLLABLE_NAMES[number >> _SHIFT] + _SYLLABLE_NAMES[number & ((1 << _SHIFT) - 1)]
+        found = sounds.setdefault(name, [])
+        found.extend(
+            pair_names[p] for p in dict.fromkeys(pairs[start:end].tolist()) if pair_names[p] not in found
+        )
+    return sounds
+
+
+def _readings(points: np.ndarray) -> np.ndarray:
+    """Each character's readings as syllable numbers (-1: none), in a table indexed by code point (all
+    our Chinese ranges are in the Basic Multilingual Plane), filled for the characters given."""
+    readings = np.full((0x10000, MAX_READINGS), -1, dtype=np.int64)
+    for point in points.tolist():
+        for column, reading in enumerate(char_readings(chr(point))):
+            if reading != "?":
+                readings[point, column] = _syllable(reading)
+    return readings
 
 
 def _merged(
@@ -112,53 +195,45 @@ def _syllable(name: str) -> int:
     return _SYLLABLES[name]
 
 
-def _cjk_codes(joined: str, lengths: np.ndarray, rows: list[tuple[int, int]]) -> tuple[np.ndarray, ...]:
-    """Codes of the characters, pairs and pair sounds of the texts laid end to end (`lengths` each,
-    separator included), with each one's (entry, field rank)."""
+def _cjk_codes(
+    joined: str, lengths: np.ndarray, rows: list[tuple[int, int]]
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The characters (code points) and the pair codes of the texts laid end to end (`lengths` each,
+    separator included), each with its (entry, field rank)."""
     points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     position = np.repeat(np.array([r[0] for r in rows], dtype=np.int64), lengths)
-    weight = np.repeat(np.array([r[1] for r in rows], dtype=np.int64), lengths)
+    rank = np.repeat(np.array([r[1] for r in rows], dtype=np.int64), lengths)
     cjk = np.zeros(len(points), dtype=bool)
     for low, high in _CJK_RANGES:
         cjk |= (points >= low) & (points <= high)
-
     pair = cjk[:-1] & cjk[1:]
-    left, right = points[:-1][pair], points[1:][pair]
-    pair_position, pair_weight = position[:-1][pair], weight[:-1][pair]
+    pair_codes = _PAIR | (points[:-1][pair] << _SHIFT) | points[1:][pair]
+    return (points[cjk], position[cjk], rank[cjk]), (pair_codes, position[:-1][pair], rank[:-1][pair])
 
-    # Each character's readings as syllable numbers (-1: none), in a table indexed by code point (all
-    # our Chinese ranges are in the Basic Multilingual Plane), filled for the characters present.
-    readings = np.full((0x10000, MAX_READINGS), -1, dtype=np.int64)
-    present = np.zeros(0x10000, dtype=bool)
-    present[points[cjk]] = True
-    for point in np.flatnonzero(present).tolist():
-        for column, reading in enumerate(char_readings(chr(point))):
-            if reading != "?":
-                readings[point, column] = _syllable(reading)
-    first = readings[:, 0]
-    left_first, right_first = first[left], first[right]
-    first_sound = (left_first >= 0) & (right_first >= 0)
-    codes = [
-        _CHAR | points[cjk],
-        _PAIR | (left << _SHIFT) | right,
-        _SOUND | (left_first[first_sound] << _SHIFT) | right_first[first_sound],
-    ]
-    positions = [position[cjk], pair_position, pair_position[first_sound]]
-    weights = [weight[cjk], pair_weight, pair_weight[first_sound]]
-    # Other readings: only the few pairs with a character that has several (行: xing, hang).
-    has_several = readings[:, 1] >= 0
-    several = has_several[left] | has_several[right]
-    lefts, rights = readings[left[several]], readings[right[several]]
-    for i in range(MAX_READINGS):
-        for j in range(MAX_READINGS):
-            if i == j == 0:
-                continue
-            a, b = lefts[:, i], rights[:, j]
-            sounded = (a >= 0) & (b >= 0)
-            codes.append(_SOUND | (a[sounded] << _SHIFT) | b[sounded])
-            positions.append(pair_position[several][sounded])
-            weights.append(pair_weight[several][sounded])
-    return np.concatenate(codes), np.concatenate(positions), np.concatenate(weights)
+
+def _character_postings(
+    points: np.ndarray, position: np.ndarray, rank: np.ndarray, entries: int, strengths: np.ndarray
+) -> dict[str, Posting]:
+    """Per character, the entries holding it and the strongest field: a (character, entry) table
+    filled weakest field first, so that a stronger one overwrites it."""
+    present = np.zeros(0x10000, dtype=bool)  # our Chinese ranges are in the Basic Multilingual Plane
+    present[points] = True
+    characters = np.flatnonzero(present)
+    number = np.zeros(0x10000, dtype=np.int64)
+    number[characters] = np.arange(len(characters))
+    cell = number[points] * entries + position
+    absent = len(strengths)
+    table = np.full(len(characters) * entries, absent, dtype=np.uint8)
+    for strength in reversed(range(len(strengths))):
+        table[cell[rank == strength]] = strength
+    held = np.flatnonzero(table != absent)
+    holder, entry = np.divmod(held, entries)
+    weight = strengths[table[held]]
+    bounds = np.searchsorted(holder, np.arange(len(characters) + 1)).tolist()
+    return {
+        chr(point): (entry[bounds[i] : bounds[i + 1]], weight[bounds[i] : bounds[i + 1]])
+        for i, point in enumerate(characters.tolist())
+    }
 
 
 def _names(codes: np.ndarray, words: dict[int, str]) -> list[str]:
@@ -169,12 +244,8 @@ def _names(codes: np.ndarray, words: dict[int, str]) -> list[str]:
     lows = (codes & mask).tolist()
     names = []
     for kind, high, low in zip(kinds, highs, lows):
-        if kind == 0:
-            names.append(chr(low))
-        elif kind == 1:
+        if kind == 1:
             names.append(chr(high) + chr(low))
-        elif kind == 2:
-            names.append(PINYIN + _SYLLABLE_NAMES[high] + _SYLLABLE_NAMES[low])
         else:
             names.append(words[low])
     return names

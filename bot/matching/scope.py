@@ -61,6 +61,9 @@ class Lexicon:
         frequency = self._frequencies.get(word, 0)
         return math.log(self._total / frequency) if frequency else self.unknown_salience
 
+    def is_word(self, word: str) -> bool:
+        return self._frequencies.get(word, 0) > 0
+
     def is_common(self, word: str) -> bool:
         return self.salience(word) <= self._common
 
@@ -121,6 +124,13 @@ class Topic:
         unknown = self.mass(self.unknown)
         total = unknown + self.mass(self.known)
         return unknown / total if total else 0.0
+
+    def uncovered_share(self, holds: Callable[[str], bool]) -> float:
+        """Share of the topic one entry does not cover: the words the knowledge never uses, and those
+        it uses elsewhere but not in this entry."""
+        missing = self.mass(self.unknown) + self.mass(tuple(w for w in self.known if not holds(w.text)))
+        total = self.mass(self.unknown) + self.mass(self.known)
+        return missing / total if total else 0.0
 
 
 def topic(text: str, knows: Callable[[str, bool], bool], lex: Lexicon) -> Topic:

@@ -134,6 +134,10 @@ class QuestionReader:
         flush_pinyin()
         return units
 
+    def pinyin_syllables(self, run: str) -> list[str] | None:
+        """The syllables of a Latin word written as pinyin (ruxue: ru, xue); None for an English word."""
+        return None if stem(run) in self._english else split_syllables(run, self._syllables)
+
     def english_words(self, question: str) -> list[tuple[str, tuple[str, ...] | None]]:
         """The English words of a question with the Chinese words they translate to (None: spelled as
         pinyin, so a Chinese word in Latin letters, even when a keyword too: hukou)."""
