@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
@@ -157,12 +158,12 @@ async def on_shutdown(application: Application) -> None:
 def leader_only(job: Job) -> Job:
     """A periodic job that runs on the leader alone, so several instances do the work once."""
 
+    @functools.wraps(job)  # the job keeps its name, and __wrapped__ says which it is
     async def on_leader(context: ContextTypes.DEFAULT_TYPE) -> None:
         leadership: Leadership = context.bot_data[LEADERSHIP_KEY]
         if leadership.is_leader and await leadership.refresh():
             await job(context)
 
-    on_leader.__name__ = on_leader.__qualname__ = job.__name__
     return on_leader
 
 

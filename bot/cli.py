@@ -154,7 +154,6 @@ def _console(user_id: int, card: str | None) -> int:
         try:
             return await run_console(services, Who(user_id, "console", "zh"), card)
         finally:
-            await services.questions.flush()
             await services.db.dispose()
 
     with single_instance(services):

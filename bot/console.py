@@ -326,17 +326,20 @@ async def run_console(
     console.say(t("console_welcome", who.lang))
     if card:
         await console.command("card", card)
-    while True:
-        stdout.write("> ")
-        stdout.flush()
-        line = await asyncio.to_thread(stdin.readline)  # keep the event loop free while the user types
-        if not line:
-            return 0
-        text = clean_text(line)
-        if text in ("/quit", "/exit"):
-            return 0
-        if text.startswith("/"):
-            name, _, argument = text[1:].partition(" ")
-            await console.command(name, argument.strip())
-        elif text:
-            await console.text(text)
+    try:
+        while True:
+            stdout.write("> ")
+            stdout.flush()
+            line = await asyncio.to_thread(stdin.readline)  # keep the event loop free while the user types
+            if not line:
+                return 0
+            text = clean_text(line)
+            if text in ("/quit", "/exit"):
+                return 0
+            if text.startswith("/"):
+                name, _, argument = text[1:].partition(" ")
+                await console.command(name, argument.strip())
+            elif text:
+                await console.text(text)
+    finally:
+        await svc.questions.flush()  # the questions of the session, written behind the replies
