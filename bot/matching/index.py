@@ -72,7 +72,7 @@ class SearchIndex:
         self.entries = tuple(entries)
         texts: list[tuple[int, float, str]] = []
         self._phrases: dict[int, list[str]] = {}  # folded title and questions, made when first compared
-        self._statements: dict[int, str] = {}  # folded text but the alternate questions, made when first asked
+        self._statements: dict[int, str] = {}  # folded text but alternate questions, made when asked
         for position, entry in enumerate(self.entries):
             for field, field_texts in _entry_fields(entry).items():
                 texts.extend((position, FIELD_WEIGHTS[field], text) for text in field_texts)
