@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
 
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -15,6 +15,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     MessageHandler,
     TypeHandler,
@@ -23,6 +24,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.admin import reload as knowledge
+from bot.booking.actions import REJECT_REASONS
 from bot.commands import COMMANDS, Command, menu_of
 from bot.handlers import (
     admin,
@@ -40,6 +42,8 @@ from bot.handlers.access import refuse_non_admin
 from bot.handlers.common import SERVICES_KEY, load_languages
 from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
+from bot.holders.user_text import ID_PATTERN
+from bot.kb.schema import ENTRY_ID
 from bot.services import Services
 from bot.texts import Lang
 
@@ -47,6 +51,7 @@ REPOST_EVERY = timedelta(minutes=5)
 OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did not take at once
 NUDGE_EVERY = timedelta(minutes=5)
 AGENDA_AT = time(8, 0)  # in TIMEZONE
+RETENTION_AT = time(3, 30)  # in TIMEZONE: a quiet hour
 KNOWLEDGE_CHECK_EVERY = timedelta(seconds=30)  # how soon an instance follows a version another installed
 
 # Knowledge files an admin may send as a document (a CSV is the card-holder registry).
@@ -56,6 +61,58 @@ KNOWLEDGE_UPLOADS = (
     | filters.Document.FileExtension("yml")
     | filters.Document.FileExtension("zip")
 )
+
+
+ID = ID_PATTERN  # record ids in callback data, bounded so a forged huge number never reaches the database
+PRIVATE_BUTTONS: list[tuple[Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]], str]] = [
+    (start.choose_card, r"^card:[a-z][a-z0-9]{0,31}$"),
+    (start.cancel_bind, r"^bind:cancel$"),
+    (questions.open_alternative, rf"^alt:{ID}:{ENTRY_ID}$"),
+    (questions.vote, rf"^fb:{ID}:-?1$"),
+    (questions.hand_over, rf"^ho:{ID}$"),
+    (questions.follow_up, rf"^fu:{ID}$"),
+    (menu.open_entry, rf"^entry:{ENTRY_ID}$"),
+    (menu.back_to_menu, r"^menu$"),
+    (privacy.confirm_forget, r"^forget:(yes|no)$"),
+    (start.choose_language, r"^lang:(zh|en)$"),
+    (booking.book_button, r"^bk:start$"),
+    # Choice values are ids, dates, times, months, 是/否, counts; the confirm token is hex.
+    (booking.form_button, r"^bk:(c:[\w.:\-]{1,40}|ok:[0-9a-f]{1,40}|back|cancel|n)$"),
+    (booking.cancel_booking, rf"^(bkx:{ID}(:yes)?|bkl)$"),
+    (booking.change_booking, rf"^bkm:{ID}$"),
+    (reminders.mute_reminder, rf"^rm:{ID}$"),
+    (admin.gate_button, rf"^kb:(ok|no):{ID}$"),
+    (admin.unanswered_button, rf"^un:(h|a):[0-9]{{1,3}}:{ID}$"),
+]
+STAFF_DECISION = rf"^st:(ok|no|un):{ID}$|^st:rj:{ID}:({'|'.join(REJECT_REASONS)})$"
+
+
+class ButtonHandler(CallbackQueryHandler):
+    """A button handler for one kind of chat. PTB's CallbackQueryHandler takes no filters, and message
+    filters refuse callback updates, so the chat filter is applied to the button's message here."""
+
+    def __init__(
+        self,
+        callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+        pattern: str,
+        chats: filters.MessageFilter,
+    ) -> None:
+        super().__init__(callback, pattern=pattern)
+        self.chats = chats
+
+    def check_update(self, update: object) -> bool | object | None:
+        # PTB lets a query without data (a game button, an empty string) match every pattern: refuse it.
+        if not isinstance(update, Update) or not (update.callback_query and update.callback_query.data):
+            return None
+        matched = super().check_update(update)
+        message = update.effective_message
+        return matched if matched and message is not None and self.chats.filter(message) else None
+
+
+def staff_chat_ids(svc: Services) -> set[int]:
+    """STAFF_CHAT_ID and any staff chat a booking type names: where staff buttons and replies work."""
+    chats = {b.staff_chat_id for b in svc.knowledge.booking_types.values()} | {svc.settings.staff_chat_id}
+    return {chat for chat in chats if chat is not None}
 
 
 def _commands(table: list[Command], lang: Lang) -> list[BotCommand]:
@@ -130,31 +187,15 @@ def register_handlers(application: Application, svc: Services) -> None:
     application.add_handler(MessageHandler(knowledge_file & admins, admin.upload_document))
     application.add_handler(MessageHandler(knowledge_file, refuse_non_admin))
 
-    # 2. Buttons; each pattern names one kind of callback data.
-    application.add_handler(CallbackQueryHandler(start.choose_card, pattern=r"^card:"))
-    application.add_handler(CallbackQueryHandler(start.cancel_bind, pattern=r"^bind:cancel$"))
-    application.add_handler(
-        CallbackQueryHandler(questions.open_alternative, pattern=r"^alt:\d+:[a-z0-9.\-]+$")
-    )
-    application.add_handler(CallbackQueryHandler(questions.vote, pattern=r"^fb:\d+:-?1$"))
-    application.add_handler(CallbackQueryHandler(questions.hand_over, pattern=r"^ho:\d+$"))
-    application.add_handler(CallbackQueryHandler(questions.follow_up, pattern=r"^fu:\d+$"))
-    application.add_handler(CallbackQueryHandler(menu.open_entry, pattern=r"^entry:"))
-    application.add_handler(CallbackQueryHandler(menu.back_to_menu, pattern=r"^menu$"))
-    application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^forget:(yes|no)$"))
-    application.add_handler(CallbackQueryHandler(start.choose_language, pattern=r"^lang:(zh|en)$"))
-    application.add_handler(CallbackQueryHandler(booking.book_button, pattern=r"^bk:start$"))
-    application.add_handler(
-        CallbackQueryHandler(booking.form_button, pattern=r"^bk:(c:.+|ok:[0-9a-f]+|back|cancel|n)$")
-    )
-    application.add_handler(CallbackQueryHandler(booking.cancel_booking, pattern=r"^(bkx:\d+(:yes)?|bkl)$"))
-    application.add_handler(CallbackQueryHandler(booking.change_booking, pattern=r"^bkm:\d+$"))
-    application.add_handler(CallbackQueryHandler(reminders.mute_reminder, pattern=r"^rm:\d+$"))
-    application.add_handler(
-        CallbackQueryHandler(booking.staff_decision, pattern=r"^st:(ok|no|rj|un):\d+(:[a-z]+)?$")
-    )
-    application.add_handler(CallbackQueryHandler(admin.gate_button, pattern=r"^kb:(ok|no):\d+$"))
-    application.add_handler(CallbackQueryHandler(admin.unanswered_button, pattern=r"^un:(h|a):\d+:\d+$"))
+    # 2. Buttons. Each pattern names one kind of callback data and bounds it (ids to 9 digits, so a forged
+    # huge number never reaches the database); private-flow buttons work only in private chats and staff
+    # buttons only in a staff chat. The catch-all comes last: it answers whatever matched nothing (a
+    # button of an older version, forged data, a private button pressed in the group), so no client spins.
+    staff_chats = filters.Chat(chat_id=staff_chat_ids(svc))
+    for callback, pattern in PRIVATE_BUTTONS:
+        application.add_handler(ButtonHandler(callback, pattern, filters.ChatType.PRIVATE))
+    application.add_handler(ButtonHandler(booking.staff_decision, STAFF_DECISION, staff_chats))
+    application.add_handler(CallbackQueryHandler(fallback.expired_button))
 
     # 3. Staff replying in the staff chat: to a hand-over (answers the user) or to a booking notice (a
     # reason for ❌).
@@ -203,4 +244,5 @@ def build_application(
             admin.follow_knowledge, interval=KNOWLEDGE_CHECK_EVERY, first=KNOWLEDGE_CHECK_EVERY
         )
         application.job_queue.run_daily(reminders.staff_agenda, time=AGENDA_AT)  # in Defaults' tzinfo
+        application.job_queue.run_daily(privacy.enforce_retention, time=RETENTION_AT)
     return application

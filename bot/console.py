@@ -20,6 +20,7 @@ from bot.booking.form import EDIT_PREFILLED
 from bot.booking.store import changeable
 from bot.holders import actions as holder_actions
 from bot.holders.actions import Asked, Who
+from bot.holders.user_text import clean_text, parse_id
 from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import t
@@ -109,21 +110,23 @@ class Console:
 
     async def cancel_booking(self, _: str, argument: str) -> None:
         """Like Telegram's cancel button: asks first."""
-        if not argument.isdigit():
+        booking_id = parse_id(argument)
+        if booking_id is None:
             self.say(t("booking_not_cancellable", self.who.lang))
             return
-        self.confirming = ("cancel", int(argument))
+        self.confirming = ("cancel", booking_id)
         self.say(t("cancel_confirm", self.who.lang, id=argument, line="") + "  (yes / no)")
 
     async def change_booking(self, _: str, argument: str) -> None:
-        if not argument.isdigit():
+        booking_id = parse_id(argument)
+        if booking_id is None:
             self.say(t("not_yours", self.who.lang))
             return
-        self.show_form(await booking_actions.begin(self.svc, self.who, replaces=int(argument)))
+        self.show_form(await booking_actions.begin(self.svc, self.who, replaces=booking_id))
 
     async def mute(self, _: str, argument: str) -> None:
         lang = self.who.lang
-        if not argument.isdigit() or not 1 <= int(argument) <= len(self.reminders):
+        if not argument.isdecimal() or not 1 <= int(argument) <= len(self.reminders):
             self.say(t("not_yours", lang))
             return
         muted = await booking_actions.mute_reminder(self.svc, self.who, self.reminders[int(argument) - 1])
@@ -170,7 +173,7 @@ class Console:
         screen = self.form.screen if self.form else None
         by_label = {c.label: c.value for c in screen.choices} if screen is not None else {}
         if screen is not None and (
-            text in by_label or text.isdigit() and 1 <= int(text) <= len(screen.choices)
+            text in by_label or text.isdecimal() and 1 <= int(text) <= len(screen.choices)
         ):
             value = by_label[text] if text in by_label else screen.choices[int(text) - 1].value
             if screen.step == "confirm" and value != EDIT_PREFILLED:
@@ -191,7 +194,11 @@ class Console:
         if self.form is not None:
             await self.form_input(text)
             return
-        if self.last is not None and text.isdigit() and 1 <= int(text) <= len(self.last.answer.alternatives):
+        if (
+            self.last is not None
+            and text.isdecimal()
+            and 1 <= int(text) <= len(self.last.answer.alternatives)
+        ):
             suggestion = self.last.answer.alternatives[int(text) - 1]
             entry = await holder_actions.open_suggestion(
                 self.svc, self.who, self.last.question_id, suggestion.entry.id
@@ -302,7 +309,7 @@ async def help_command(console: Console, _: str) -> None:
 
 
 async def privacy(console: Console, _: str) -> None:
-    console.say(t("privacy", console.who.lang))
+    console.say(t("privacy", console.who.lang, days=console.svc.settings.retention_days))
 
 
 async def forget(console: Console, _: str) -> None:
@@ -325,7 +332,7 @@ async def run_console(
         line = await asyncio.to_thread(stdin.readline)  # keep the event loop free while the user types
         if not line:
             return 0
-        text = line.strip()
+        text = clean_text(line)
         if text in ("/quit", "/exit"):
             return 0
         if text.startswith("/"):

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     staff_chat_id: int | None = None
     staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     timezone: str = "Asia/Shanghai"
+    # Closed bookings keep their personal details, and questions and hand-overs are kept, this long.
+    retention_days: int = Field(default=365, ge=1, le=3650)
 
     _split = field_validator("admin_ids", "staff_ids", mode="before")(_split_ids)
 

@@ -116,6 +116,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "button_back": {"zh": "⬅️ 返回目录", "en": "⬅️ Back to menu"},
     "vote_thanks": {"zh": "谢谢您的反馈！", "en": "Thanks for your feedback!"},
     "not_yours": {"zh": "这条内容不属于您。", "en": "That is not yours."},
+    "button_stale": {
+        "zh": "该按钮已失效或不能在此使用，请重新操作。",
+        "en": "This button has expired or does not work here.",
+    },
     "gone": {"zh": "该内容已不存在。", "en": "That is no longer available."},
     "handover_sent": {
         "zh": "已转给人工客服，工作人员会尽快在这里回复您（工作时间内1小时内首次响应）。",
@@ -153,13 +157,31 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "I can only read text for now; please type your question.",
     },
     "privacy": {
-        "zh": "<b>我们保存什么、为什么</b>\n• 您的 Telegram 编号、名字和语言：用来回复您。\n• 选择的卡种和绑定的卡号：用来给出对应的服务和预约。\n"
-        "• 您提的问题、答案评分和转人工记录：用来改进答案、让工作人员回复您。\n不保存手机号；日志中的电话号码和车牌会被遮盖。\n"
-        "/forget 可随时删除以上全部数据。",
-        "en": "<b>What we store and why</b>\n• Your Telegram id, name and language: to reply to you.\n"
-        "• Your card and linked card number: to give the right services and bookings.\n"
-        "• Your questions, votes and hand-overs: to improve answers and let staff reply.\n"
-        "No phone numbers are stored; phones and plates are masked in logs.\n/forget deletes all of it at any time.",
+        "zh": "<b>我们保存什么、为什么、保存多久</b>\n"
+        "• Telegram 编号、名字和语言：用来回复您。\n"
+        "• 选择的卡种和绑定的卡号：用来给出对应的服务和预约额度。发卡单位导入的持卡人名册（卡号、姓名、等级、有效期，"
+        "可能含手机号）用来核对绑定。\n"
+        "• 您提的问题、答案评分和转人工记录：用来改进答案、让工作人员回复您；保存 {days} 天。\n"
+        "• 预约：您在预约表单中填写的内容（姓名、联系电话、航班号、车牌号、就诊需求等）会发给工作人员群，"
+        "用来安排服务，并用于给您发送提醒。预约结束（服务时间已过、取消或未通过）{days} 天后，这些内容会被删除；"
+        "预约编号、类型、时间和状态保留，用于计算每年的使用次数。\n"
+        "<b>谁能看到</b>：工作人员群的成员能看到新预约的完整内容和您转人工的问题，工作人员和管理员可导出预约表；"
+        "取消、改期和催办通知只含预约编号、类型和时间。"
+        "日志中的电话号码、车牌、身份证号和姓名会被遮盖。\n"
+        "/forget 可删除您的数据。",
+        "en": "<b>What we store, why, and for how long</b>\n"
+        "• Your Telegram id, name and language: to reply to you.\n"
+        "• Your card and linked card number: for the right services and your booking quota. The issuing "
+        "office's registry of holders (card number, name, tier, expiry, perhaps a mobile) checks the link.\n"
+        "• Your questions, votes and hand-overs: to improve answers and let staff reply; kept {days} days.\n"
+        "• Bookings: what you fill in (names, phone, flight number, plates, what the visit is for) goes to the "
+        "staff group to arrange the service, and is used for your reminders. {days} days after a booking has "
+        "closed (its time passed, or it was cancelled or rejected) those details are deleted; its number, type, "
+        "time and status stay, to count your yearly uses.\n"
+        "<b>Who sees it</b>: members of the staff group see new bookings in full and the questions you pass "
+        "to them, and staff and admins can export bookings; cancellations, changes and reminders to staff show only the booking number, type and time. "
+        "Phones, plates, ID numbers and names are masked in logs.\n"
+        "/forget deletes your data.",
     },
     "forget_confirm": {
         "zh": "确定删除您的全部数据（卡号绑定、提问记录、转人工记录）吗？此操作不可恢复。\n"

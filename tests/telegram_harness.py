@@ -34,6 +34,7 @@ class Harness:
     fake: FakeBotApi
     svc: Services
     clock: FakeClock
+    errors: list[BaseException] = field(default_factory=list)  # what reached the error handler
     interactions: int = 0  # messages and button presses a user made (say + press), for the targets
 
     async def feed(self, update: dict[str, Any]) -> None:
@@ -57,7 +58,13 @@ class Harness:
         return CallbackContext(self.app)
 
 
-def make_harness(svc: Services, clock: FakeClock) -> Harness:
+def make_harness(svc: Services, clock: FakeClock, rate_limit: bool = True) -> Harness:
     fake = FakeBotApi()
-    app = build_application(svc, request=lambda: fake_request(fake))
-    return Harness(app, fake, svc, clock)
+    app = build_application(svc, request=lambda: fake_request(fake), rate_limit=rate_limit)
+    harness = Harness(app, fake, svc, clock)
+
+    async def record_error(update: object, context: CallbackContext) -> None:
+        harness.errors.append(context.error)  # type: ignore[arg-type]
+
+    app.add_error_handler(record_error)
+    return harness

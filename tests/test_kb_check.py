@@ -106,6 +106,93 @@ def test_missing_matching_settings(folder: Path) -> None:
     assert knowledge is None and str(problems[0]).endswith("matching.yaml:1: file is missing")
 
 
+# --- encodings and binary files: a problem at its line, never a traceback ----------------------------
+
+
+def test_a_gbk_answer_file_is_reported_with_its_line(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gbk = folder / "zhangdian" / "15-gbk.md"
+    gbk.write_bytes(
+        "---\nid: zd.gbk\ncard: zhangdian\nsection: 一、测试\ntitle: 编码\n---\n正文\n".encode("gbk")
+    )
+    code, lines = check_output(folder, capsys)
+    assert code == 1
+    assert any(line.startswith(f"{gbk}:4: not UTF-8 text") and "GBK" in line for line in lines)
+
+
+def test_a_gbk_bookings_file_and_a_binary_file(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bookings = folder / "bookings.yaml"
+    text = bookings.read_text(encoding="utf-8")
+    first_chinese = next(n for n, line in enumerate(text.splitlines(), start=1) if not line.isascii())
+    bookings.write_bytes(text.encode("gb18030"))
+    binary = folder / "baiyun" / "16-picture.md"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    code, lines = check_output(folder, capsys)
+    assert code == 1
+    assert any(line.startswith(f"{bookings}:{first_chinese}: not UTF-8 text") for line in lines)
+    assert f"{binary}:3: binary file, not text: knowledge files are UTF-8 text" in lines
+
+
+def test_a_utf8_file_with_a_bom_is_fine(folder: Path) -> None:
+    path = entry_file(folder, "17-bom.md", id="zd.bom", card="zhangdian", title="t", body="正文")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    knowledge, problems = check_knowledge(folder)
+    assert problems == [] and knowledge is not None and "zd.bom" in knowledge.by_id
+
+
+# --- typed times and ranges in bookings.yaml -----------------------------------------------------------
+
+
+def _edit_bookings(folder: Path, old: str, new: str) -> tuple[Path, int]:
+    path = folder / "bookings.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path, text[: text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('["14:00", "17:30"]', '["14:00", "25:00"]', "25:00 is not a time of day"),
+        ('["08:00", "12:00"]', '["08:00", "07:60"]', "07:60 is not a time of day"),
+        ('["08:00", "12:00"]', '["12:00", "08:00"]', "the start must be before the end"),
+        ('["08:00", "12:00"]', "[08:00, 12:00]", 'in quotes, e.g. "08:00"'),
+        ("weekdays: [1, 2, 3, 4, 5]", "weekdays: [1, 2, 8]", "less than or equal to 7"),
+    ],
+)
+def test_opening_hours_are_real_times(folder: Path, old: str, new: str, expected: str) -> None:
+    path, line = _edit_bookings(folder, old, new)
+    knowledge, problems = check_knowledge(folder)
+    assert knowledge is None
+    assert [p.line for p in problems] == [line] and expected in problems[0].message
+    assert str(problems[0]).startswith(f"{path}:{line}: booking_types.1.opening.")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "reminder_offsets_minutes: [1440, 120]\n    offered_with: [baiyun",
+            "reminder_offsets_minutes: [1440, -120]\n    offered_with: [baiyun",
+            "booking_types.0.reminder_offsets_minutes.1",
+        ),
+        ("slot_minutes: 30", "slot_minutes: 3000", "booking_types.1.slot_minutes"),
+        ("yearly_quota: 2", "yearly_quota: 0", "booking_types.0.yearly_quota"),
+        ("min_notice_minutes: 180", "min_notice_minutes: -5", "booking_types.0.kinds.2.min_notice_minutes"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_at_their_line(
+    folder: Path, old: str, new: str, expected: str
+) -> None:
+    path, line = _edit_bookings(folder, old, new)
+    knowledge, problems = check_knowledge(folder)
+    assert knowledge is None
+    assert [str(p).split(": ")[0] for p in problems] == [f"{path}:{line}"]
+    assert expected in problems[0].message
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [

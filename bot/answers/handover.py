@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answers.render import TELEGRAM_LIMIT, escaped_within, telegram_length
@@ -84,3 +84,9 @@ def staff_post_text(
 
     room = TELEGRAM_LIMIT - telegram_length(post(""))
     return post(escaped_within(question, room, t("handover_cut", "zh", length=len(question))))
+
+
+async def purge_handovers(session: AsyncSession, before: datetime) -> int:
+    """Delete hand-overs opened before `before` (their staff-chat posts go with them); returns how many."""
+    result = await session.execute(delete(Handover).where(Handover.created_at < before))
+    return int(result.rowcount or 0)

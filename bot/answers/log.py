@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answers.qa import Answer
@@ -52,3 +52,9 @@ async def record_vote(
     else:
         vote.value, vote.at = value, now
     return True
+
+
+async def purge_questions(session: AsyncSession, before: datetime) -> int:
+    """Delete questions asked before `before` (their votes go with them); returns how many."""
+    result = await session.execute(delete(QuestionLog).where(QuestionLog.created_at < before))
+    return int(result.rowcount or 0)

@@ -238,11 +238,25 @@ async def abandon(svc: Services, who: Who) -> None:
         await _close_form(session, who.user_id)
 
 
-def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, heading: str) -> str:
-    """Every field for staff, escaped."""
+def staff_brief(svc: Services, booking: Booking, heading: str) -> str:
+    """Number, type and time: all staff need to find a booking they have already seen in full (a
+    cancellation, a change, a nudge), so the holder's details are not posted in the group again."""
     booking_type = svc.knowledge.booking_types[booking.type]
     kind = booking_type.kind(booking.kind)
     start = booking.starts_at.astimezone(svc.settings.tz)
+    return "\n".join(
+        [
+            f"<b>{html.escape(heading)} #{booking.id}</b>",
+            f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
+            f"时间：{start:%Y-%m-%d %H:%M}",
+        ]
+    )
+
+
+def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, heading: str) -> str:
+    """Every field, once, for the staff who arrange a new booking; escaped."""
+    booking_type = svc.knowledge.booking_types[booking.type]
+    kind = booking_type.kind(booking.kind)
     # The holder's name is named once: by the card line, unless a field (持卡人姓名) already says it.
     name = holder.holder_name if holder and holder.holder_name not in booking.fields.values() else ""
     card = (
@@ -250,12 +264,7 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
         if name
         else html.escape(booking.card_number)
     )
-    lines = [
-        f"<b>{html.escape(heading)} #{booking.id}</b>",
-        f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
-        f"时间：{start:%Y-%m-%d %H:%M}",
-        f"卡号：{card}",
-    ]
+    lines = [staff_brief(svc, booking, heading), f"卡号：{card}"]
     if kind and kind.service_point:
         lines.append(f"服务地点：{html.escape(kind.service_point)}")
     for spec in booking_type.fields:
@@ -319,7 +328,7 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         chat = staff_chat(svc, booking_type)
         if chat is not None:
             for old in replaced:
-                notice = staff_notice(svc, old, holder, "预约已改期，原预约取消")
+                notice = staff_brief(svc, old, f"预约已改期为 #{booking.id}，原预约取消")
                 await outbox.enqueue(session, chat, notice, now, user_id=who.user_id)
             await outbox.enqueue(
                 session,
@@ -476,9 +485,8 @@ async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Cancelled 
             return None
         cancelled = await reminders.cancel_for(session, booking.id)
         booking_type = svc.knowledge.booking_types[booking.type]
-        holder = await session.get(CardHolder, booking.card_number)
         if (chat := staff_chat(svc, booking_type)) is not None:
-            notice = staff_notice(svc, booking, holder, "持卡人取消预约")
+            notice = staff_brief(svc, booking, "持卡人取消预约")
             await outbox.enqueue(session, chat, notice, now, user_id=who.user_id)
         return Cancelled(booking, cancelled)
 
@@ -602,8 +610,7 @@ async def raise_waiting(svc: Services) -> int:
             chat = staff_chat(svc, svc.knowledge.booking_types[booking.type])
             if chat is None:
                 continue
-            holder = await session.get(CardHolder, booking.card_number)
-            notice = staff_notice(svc, booking, holder, t("staff_waiting", "zh"))
+            notice = staff_brief(svc, booking, t("staff_waiting", "zh"))
             await outbox.enqueue(
                 session, chat, notice, now, buttons=staff_buttons(booking.id), user_id=booking.user_id
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import assert_never
 
+from bot.holders.user_text import clean_text
 from bot.kb.schema import FieldKind
 
 __all__ = ["FieldError", "FieldKind", "Parsed", "parse_field"]
@@ -35,9 +36,8 @@ def _bad(zh: str, en: str) -> Parsed:
 
 
 def _clean(raw: str) -> str:
-    # Format characters (zero-width spaces pasted from chat apps) are invisible: they must not fail a value.
-    visible = "".join(c for c in raw if unicodedata.category(c) != "Cf")
-    return unicodedata.normalize("NFKC", visible).strip()
+    # Invisible characters must neither fail a value nor fill a required one (see bot.holders.user_text).
+    return unicodedata.normalize("NFKC", clean_text(raw)).strip()
 
 
 def _quote(text: str) -> str:
@@ -390,9 +390,8 @@ def _yes_no(text: str) -> Parsed:
 
 
 def _text(raw: str) -> Parsed:
-    # Not NFKC: it would turn Chinese punctuation (，！？) into ASCII in what staff read. Control characters
-    # other than line breaks and tabs go: PostgreSQL refuses NUL, and the others only garble the summary.
-    text = "".join(c for c in raw if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs")).strip()
+    # Not NFKC: it would turn Chinese punctuation (，！？) into ASCII in what staff read.
+    text = clean_text(raw)
     if not text:
         return _bad(
             "请输入内容（1–200 个字），如 需要轮椅。",

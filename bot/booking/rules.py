@@ -35,11 +35,6 @@ def last_day(booking: BookingType, now: datetime, zone: ZoneInfo) -> date:
     return now.astimezone(zone).date() + timedelta(days=booking.horizon_days)
 
 
-def _parse_clock(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
-
-
 def is_open(booking: BookingType, start: datetime) -> bool:
     """For slot bookings: the slot lies inside an opening period of an opening weekday."""
     opening = booking.opening
@@ -49,9 +44,7 @@ def is_open(booking: BookingType, start: datetime) -> bool:
         return False
     end = (start + timedelta(minutes=booking.slot_minutes or 0)).time()
     begins = start.time()
-    return any(
-        _parse_clock(a) <= begins and end <= _parse_clock(b) and end > begins for a, b in opening.periods
-    )
+    return any(a <= begins and end <= b and end > begins for a, b in opening.periods)
 
 
 def opening_text(booking: BookingType) -> str:
@@ -65,7 +58,7 @@ def opening_text(booking: BookingType) -> str:
         if consecutive
         else "、".join(WEEKDAYS_ZH[d - 1] for d in days)
     )
-    return f"{names} " + "、".join(f"{a}–{b}" for a, b in booking.opening.periods)
+    return f"{names} " + "、".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in booking.opening.periods)
 
 
 def slot_starts(booking: BookingType, day: date, zone: ZoneInfo) -> list[datetime]:
@@ -79,8 +72,8 @@ def slot_starts(booking: BookingType, day: date, zone: ZoneInfo) -> list[datetim
     step = timedelta(minutes=booking.slot_minutes)
     starts = []
     for begin, end in booking.opening.periods:
-        current = datetime.combine(day, _parse_clock(begin), zone)
-        closing = datetime.combine(day, _parse_clock(end), zone)
+        current = datetime.combine(day, begin, zone)
+        closing = datetime.combine(day, end, zone)
         while current + step <= closing:
             starts.append(current)
             current += step

@@ -21,7 +21,7 @@ from bot.admin.upload import add_alternate_question, upload
 from bot.answers.render import TELEGRAM_LIMIT, Block, html_chunks, plain_text
 from bot.booking import outbox
 from bot.handlers.access import is_admin
-from bot.handlers.common import SERVICES_KEY, lang_of, services
+from bot.handlers.common import SERVICES_KEY, args_of, lang_of, services
 from bot.services import Services
 from bot.texts import Lang, t
 
@@ -151,7 +151,7 @@ async def gate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 def _days(args: list[str]) -> int:
     """`/unanswered 30d` (or `30`): the period in days, default a week."""
-    if args and args[0].rstrip("dD").isdigit():
+    if args and args[0].rstrip("dD").isdecimal():
         return max(1, min(MAX_DAYS, int(args[0].rstrip("dD"))))
     return DEFAULT_DAYS
 
@@ -182,7 +182,7 @@ def _group_text(n: int, group: MissGroup, lang: Lang) -> str:
 
 
 async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang, days = services(context), lang_of(update, context), _days(context.args or [])
+    svc, lang, days = services(context), lang_of(update, context), _days(args_of(context))
     groups = await _groups(svc, days)
     if not groups:
         await update.effective_message.reply_text(t("unanswered_none", lang, days=days))

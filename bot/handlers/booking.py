@@ -12,7 +12,7 @@ from bot.booking import actions as booking_actions
 from bot.booking.actions import REJECT_REASONS, UNDO_WINDOW, FormView
 from bot.booking.form import EDIT_PREFILLED
 from bot.booking.store import changeable
-from bot.handlers.common import services, who
+from bot.handlers.common import edited, services, text_of, who
 from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.reminders import schedule_reminder, unschedule_reminders
 from bot.handlers.staff import is_staff
@@ -58,11 +58,7 @@ def form_text(view: FormView) -> str:
 
 async def _edit(bot: Bot, chat_id: int, message_id: int, view: FormView, lang: Lang) -> None:
     markup = form_keyboard(view, lang) if view.screen is not None else None
-    try:
-        await bot.edit_message_text(form_text(view), chat_id, message_id, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in str(error).lower():  # the same refusal twice leaves the message as it is
-            raise
+    await edited(bot.edit_message_text(form_text(view), chat_id, message_id, reply_markup=markup))
 
 
 async def _send_form(message: Message, svc: Services, me: Who, view: FormView) -> None:
@@ -97,7 +93,7 @@ async def book_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def form_text_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed input while a form is open: the form message is edited to acknowledge it (no new message)."""
     svc, me, message = services(context), who(update, context), update.effective_message
-    view = await booking_actions.typed(svc, me, message.text)
+    view = await booking_actions.typed(svc, me, text_of(update))
     if view is None:
         await message.reply_text(t("book_no_form", me.lang))
         return
@@ -130,7 +126,7 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             return
         await query.answer()
         await booking_actions.abandon(svc, me)
-        await query.edit_message_text(t("book_form_cancelled", me.lang))
+        await edited(query.edit_message_text(t("book_form_cancelled", me.lang)))
         return
     message_id = query.message.message_id
     view = await (
@@ -272,9 +268,11 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     _, action, booking_id, *reason = query.data.split(":")
     if action == "no":  # ask why before rejecting: a preset, or a reply with a reason of one's own
         await query.answer()
-        await query.edit_message_text(
-            f"{_notice_body(query.message)}\n\n{html.escape(t('staff_reject_prompt', 'zh'))}",
-            reply_markup=_reject_keyboard(int(booking_id)),
+        await edited(
+            query.edit_message_text(
+                f"{_notice_body(query.message)}\n\n{html.escape(t('staff_reject_prompt', 'zh'))}",
+                reply_markup=_reject_keyboard(int(booking_id)),
+            )
         )
         return
     if action == "un":
@@ -311,7 +309,10 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         schedule_reminder(context, reminder_id, decided.booking.id, due)
     await query.answer()
     heading = t(
-        "staff_decided", "zh", heading=t("staff_confirmed_heading", "zh"), name=query.from_user.first_name
+        "staff_decided",
+        "zh",
+        heading=t("staff_confirmed_heading", "zh"),
+        name=who(update, context).first_name,
     )
     await query.edit_message_text(f"{_notice_body(query.message)}\n\n{html.escape(heading)}")
     await drain_outbox(context)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.holders.actions import Who, language_choices
+from bot.holders.user_text import clean_name, clean_text
 from bot.services import Services
 from bot.texts import Lang, t
 
@@ -36,7 +39,27 @@ def lang_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Lang:
 
 def who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Who:
     user = update.effective_user
-    return Who(user.id, user.first_name, lang_of(update, context))
+    return Who(user.id, clean_name(user.first_name), lang_of(update, context))
+
+
+def text_of(update: Update) -> str:
+    """The message's text, cleaned once here where it enters (see bot.holders.user_text)."""
+    return clean_text(update.effective_message.text or "")
+
+
+def args_of(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+    """A command's arguments, cleaned the same way; one of only invisible characters is no argument."""
+    return [arg for arg in map(clean_text, context.args or []) if arg]
+
+
+async def edited(edit: Awaitable[object]) -> None:
+    """Run an edit of a bot message; an edit to what the message already shows (a double tap, ⬅️ on the
+    first step, a colleague's identical decision) is no error: Telegram refuses it as "not modified"."""
+    try:
+        await edit
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
 
 
 async def load_languages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.callback_query is not None:
+        try:  # else the client spins; it may have been answered before the failure
+            await update.callback_query.answer(t("error", lang_of(update, context)))
+        except Exception:
+            log.info("the failed button press could not be answered", exc_info=True)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(context.error, TelegramError):

@@ -22,3 +22,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(t("non_text", lang_of(update, context)))
+
+
+async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any button no other handler took: answered, so the client stops its spinner, and explained."""
+    await update.callback_query.answer(t("button_stale", lang_of(update, context)))

@@ -11,8 +11,9 @@ from bot.answers.handover import staff_post_text
 from bot.answers.render import entry_blocks, html_chunks, not_covered_lines
 from bot.answers.smalltalk import small_talk
 from bot.booking import actions as booking_actions
+from bot.handlers import fallback
 from bot.handlers.booking import form_text_input
-from bot.handlers.common import services, who
+from bot.handlers.common import services, text_of, who
 from bot.handlers.start import reply_bind
 from bot.holders import actions as holder_actions
 from bot.holders.actions import Asked
@@ -77,17 +78,25 @@ async def send_entry(
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, me, message = services(context), who(update, context), update.effective_message
-    chat = small_talk(message.text)
+    svc, me, message, text = (
+        services(context),
+        who(update, context),
+        update.effective_message,
+        text_of(update),
+    )
+    if not text and not await booking_actions.waits_for_text(svc, me):
+        await fallback.non_text(update, context)  # only invisible characters: nothing to answer
+        return
+    chat = small_talk(text)
     if chat is not None and not await booking_actions.waits_for_text(svc, me):
         await message.reply_text(t(chat, me.lang))
         return
-    outcome = await holder_actions.ask(svc, me, message.text)
+    outcome = await holder_actions.ask(svc, me, text)
     if outcome is None:  # a booking form is open: typed steps take the text, button steps leave it a question
         if await booking_actions.waits_for_text(svc, me):
             await form_text_input(update, context)
             return
-        outcome = await holder_actions.ask(svc, me, message.text, form_waits_for_buttons=True)
+        outcome = await holder_actions.ask(svc, me, text, form_waits_for_buttons=True)
     if not isinstance(outcome, Asked):
         await reply_bind(update, context, outcome)
         return

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 from bot.answers.handover import handover_for_reply, mark_replied, overdue, record_post, staff_post_text
 from bot.answers.render import TELEGRAM_LIMIT, escaped_pieces, telegram_length
 from bot.booking import outbox
-from bot.handlers.common import services
+from bot.handlers.common import services, text_of
 from bot.handlers.outbox_sender import drain_outbox, failure_of
 from bot.holders.users import user_language
 from bot.services import Services
@@ -62,7 +62,7 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await outbox.enqueue(
                 session, chat_id, t("staff_reply", lang, text=part), svc.clock(), user_id=handover.user_id
             )
-            for part in escaped_pieces(message.text, room)
+            for part in escaped_pieces(text_of(update), room)
         ]
         mark_replied(await session.merge(handover), svc.clock())
         await session.flush()
@@ -107,7 +107,7 @@ async def reject_with_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     if not await is_staff(context, svc, message.from_user.id):
         await message.reply_text(t("staff_only", "zh"))
         return
-    reason = message.text.strip()[:200]
+    reason = text_of(update)[:200]
     if await reject(context, message.reply_to_message, booking_id, reason, message.from_user.first_name):
         await message.reply_text(t("staff_rejected_noted", "zh", id=booking_id))
     else:

@@ -8,7 +8,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.booking import start_form
-from bot.handlers.common import cancel_button, card_keyboard, remember_language, services, who
+from bot.handlers.common import (
+    args_of,
+    cancel_button,
+    card_keyboard,
+    edited,
+    remember_language,
+    services,
+    who,
+)
 from bot.holders import actions as holder_actions
 from bot.holders.registry import BindResult
 from bot.texts import Lang, t
@@ -19,7 +27,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     the booking form (for QR codes on cards and posters)."""
     svc, me, message = services(context), who(update, context), update.effective_message
     await holder_actions.profile(svc, me)  # registers the user
-    payload = context.args[0] if context.args else ""
+    payload = next(iter(args_of(context)), "")
     link = holder_actions.deep_link(svc, payload) if payload else None
     if link is None:
         text = t("deep_link_unknown" if payload else "start", me.lang, name=html.escape(me.first_name))
@@ -53,7 +61,7 @@ async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await holder_actions.choose_language(svc, who(update, context), lang)
     remember_language(context, query.from_user.id, lang)
     await query.answer()
-    await query.edit_message_text(t("language_set", lang))
+    await edited(query.edit_message_text(t("language_set", lang)))
 
 
 async def choose_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,14 +71,17 @@ async def choose_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(t("gone", me.lang))
         return
     await query.answer()
-    await query.edit_message_text(t("card_chosen", me.lang, card=html.escape(svc.card_name(card, me.lang))))
+    await edited(
+        query.edit_message_text(t("card_chosen", me.lang, card=html.escape(svc.card_name(card, me.lang))))
+    )
 
 
 async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/bind` asks for the number; `/bind 123456` tries it at once."""
     svc, me = services(context), who(update, context)
-    if context.args:
-        await reply_bind(update, context, await holder_actions.bind(svc, me, " ".join(context.args)))
+    number = " ".join(args_of(context))
+    if number:
+        await reply_bind(update, context, await holder_actions.bind(svc, me, number))
         return
     await holder_actions.expect_card_number(svc, me, True)
     await update.effective_message.reply_text(
@@ -82,7 +93,7 @@ async def cancel_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc, me, query = services(context), who(update, context), update.callback_query
     await holder_actions.expect_card_number(svc, me, False)
     await query.answer()
-    await query.edit_message_text(t("bind_cancelled", me.lang))
+    await edited(query.edit_message_text(t("bind_cancelled", me.lang)))
 
 
 async def reply_bind(

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.admin.stats import PERIODS, collect, render_chart, summary
-from bot.handlers.common import lang_of, services
+from bot.handlers.common import args_of, lang_of, services
 from bot.texts import t
 
 _PERIOD = re.compile(r"(\d{1,2})d?")
@@ -17,9 +17,10 @@ _PERIOD = re.compile(r"(\d{1,2})d?")
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, lang, message = services(context), lang_of(update, context), update.effective_message
-    match = _PERIOD.fullmatch(context.args[0].lower()) if context.args else None
+    args = args_of(context)
+    match = _PERIOD.fullmatch(args[0].lower()) if args else None
     days = int(match.group(1)) if match else PERIODS[0]
-    if len(context.args) > 1 or (context.args and days not in PERIODS):
+    if len(args) > 1 or (args and days not in PERIODS):
         await message.reply_text(t("stats_usage", lang))
         return
     async with svc.db.session() as session:

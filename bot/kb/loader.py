@@ -85,13 +85,65 @@ def _key_line(lines: list[str], key: str, default: int) -> int:
     return default
 
 
+def _read(path: Path, problems: list[Problem]) -> str | None:
+    """The file as text, or None with a problem: knowledge files are UTF-8 (a BOM is fine)."""
+    data = path.read_bytes()
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        problems.append(Problem(path, line, "binary file, not text: knowledge files are UTF-8 text"))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        try:
+            data.decode("gb18030")
+            hint = "it looks like GBK/GB18030 (Excel's and Notepad's default in China): save it as UTF-8"
+        except UnicodeDecodeError:
+            hint = "save it as UTF-8"
+        problems.append(Problem(path, line, f"not UTF-8 text; {hint}"))
+        return None
+
+
 def _item_line(lines: list[str], key_line: int, index: int) -> int:
-    """The line of item `index` of a block-style YAML list under the key at `key_line`."""
-    items = [
-        n for n, line in enumerate(lines[key_line:], start=key_line + 1) if line.lstrip().startswith("- ")
-    ]
-    block = [n for offset, n in enumerate(items) if n == key_line + 1 + offset]
-    return block[index] if index < len(block) else key_line
+    """The line of item `index` of a block-style YAML list under the key at `key_line` (the key's own line
+    for a flow-style list)."""
+    indent, count = None, -1
+    for number, line in enumerate(lines[key_line:], start=key_line + 1):
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        depth = len(line) - len(stripped)
+        if indent is None:
+            if not stripped.startswith("- "):
+                return key_line
+            indent = depth
+        if depth < indent or (depth == indent and not stripped.startswith("- ")):
+            break
+        if depth == indent:
+            count += 1
+            if count == index:
+                return number
+    return key_line
+
+
+def _nested_line(lines: list[str], loc: tuple[int | str, ...], default: int) -> int:
+    """The line of a nested location such as booking_types.1.opening.periods.0: each key is looked for
+    after the line of the one before it (block or flow style), each index counts list items there."""
+    line = default
+    for depth, part in enumerate(loc):
+        if isinstance(part, int):
+            line = _item_line(lines, line, part) if depth else line
+            continue
+        pattern = re.compile(rf"(^|[\s{{,-]){re.escape(part)}\s*:")
+        start = line - 1 if depth else 0
+        found = next(
+            (n for n, text in enumerate(lines[start:], start=start + 1) if pattern.search(text)), None
+        )
+        if found is None:
+            break
+        line = found
+    return line
 
 
 def _validation_problems(
@@ -104,9 +156,7 @@ def _validation_problems(
         if field == "body" and body_line is not None:
             line = body_line
         else:
-            line = _key_line(lines, field, default_line) if field else default_line
-            if len(item["loc"]) > 1 and isinstance(item["loc"][1], int) and field:
-                line = _item_line(lines, line, item["loc"][1])
+            line = _nested_line(lines, item["loc"], default_line) if field else default_line
         where = ".".join(loc)
         message = item["msg"]
         if item["type"] == "missing":
@@ -166,7 +216,9 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError, first_line: int) -> Problem:
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, list[str]] | None:
-    text = path.read_text(encoding="utf-8")
+    text = _read(path, problems)
+    if text is None:
+        return None
     try:
         return yaml.load(text, Loader=SafeLoader), text.splitlines()
     except yaml.YAMLError as exc:
@@ -199,32 +251,35 @@ def _load_yaml_model(
         return None
 
 
-def _load_entry(path: Path, problems: list[Problem], references: References) -> tuple[Entry | None, int]:
-    """Returns the entry (or None) and the line of its `id:` key, for cross-file messages."""
-    text = path.read_text(encoding="utf-8")
+def _load_entry(
+    path: Path, problems: list[Problem], references: References
+) -> tuple[Entry | None, list[str]]:
+    """Returns the entry (or None) and the file's lines (none if it is not text), for cross-file messages."""
+    text = _read(path, problems)
+    if text is None:
+        return None, []
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         problems.append(Problem(path, 1, "no front matter: the file must start with a '---' line"))
-        return None, 1
+        return None, lines
     closing = next((i for i, line in enumerate(lines[1:], start=2) if line.strip() == "---"), len(lines))
-    id_line = _key_line(lines, "id", 1)
     try:  # the front matter alone, so that YAML's line numbers are the file's
         metadata = yaml.load("\n".join(lines[1 : closing - 1]), Loader=SafeLoader) or {}
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(path, exc, first_line=2))
-        return None, id_line
+        return None, lines
     if not isinstance(metadata, dict):
         problems.append(Problem(path, 2, "front matter must be `key: value` lines"))
-        return None, id_line
+        return None, lines
     body_line = min(closing + 1, max(len(lines), 1))
     data = dict(metadata)
     data["body"] = "\n".join(lines[closing:]).strip()
     data = references.resolve(data, path, lines, problems)
     try:
-        return Entry.model_validate(data), id_line
+        return Entry.model_validate(data), lines
     except ValidationError as exc:
         problems.extend(_validation_problems(path, exc, lines, 1, body_line))
-        return None, id_line
+        return None, lines
 
 
 def _alias_problems(entries: list[Entry], sources: dict[str, Path]) -> list[Problem]:
@@ -275,10 +330,10 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     parent_lines: dict[str, int] = {}
     broken_ids: set[str] = set()
     for path in sorted(directory.glob(ENTRY_GLOB)):
-        entry, id_line = _load_entry(path, problems, references)
+        entry, lines = _load_entry(path, problems, references)
+        id_line = _key_line(lines, "id", 1)
         if entry is None:
             # Its problems are reported; its id still counts as known, so nothing else fails because of it.
-            lines = path.read_text(encoding="utf-8").splitlines()
             written_id = (
                 re.match(r"id\s*:\s*(\S+)", lines[id_line - 1]) if 0 < id_line <= len(lines) else None
             )
@@ -299,14 +354,14 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
             problems.append(
                 Problem(
                     path,
-                    _key_line(path.read_text(encoding="utf-8").splitlines(), "card", 1),
+                    _key_line(lines, "card", 1),
                     f"unknown card '{entry.card}' (known: {known})",
                 )
             )
             continue
         entries.append(entry)
         sources[entry.id] = path
-        parent_lines[entry.id] = _key_line(path.read_text(encoding="utf-8").splitlines(), "parent", id_line)
+        parent_lines[entry.id] = _key_line(lines, "parent", id_line)
     for entry in entries:
         if entry.parent is not None and entry.parent not in sources and entry.parent not in broken_ids:
             problems.append(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import Literal
+from datetime import date, time
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 MAX_BODY_CHARS = 3500  # a Telegram message holds 4096; leave room for title, source and contact lines
 GENERAL_CARD = "general"
+MINUTES_A_YEAR = 366 * 24 * 60
+ENTRY_ID = r"[a-z0-9][a-z0-9.\-]{0,39}"  # also bounds the entry ids that buttons carry
 
 
 class _Strict(BaseModel):
@@ -131,7 +133,7 @@ class RegressionFile(_Strict):
 
 
 class Entry(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$", max_length=40)
+    id: str = Field(pattern=rf"^{ENTRY_ID}$", max_length=40)
     card: str
     section: str = Field(min_length=1)
     title: str = Field(min_length=1)
@@ -207,35 +209,40 @@ class BookingField(_Strict):
 class BookingKind(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9\-]*$", max_length=24)
     title: Label
-    min_notice_minutes: int | None = Field(default=None, ge=0)
+    min_notice_minutes: int | None = Field(default=None, ge=0, le=MINUTES_A_YEAR)
     service_point: str | None = None
     specialist: str | None = None
     phone: str | None = None
 
 
-class Opening(_Strict):
-    weekdays: list[int] = Field(min_length=1)  # ISO: Monday 1 .. Sunday 7
-    periods: list[tuple[str, str]] = Field(min_length=1)
+def _clock_time(value: object) -> time:
+    """ "HH:MM", quoted: YAML reads an unquoted 14:00 as the number 840 (base 60)."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
+        raise ValueError(f'{value!r}: write a time of day as "HH:MM" in quotes, e.g. "08:00"')
+    hours, minutes = int(value[:2]), int(value[3:])
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{value} is not a time of day (00:00 to 23:59)")
+    return time(hours, minutes)
 
-    @field_validator("weekdays")
-    @classmethod
-    def _iso_weekdays(cls, value: list[int]) -> list[int]:
-        if any(day < 1 or day > 7 for day in value):
-            raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
-        return value
+
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+
+
+class Opening(_Strict):
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(min_length=1)  # ISO: Monday 1 .. Sunday 7
+    periods: list[tuple[ClockTime, ClockTime]] = Field(min_length=1)
 
     @field_validator("periods")
     @classmethod
-    def _clock_times(cls, value: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    def _start_before_end(cls, value: list[tuple[time, time]]) -> list[tuple[time, time]]:
         for start, end in value:
-            if not (re.fullmatch(r"\d\d:\d\d", start) and re.fullmatch(r"\d\d:\d\d", end) and start < end):
-                raise ValueError(f"period {start}-{end}: write HH:MM-HH:MM with start before end")
+            if start >= end:
+                raise ValueError(f"period {start:%H:%M}-{end:%H:%M}: the start must be before the end")
         return value
 
 
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
+def _minutes(clock: time) -> int:
+    return clock.hour * 60 + clock.minute
 
 
 class BookingType(_Strict):
@@ -245,15 +252,18 @@ class BookingType(_Strict):
     timing: Literal["typed", "slots"]
     kinds: list[BookingKind] = Field(min_length=1)
     fields: list[BookingField] = Field(min_length=1)
-    min_notice_minutes: int | None = Field(default=None, ge=0)
+    min_notice_minutes: int | None = Field(default=None, ge=0, le=MINUTES_A_YEAR)
     horizon_days: int = Field(ge=1, le=366)
-    yearly_quota: int | None = Field(default=None, ge=1)
+    yearly_quota: int | None = Field(default=None, ge=1, le=366)
     opening: Opening | None = None
-    slot_minutes: int | None = Field(default=None, ge=5)
-    capacity_per_slot: int | None = Field(default=None, ge=1)
+    slot_minutes: int | None = Field(default=None, ge=5, le=24 * 60)
+    capacity_per_slot: int | None = Field(default=None, ge=1, le=1000)
     changes_contact: str | None = None
     staff_chat_id: int | None = None  # else STAFF_CHAT_ID
-    reminder_offsets_minutes: list[int] = Field(default_factory=lambda: [1440, 120])
+    # Minutes before the appointment: a reminder after it, or at it, reminds of nothing.
+    reminder_offsets_minutes: list[Annotated[int, Field(ge=1, le=MINUTES_A_YEAR)]] = Field(
+        default_factory=lambda: [1440, 120]
+    )
     # Answers whose entry id starts with one of these offer a "book" button.
     offered_with: list[str] = Field(default_factory=list)
 
