@@ -293,3 +293,64 @@ def test_a_pinyin_word_is_read_by_its_characters_common_readings_first(tmp_path:
     answerer = Answerer(load_knowledge(folder))
     assert answerer.written_in_characters("tijian 在哪做").split() == ["体检", "在哪做"]
     assert outcome(answerer, "tijian 在哪做", "zhangdian") == ("answer", "zd.checkup")
+
+
+# --- the question's focus word decides between near-identical matches -------------------------------
+
+
+@pytest.fixture(scope="module")
+def focus_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+    folder = small_knowledge(tmp_path_factory.mktemp("focus") / "knowledge")
+    entry_file(
+        folder,
+        "07-party.md",
+        id="by.party",
+        card="baiyun",
+        title="优先发展入党",
+        body="持卡人可向所在党组织提交入党申请书，符合条件的优先发展。",
+        questions=["入党申请交给谁", "入党要什么条件"],
+        keywords=["入党", "党组织"],
+    )
+    entry_file(
+        folder,
+        "08-school.md",
+        id="by.school",
+        card="baiyun",
+        title="子女入学服务",
+        body="持卡人子女入学由区教育局统筹安排，申请材料交区教育局基础教育科。",
+        keywords=["入学", "教育局"],
+    )
+    entry_file(
+        folder,
+        "09-checkup.md",
+        id="by.checkup",
+        card="baiyun",
+        title="定期体检服务（每年一次）",
+        body="持卡人每年可免费体检一次，与工会服务二选一。",
+        questions=["体检和工会疗养能都要吗", "每年体检几次"],
+        keywords=["体检", "每年一次"],
+    )
+    entry_file(
+        folder,
+        "10-union.md",
+        id="by.union",
+        card="baiyun",
+        title="工会服务（疗养）",
+        body="区总工会每年组织持卡人疗养，与定期体检服务二选一。",
+        keywords=["工会", "疗养", "总工会"],
+    )
+    return Answerer(load_knowledge(folder))
+
+
+def test_an_alternate_question_differing_only_in_the_subject_does_not_win(focus_answerer: Answerer) -> None:
+    # 入党申请交给谁 is nearly the question word for word, but the question is about 入学
+    assert outcome(focus_answerer, "孩子入学申请交给哪里", "baiyun") == ("answer", "by.school")
+    assert outcome(focus_answerer, "入党申请交给哪里", "baiyun") == ("answer", "by.party")
+
+
+def test_a_word_mentioned_only_in_an_alternate_question_is_not_the_entrys_topic(
+    focus_answerer: Answerer,
+) -> None:
+    # the check-up entry asks about 疗养 in passing; the union entry is about it
+    assert outcome(focus_answerer, "每年都能去疗养吗", "baiyun") == ("answer", "by.union")
+    assert outcome(focus_answerer, "每年体检几次", "baiyun") == ("answer", "by.checkup")

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -33,6 +33,8 @@ UNSURE_SHARE = 0.5
 NAMED_UNCOVERED_SHARE = 0.3
 # How much an uncovered part of the topic lowers confidence in the best match.
 UNCOVERED_PENALTY = 0.4
+# An entry mentioning a word only in an alternate question covers this much of it.
+PASSING_MENTION = 0.5
 # A word in this share of the entries (办理, 服务) names no particular thing.
 GENERIC_SHARE = 0.3
 # A message splits into questions at sentence punctuation, or at a space between two Chinese phrases
@@ -205,6 +207,8 @@ class Answerer:
         scope = topic(self.index.reader.clean(text), self.index.knows, self._lexicon)
         named = self._named_entries(text, allowed)
         ranked = self._names_first(ranked, named, text)
+        if ranked and not named:
+            ranked = self._focus_first(ranked, scope)
         if not ranked or scope.unknown_share >= UNCOVERED_SHARE or self._about_the_card(text, scope):
             return Answer(question, None, ranked[0].score if ranked else 0.0, (), about_card=about_card)
         top = ranked[0].position
@@ -241,6 +245,43 @@ class Answerer:
         first = sorted((s for s in scored.values() if s.position in family), key=lambda s: -s.score)
         lead = [replace(s, score=max(s.score, self.knowledge.matching.answer_threshold)) for s in first[:1]]
         return lead + first[1:] + [s for s in ranked if s.position not in family]
+
+    def _focus_first(self, ranked: list[Scored], scope: Topic) -> list[Scored]:
+        """A candidate that holds the question's focus word and covers more of its topic comes before a
+        top match that lacks the word or mentions it only in an alternate question. Whole-question
+        similarity favours a near-identical alternate question whose one differing word is the subject
+        (入党申请 for 入学申请), and a word mentioned only in an alternate question (体检和疗养能都要吗 on the
+        check-up) is not the entry's topic: such a mention covers half. A section and its details are one
+        topic (the section's questions speak for its details): their order is left to the score."""
+        focus = scope.focus
+        if focus is None:
+            return ranked
+        floor = self.knowledge.matching.alternative_threshold
+
+        def held(position: int) -> Callable[[str], float]:
+            def share(word: str) -> float:
+                if self.index.states(position, word):
+                    return 1.0
+                return PASSING_MENTION if self.index.holds(position, word) else 0.0
+
+            return share
+
+        top = held(ranked[0].position)
+        lacking = scope.uncovered_share(top)
+        better = [
+            (scope.uncovered_share(share), s)
+            for s in ranked[1:]
+            if s.score >= floor
+            and not self._related(ranked[0].position, s.position)
+            and (share := held(s.position))(focus.text) > top(focus.text)
+        ]
+        if not better or min(better, key=lambda b: b[0])[0] >= lacking:
+            return ranked
+        best = min(better, key=lambda b: b[0])[1]
+        return [best, *(s for s in ranked if s is not best)]
+
+    def _related(self, one: int, other: int) -> bool:
+        return other in self._families[one] or one in self._families[other]
 
     def _card_meant(self, text: str, card: str | None) -> str | None:
         """The programme a question about a card refers to: the one it names, else the user's."""

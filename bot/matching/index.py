@@ -72,6 +72,7 @@ class SearchIndex:
         self.entries = tuple(entries)
         texts: list[tuple[int, float, str]] = []
         self._phrases: dict[int, list[str]] = {}  # folded title and questions, made when first compared
+        self._statements: dict[int, str] = {}  # folded text but alternate questions, made when asked
         for position, entry in enumerate(self.entries):
             for field, field_texts in _entry_fields(entry).items():
                 texts.extend((position, FIELD_WEIGHTS[field], text) for text in field_texts)
@@ -145,6 +146,17 @@ class SearchIndex:
             if at == len(ids) or ids[at] != position:
                 return False
         return True
+
+    def states(self, position: int, word: str) -> bool:
+        """Whether the entry's own text (title, keywords, aliases, body) holds the word: an alternate
+        question may mention a neighbouring topic only in passing (体检和疗养能都要吗 on the check-up)."""
+        statement = self._statements.get(position)
+        if statement is None:
+            entry = self.entries[position]
+            texts = [entry.title, *entry.keywords, *entry.aliases, entry.body]
+            statement = " ".join(compact(fold(t)) for t in texts)
+            self._statements[position] = statement
+        return word in statement
 
     def entry_share(self, word: str) -> float:
         """Share of the entries whose text holds every character pair of the word."""

@@ -115,8 +115,17 @@ class Topic:
     unknown: tuple[Word, ...]
 
     @staticmethod
-    def mass(words: tuple[Word, ...]) -> float:
-        return sum(w.salience * TAG_WEIGHTS.get(w.tag[:1], OTHER_TAG_WEIGHT) for w in words)
+    def weight(word: Word) -> float:
+        return word.salience * TAG_WEIGHTS.get(word.tag[:1], OTHER_TAG_WEIGHT)
+
+    @classmethod
+    def mass(cls, words: tuple[Word, ...]) -> float:
+        return sum(cls.weight(w) for w in words)
+
+    @property
+    def focus(self) -> Word | None:
+        """The known word that says most about the topic (入学 in 入学申请交给谁, not 申请 or 交给)."""
+        return max(self.known, key=self.weight, default=None)
 
     @property
     def unknown_share(self) -> float:
@@ -125,10 +134,10 @@ class Topic:
         total = unknown + self.mass(self.known)
         return unknown / total if total else 0.0
 
-    def uncovered_share(self, holds: Callable[[str], bool]) -> float:
+    def uncovered_share(self, holds: Callable[[str], float]) -> float:
         """Share of the topic one entry does not cover: the words the knowledge never uses, and those
-        it uses elsewhere but not in this entry."""
-        missing = self.mass(self.unknown) + self.mass(tuple(w for w in self.known if not holds(w.text)))
+        it uses elsewhere but not in this entry (`holds` says how much of a word the entry covers)."""
+        missing = self.mass(self.unknown) + sum(self.weight(w) * (1 - holds(w.text)) for w in self.known)
         total = self.mass(self.unknown) + self.mass(self.known)
         return missing / total if total else 0.0
 
