@@ -41,6 +41,7 @@ bench: $(STAMP)
 
 score: $(STAMP)
 	$(PY) ../shared/eval/score.py ../shared/eval/dev.jsonl
+	$(PY) ../shared/eval/score.py ../shared/eval/dev2.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info

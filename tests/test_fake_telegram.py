@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from telegram import (
@@ -197,8 +198,6 @@ async def test_commands_recorded_per_scope(app: Application, fake: FakeBotApi) -
         await app.bot.set_my_commands([BotCommand("Bad-Name", "x")])
 
 
-# PTB itself warns about RetryAfter.retry_after's future type while building the error.
-@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_fail_next_then_succeed(app: Application, fake: FakeBotApi) -> None:
     fake.fail_next("sendMessage")
     with pytest.raises(NetworkError):
@@ -207,9 +206,9 @@ async def test_fail_next_then_succeed(app: Application, fake: FakeBotApi) -> Non
     assert fake.last_text(USER) == "second"
 
     fake.fail_next("sendMessage", status=429, retry_after=7)
-    # Checked via the message: the retry_after attribute's type is deprecated in PTB 22.
-    with pytest.raises(RetryAfter, match="Retry in 7"):
+    with pytest.raises(RetryAfter) as raised:
         await app.bot.send_message(USER, "third")
+    assert raised.value.retry_after == timedelta(seconds=7)  # bot/__init__.py opts in to PTB_TIMEDELTA
     await app.bot.send_message(USER, "fourth")
     assert [m["text"] for m in fake.messages_to(USER)] == ["second", "fourth"]
 

@@ -25,7 +25,7 @@ def failure_of(error: BaseException) -> SendFailure:
     name, text = type(error).__name__, str(error)
     reason = text if text.startswith(name) else f"{name}: {text}"
     if isinstance(error, RetryAfter):
-        wait = error._retry_after  # noqa: SLF001  (a timedelta whatever PTB_TIMEDELTA says)
+        wait = error.retry_after  # a timedelta: bot/__init__.py opts in to PTB_TIMEDELTA
         return SendFailure(reason, retry_after=max(wait.total_seconds(), 1.0))
     if isinstance(error, Forbidden | BadRequest | ChatMigrated):
         return SendFailure(reason, permanent=True)

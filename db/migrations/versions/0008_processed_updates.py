@@ -1,7 +1,7 @@
 """processed updates: each Telegram update handled once across instances
 
-Revision ID: 0010
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-23 16:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import db.types
 
-revision = "0010"
-down_revision = "0004"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """delivery states, ids never reused, bookings and bind attempts outlive /forget
 
-Revision ID: 0004
-Revises: 0009
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-23 16:45:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import db.types
 
-revision = "0004"
-down_revision = "0009"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

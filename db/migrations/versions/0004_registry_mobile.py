@@ -1,6 +1,6 @@
 """registry mobile as a second check at /bind
 
-Revision ID: 0008
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """language choice per user; outbox document file name
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23 17:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0007"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """knowledge versions and handled unanswered questions
 
-Revision ID: 0007
-Revises: 0008
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-23 16:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import db.types
 
-revision = "0007"
-down_revision = "0008"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
