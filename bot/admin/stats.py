@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.answers.handover import FIRST_RESPONSE_WITHIN
 from bot.texts import Lang, t
 from db.models import Booking, Handover, QuestionLog, Reminder, Vote
 
 PERIODS = (7, 30)  # what /stats offers; the CLI takes any number of days
 MAX_DAYS = 366
-FIRST_RESPONSE_WITHIN = timedelta(hours=1)  # the 12345 hotline rule, applied to hand-overs
 OUTCOMES = ("answered", "unsure", "declined")
 STATUSES = ("pending", "confirmed", "rejected", "cancelled")  # a booking's life, in order
 # What became of a reminder that fell due: sent, dropped (the appointment had begun), or not sent yet.

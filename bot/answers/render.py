@@ -9,10 +9,9 @@ from typing import Literal
 
 from bot.answers.qa import Answer
 from bot.kb.loader import KnowledgeBase
-from bot.kb.schema import Entry
+from bot.kb.schema import TIER_MARK, Entry
 from bot.texts import Lang, t
 
-TIER_MARK = "【突出贡献优秀企业家】"
 OUTSTANDING = "outstanding"
 TELEGRAM_LIMIT = 4096
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)

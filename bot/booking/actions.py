@@ -24,6 +24,7 @@ from bot.booking.form import (
     applies,
     back,
     choose,
+    quota_message,
     quota_refusal,
     screen,
     start_at,
@@ -242,12 +243,11 @@ def staff_brief(svc: Services, booking: Booking, heading: str) -> str:
     """Number, type and time: all staff need to find a booking they have already seen in full (a
     cancellation, a change, a nudge), so the holder's details are not posted in the group again."""
     booking_type = svc.knowledge.booking_types[booking.type]
-    kind = booking_type.kind(booking.kind)
     start = booking.starts_at.astimezone(svc.settings.tz)
     return "\n".join(
         [
             f"<b>{html.escape(heading)} #{booking.id}</b>",
-            f"{html.escape(booking_type.title.zh)} · {html.escape(kind.title.zh if kind else booking.kind)}",
+            html.escape(booking_type.describe(booking.kind, "zh")),
             f"时间：{start:%Y-%m-%d %H:%M}",
         ]
     )
@@ -359,9 +359,7 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         reason = violation.zh if who.lang == "zh" else violation.en
         if violation.code == "quota":  # no date would do: close the form rather than leave a dead button
             await abandon(svc, who)
-            return FormView(
-                notice=reason + t("next_quota", who.lang, contact=booking_type.changes_contact or "")
-            )
+            return FormView(notice=quota_message(violation, booking_type, who.lang))
         async with svc.db.session() as session:  # back to the time step, so the holder can pick another
             user, draft = await _load(session, svc, who)
             if draft is not None:
@@ -408,7 +406,7 @@ async def decide(svc: Services, booking_id: int, approve: bool, reason: str | No
         booking_type = svc.knowledge.booking_types[booking.type]
         kind = booking_type.kind(booking.kind)
         start = booking.starts_at.astimezone(svc.settings.tz)
-        what = f"{booking_type.title.zh} · {kind.title.zh if kind else booking.kind}"
+        what = booking_type.describe(booking.kind, "zh")
         if approve:
             place = (kind.service_point or kind.title.zh) if kind else ""
             duration = timedelta(minutes=booking_type.slot_minutes or 60)
@@ -531,9 +529,8 @@ async def forget_holder(svc: Services, who: Who) -> list[int]:
 def forgotten_notice(svc: Services, booking: Booking) -> str:
     """What staff need to free the slot, nothing about the person."""
     booking_type = svc.knowledge.booking_types[booking.type]
-    kind = booking_type.kind(booking.kind)
     start = booking.starts_at.astimezone(svc.settings.tz)
-    what = f"{booking_type.title.zh} · {kind.title.zh if kind else booking.kind}"
+    what = booking_type.describe(booking.kind, "zh")
     return t("staff_forgotten", "zh", id=booking.id, what=html.escape(what), at=f"{start:%Y-%m-%d %H:%M}")
 
 
@@ -553,7 +550,7 @@ async def reminder_list(svc: Services, who: Who) -> list[ReminderItem]:
     for item in upcoming:
         at = f"{item.reminder.due_at.astimezone(zone):%m-%d %H:%M}"
         booking_type = svc.knowledge.booking_types[item.booking.type]
-        title = booking_type.title.zh if who.lang == "zh" else booking_type.title.en
+        title = booking_type.title.of(who.lang)
         items.append(ReminderItem(item.reminder.id, at, f"{at} · #{item.booking.id} {title}"))
     return items
 
@@ -570,11 +567,9 @@ async def my_bookings(svc: Services, who: Who) -> list[Booking]:
 
 def booking_line(svc: Services, booking: Booking, lang: Lang) -> str:
     booking_type = svc.knowledge.booking_types[booking.type]
-    kind = booking_type.kind(booking.kind)
     status = t(f"status_{booking.status}", lang)
-    title = booking_type.title.zh if lang == "zh" else booking_type.title.en
-    kind_title = (kind.title.zh if lang == "zh" else kind.title.en) if kind else booking.kind
-    return f"#{booking.id} {booking.starts_at.astimezone(svc.settings.tz):%Y-%m-%d %H:%M} {title} · {kind_title} [{status}]"
+    what = booking_type.describe(booking.kind, lang)
+    return f"#{booking.id} {booking.starts_at.astimezone(svc.settings.tz):%Y-%m-%d %H:%M} {what} [{status}]"
 
 
 async def agenda_text(svc: Services, day: date) -> str:

@@ -17,7 +17,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.booking.fields import parse_field
-from bot.booking.rules import bookable_days, check_time, free_slots, last_day, quota_violation
+from bot.booking.rules import Violation, bookable_days, check_time, free_slots, last_day, quota_violation
 from bot.booking.when import parse_when
 from bot.kb.schema import BookingField, BookingType
 from bot.texts import Lang, t, weekday_name
@@ -81,7 +81,7 @@ class FormContext:
 
 
 def _label(spec: BookingField, ctx: FormContext) -> str:
-    return spec.label.zh if ctx.lang == "zh" else spec.label.en
+    return spec.label.of(ctx.lang)
 
 
 def applies(spec: BookingField, kind: str | None, values: Mapping[str, str]) -> bool:
@@ -162,9 +162,13 @@ def quota_refusal(booking: BookingType, ctx: FormContext) -> str | None:
     years = range(today.year, last_day(booking, ctx.now, ctx.zone).year + 1)
     if any(ctx.quota_used.get(year, 0) < booking.yearly_quota for year in years):
         return None
-    violation = quota_violation(booking, booking.yearly_quota)
-    reason = violation.zh if ctx.lang == "zh" else violation.en  # type: ignore[union-attr]
-    return reason + t("next_quota", ctx.lang, contact=booking.changes_contact or "")
+    return quota_message(quota_violation(booking, booking.yearly_quota), booking, ctx.lang)  # type: ignore[arg-type]
+
+
+def quota_message(violation: Violation, booking: BookingType, lang: Lang) -> str:
+    """The yearly quota is used up: why, and whom to call."""
+    reason = violation.zh if lang == "zh" else violation.en
+    return reason + t("next_quota", lang, contact=booking.changes_contact or "")
 
 
 def screen(draft: Draft, ctx: FormContext) -> Screen:
@@ -187,7 +191,7 @@ def _screen(draft: Draft, ctx: FormContext) -> Screen:
         return Screen(
             step,
             t("form_choose_type", ctx.lang),
-            tuple(Choice(b.title.zh if ctx.lang == "zh" else b.title.en, b.id) for b in ctx.types.values()),
+            tuple(Choice(b.title.of(ctx.lang), b.id) for b in ctx.types.values()),
         )
     booking = ctx.types[draft.type]  # type: ignore[index]
     if step == "kind":
@@ -199,7 +203,7 @@ def _screen(draft: Draft, ctx: FormContext) -> Screen:
         return Screen(
             step,
             what + quota_line(booking, _year(draft, ctx), ctx),
-            tuple(Choice(k.title.zh if ctx.lang == "zh" else k.title.en, k.id) for k in booking.kinds),
+            tuple(Choice(k.title.of(ctx.lang), k.id) for k in booking.kinds),
         )
     if step == "date":
         return _calendar(booking, draft, ctx)

@@ -131,9 +131,7 @@ async def mute(session: AsyncSession, reminder_id: int, user_id: int) -> bool:
 def reminder_text(booking: Booking, booking_type: BookingType, lang: Lang, zone: ZoneInfo) -> str:
     kind = booking_type.kind(booking.kind)
     start = booking.starts_at.astimezone(zone)
-    what = f"{booking_type.title.zh if lang == 'zh' else booking_type.title.en} · " + (
-        kind.title.zh if lang == "zh" else kind.title.en if kind else booking.kind
-    )  # type: ignore[union-attr]
+    what = booking_type.describe(booking.kind, lang)
     lines = [t("reminder", lang, id=booking.id, what=what, at=f"{start:%Y-%m-%d %H:%M}")]
     if kind is not None and kind.service_point:
         lines.append(t("reminder_point", lang, point=kind.service_point))

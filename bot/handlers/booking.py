@@ -17,6 +17,7 @@ from bot.handlers.outbox_sender import drain_outbox
 from bot.handlers.reminders import schedule_reminder, unschedule_reminders
 from bot.handlers.staff import is_staff
 from bot.holders.actions import Who
+from bot.kb.schema import FORM_CALLBACK_PREFIX
 from bot.services import Services
 from bot.texts import Lang, t
 from db.models import Booking
@@ -27,7 +28,7 @@ PLACEHOLDER = "bk:n"  # a calendar day that cannot be booked: answered, never ac
 def _button(label: str, value: str, step: str) -> InlineKeyboardButton:
     if not value:
         return InlineKeyboardButton(label, callback_data=PLACEHOLDER)
-    prefix = "bk:ok:" if step == "confirm" and value != EDIT_PREFILLED else "bk:c:"
+    prefix = "bk:ok:" if step == "confirm" and value != EDIT_PREFILLED else FORM_CALLBACK_PREFIX
     return InlineKeyboardButton(label, callback_data=prefix + value)
 
 

@@ -25,9 +25,6 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     async with svc.db.session() as session:
         numbers = await collect(session, svc.clock(), days, svc.settings.tz)
-    titles = {
-        kind: (booking_type.title.zh if lang == "zh" else booking_type.title.en)
-        for kind, booking_type in svc.knowledge.booking_types.items()
-    }
+    titles = {kind: booking_type.title.of(lang) for kind, booking_type in svc.knowledge.booking_types.items()}
     chart = await asyncio.to_thread(render_chart, numbers)  # matplotlib is CPU-bound: off the event loop
     await message.reply_photo(chart, caption=summary(numbers, titles, lang))

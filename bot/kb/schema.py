@@ -106,6 +106,7 @@ class Contact(_Strict):
 
 
 CONTACT_FIELDS = ("person", "phone", "address", "hours")
+TIER_MARK = "【突出贡献优秀企业家】"  # opens a paragraph only the higher tier of holder gets
 
 
 class ContactsFile(_Strict):
@@ -176,6 +177,9 @@ FieldKind = Literal[
 class Label(_Strict):
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+    def of(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
 
 
 # Telegram's limits on an inline keyboard: `kb check` refuses rules whose form keyboards would break them.
@@ -324,6 +328,11 @@ class BookingType(_Strict):
 
     def kind(self, kind_id: str) -> BookingKind | None:
         return next((k for k in self.kinds if k.id == kind_id), None)
+
+    def describe(self, kind_id: str, lang: str) -> str:
+        """The service as people name it: 便捷通关服务 · 国内送机 (an unknown kind by its id)."""
+        kind = self.kind(kind_id)
+        return f"{self.title.of(lang)} · {kind.title.of(lang) if kind else kind_id}"
 
 
 class BookingsFile(_Strict):

@@ -15,9 +15,8 @@ from pathlib import Path
 import frontmatter
 
 from bot.kb.loader import CONTACTS_FILE, REFERENCE, KnowledgeBase, Problem
-from bot.kb.schema import Contact, Source
+from bot.kb.schema import CONTACT_FIELDS, TIER_MARK, Contact, Source
 
-TIER_MARK = "【突出贡献优秀企业家】"
 _SPACE = re.compile(r"\s+")
 _NUMBERING = re.compile(r"^\d+\s*[.、．]")
 _CHINESE_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
@@ -129,7 +128,7 @@ def check_sources(knowledge: KnowledgeBase, directory: Path, seeds_dir: Path) ->
         line = _line_of(contact_lines, f"{name}:", 1)
         problems.extend(_source_problems(contacts_path, line, contact.source, seeds))
         text = seeds.section_text(contact.source) if contact.source.is_guide else None
-        for field in ("person", "phone", "address", "hours"):
+        for field in CONTACT_FIELDS:
             value = contact.value(field)
             if text is not None and value and squash(value) not in text:
                 problems.append(

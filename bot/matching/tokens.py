@@ -124,13 +124,12 @@ class QuestionReader:
             elif run in self._stop_en:
                 flush_pinyin()
             else:
-                word = stem(run)
-                syllables = None if word in self._english else split_syllables(run, self._syllables)
+                syllables = self.pinyin_syllables(run)
                 if syllables:
                     pinyin_run.extend(syllables)
                 else:
                     flush_pinyin()
-                    units.append(self._english_unit(run, word))
+                    units.append(self._english_unit(run, stem(run)))
         flush_pinyin()
         return units
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
@@ -31,8 +30,7 @@ class UpdateLedger:
         self.db, self.clock = db, clock
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._shared = db.engine.dialect.name == "postgresql"
-        insert = pg_insert if self._shared else sqlite_insert
-        self._insert = insert(ProcessedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+        self._insert = pg_insert(ProcessedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
 
     async def first_delivery(self, update_id: int) -> bool:
         if update_id in self._recent:
