@@ -354,3 +354,21 @@ def test_a_word_mentioned_only_in_an_alternate_question_is_not_the_entrys_topic(
     # the check-up entry asks about 疗养 in passing; the union entry is about it
     assert outcome(focus_answerer, "每年都能去疗养吗", "baiyun") == ("answer", "by.union")
     assert outcome(focus_answerer, "每年体检几次", "baiyun") == ("answer", "by.checkup")
+
+
+def test_the_programmes_place_and_card_words_say_which_programme_not_what_about_it(
+    answerer: Answerer,
+) -> None:
+    # 白云区, 云聚英才卡: which programme; they do not make a question about opening hours covered
+    for word in ["白云区", "广州市", "张店", "云聚英才", "企业家", "人才"]:
+        assert not answerer.particular(word)
+    assert answerer.particular("图书馆")
+    scope = topic("白云区云聚英才卡图书馆几点关门", answerer.index.knows, lexicon(), answerer.particular)
+    assert {w.text for w in scope.known} == {"图书馆"}
+    assert "关门" in {w.text for w in scope.unknown}
+
+
+def test_a_verb_alone_is_no_focus(answerer: Answerer) -> None:
+    knows, lex = answerer.index.knows, lexicon()
+    assert topic("图书馆研讨室怎么预约", knows, lex).focus.text in {"图书馆", "研讨室"}
+    assert topic("怎么预约", knows, lex).focus is None  # 预约 says how, not what

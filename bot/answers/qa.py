@@ -204,7 +204,7 @@ class Answerer:
         # 人才卡, talent card: which programme, not what about it (most entries name their card)
         asked = _without(text, self._generic_names)
         ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
-        scope = topic(self.index.reader.clean(text), self.index.knows, self._lexicon)
+        scope = topic(self.index.reader.clean(text), self.index.knows, self._lexicon, self.particular)
         named = self._named_entries(text, allowed)
         ranked = self._names_first(ranked, named, text)
         if ranked and not named:
@@ -311,6 +311,12 @@ class Answerer:
             )
             for _, translations in english
         )
+
+    def particular(self, word: str) -> bool:
+        """A word that can name a topic: not our place (张店区, 广州市), not a card's name or tier, and not
+        in most entries (持卡人, 服务)."""
+        place = word.rstrip("区市省")
+        return not (place in self._our_places or any(word in name for name in self._card_words))
 
     def _is_thing(self, word: str) -> bool:
         """A word naming something particular of the knowledge: not a card word, not in most entries."""
