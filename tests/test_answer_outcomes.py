@@ -220,7 +220,13 @@ def test_a_weak_match_on_a_covered_topic_is_unsure_with_suggestions(answerer: An
 
 
 def test_shipped_aliases_send_people_to_the_hospital_they_name(shipped_answerer: Answerer) -> None:
-    for question in ["人民医院专员叫什么", "区医院绿色通道怎么走"]:
+    # a name typed in pinyin, or with a space, is still the name
+    for question in [
+        "人民医院专员叫什么",
+        "区医院绿色通道怎么走",
+        "renmin yiyuan lvse tongdao",
+        "人民 医院 电话",
+    ]:
         answer = shipped_answerer.answer(question, "zhangdian")
         assert answer.entry is not None and "人民医院" in answer.entry.title
         assert "第二" not in answer.entry.title

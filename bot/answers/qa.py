@@ -45,6 +45,7 @@ _CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!�
 _ENGLISH_CARD = re.compile(r"\bcards?\b")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
 
 
@@ -139,7 +140,9 @@ class Answerer:
         return bool(places) and any(n in text for n in self._generic_names)
 
     def _named_entries(self, text: str, allowed: np.ndarray | None) -> set[int]:
-        """Entries whose alias the question contains, the longest alias first: 区第二人民医院 is not 人民医院."""
+        """Entries whose alias the question contains, the longest alias first: 区第二人民医院 is not 人民医院.
+        A name is found across a space (人民 医院, as pinyin renmin yiyuan is written in characters)."""
+        text = _CJK_GAP.sub("", text)
         named: set[int] = set()
         for alias, position in self._aliases:
             if alias in text and (allowed is None or allowed[position]):
