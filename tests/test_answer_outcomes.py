@@ -170,6 +170,11 @@ def test_shared_material_follows_the_cards_that_include_it(answerer: Answerer) -
     assert outcome(answerer, question, None)[1] == "gen.insurance"
     assert outcome(answerer, question, "baiyun")[1] != "gen.insurance"
     assert outcome(answerer, "齐惠保保费一年交多少钱", "baiyun")[1] == "gen.insurance"  # named
+    # naming the card asks about the card's own guide, not the material it includes: nothing there
+    named_card = answerer.answer("张店企业家卡保费一年交多少钱", "zhangdian")
+    assert named_card.outcome == "not_covered"
+    assert named_card.score < answerer.knowledge.matching.alternative_threshold
+    assert outcome(answerer, "张店企业家卡和齐惠保保费一年交多少钱", "zhangdian")[1] == "gen.insurance"
 
 
 # --- English ---------------------------------------------------------------------------------------

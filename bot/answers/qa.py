@@ -151,10 +151,11 @@ class Answerer:
         return named
 
     def _allowed(self, card: str | None, named: set[str]) -> np.ndarray | None:
-        """The user's card and the shared material it includes, plus whatever the question names;
-        everything for a user with no card who names nothing."""
+        """What the question names (a card without its shared material: 张店企业家卡有效期 asks about the
+        card, not 齐惠保's cover); else the user's card and the shared material it includes; everything
+        for a user with no card who names nothing."""
         groups = set(named)
-        if card in self.knowledge.cards:
+        if card in self.knowledge.cards and not groups & self.knowledge.cards.keys():
             groups |= self.knowledge.offered_to(card)
         if not groups:
             return None
