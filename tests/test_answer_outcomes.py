@@ -383,3 +383,9 @@ def test_a_verb_alone_is_no_focus(answerer: Answerer) -> None:
     knows, lex = answerer.index.knows, lexicon()
     assert topic("图书馆研讨室怎么预约", knows, lex).focus.text in {"图书馆", "研讨室"}
     assert topic("怎么预约", knows, lex).focus is None  # 预约 says how, not what
+
+
+def test_a_topic_only_another_cards_guide_covers_is_not_covered_for_this_holder(answerer: Answerer) -> None:
+    assert outcome(answerer, "图书馆研讨室能免费用吗", "baiyun") == ("answer", "by.library")
+    # 研讨室 is only in the 白云 guide: for a 张店 holder the scenic-spot entry is no suggestion for it
+    assert outcome(answerer, "旅游景点图书馆研讨室能免费用吗", "zhangdian") == ("not_covered", None)

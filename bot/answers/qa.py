@@ -208,7 +208,9 @@ class Answerer:
         # 人才卡, talent card: which programme, not what about it (most entries name their card)
         asked = _without(text, self._generic_names)
         ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
-        scope = topic(self.index.reader.clean(text), self.index.knows, self._lexicon, self.particular)
+        scope = topic(
+            self.index.reader.clean(text), self._knows_within(allowed), self._lexicon, self.particular
+        )
         named = self._named_entries(text, allowed)
         ranked = self._names_first(ranked, named, text)
         if ranked and not named:
@@ -237,6 +239,18 @@ class Answerer:
         if suggestions and scope.unknown_share < UNSURE_SHARE:
             return Answer(question, None, confidence, suggestions[: matching.max_alternatives], "unsure")
         return Answer(question, None, confidence, (), about_card=about_card)
+
+    def _knows_within(self, allowed: np.ndarray | None) -> Callable[[str, bool], bool]:
+        """Whether the knowledge the user is answered from uses a word: a word only another card's guide
+        uses (法律咨询 asked by a 张店 holder) is not covered for this user. A homophone typo is judged by
+        the whole knowledge (its characters are not the guide's)."""
+
+        def knows(word: str, typo: bool) -> bool:
+            if not self.index.knows(word, typo):
+                return False
+            return allowed is None or not self.index.knows(word, False) or self.index.used_in(word, allowed)
+
+        return knows
 
     def _names_first(self, ranked: list[Scored], named: set[int], question: str) -> list[Scored]:
         """Entries the question names by alias (and their details) come before any others."""
