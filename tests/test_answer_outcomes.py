@@ -389,3 +389,8 @@ def test_a_topic_only_another_cards_guide_covers_is_not_covered_for_this_holder(
     assert outcome(answerer, "图书馆研讨室能免费用吗", "baiyun") == ("answer", "by.library")
     # 研讨室 is only in the 白云 guide: for a 张店 holder the scenic-spot entry is no suggestion for it
     assert outcome(answerer, "旅游景点图书馆研讨室能免费用吗", "zhangdian") == ("not_covered", None)
+
+
+def test_english_function_words_do_not_dilute_a_question(answerer: Answerer) -> None:
+    question = "Do I need a ticket for the scenic spots once I am inside, or is it free for him too?"
+    assert outcome(answerer, question, "zhangdian") == ("answer", "zd.ticket")
