@@ -177,6 +177,40 @@ async def test_mybookings_cancel_and_someone_elses_booking(bot: Harness) -> None
     assert "持卡人取消预约" in bot.fake.last_text(STAFF_CHAT)
 
 
+async def test_a_holder_with_more_bookings_than_the_list_shows_cancels_the_oldest(bot: Harness) -> None:
+    now = bot.clock()
+    async with bot.svc.db.session() as session:
+        many = [
+            Booking(
+                user_id=HOLDER,
+                chat_id=HOLDER,
+                card_number="BY0001",
+                type="airport",
+                kind="domestic-departure",
+                starts_at=now + timedelta(days=3 + n),
+                status="pending",
+                fields={},
+                request_key=f"many-{n}",
+                created_at=now,
+            )
+            for n in range(21)
+        ]
+        session.add_all(many)
+    oldest = many[0].id  # the earliest appointment: /mybookings lists the 20 latest, not this one
+    await bot.say(HOLDER, "/mybookings")
+    listing = bot.last_message(HOLDER)
+    assert f"#{oldest} " not in listing["text"] and f"#{many[1].id} " in listing["text"]
+    await bot.press(STRANGER, f"bkx:{oldest}", listing)  # someone else's id is still refused
+    assert bot.fake.callback_answers[-1]["text"].startswith("该预约无法取消")
+    await bot.press(HOLDER, f"bkx:{oldest}", listing)
+    asking = bot.last_message(HOLDER)
+    assert "确定取消预约" in asking["text"] and f"#{oldest}" in asking["text"]
+    await bot.press(HOLDER, f"bkx:{oldest}:yes", asking)
+    async with bot.svc.db.session() as session:
+        assert (await session.get(Booking, oldest)).status == "cancelled"
+        assert (await session.get(Booking, many[1].id)).status == "pending"
+
+
 async def test_a_notification_that_fails_is_retried_from_the_outbox(bot: Harness) -> None:
     await fill_airport(bot)
     bot.fake.fail_next("sendMessage", times=1, status=500)  # the staff notice fails ...

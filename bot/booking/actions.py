@@ -565,6 +565,12 @@ async def my_bookings(svc: Services, who: Who) -> list[Booking]:
         return await bookings.bookings_of(session, who.user_id)
 
 
+async def own_booking(svc: Services, who: Who, booking_id: int) -> Booking | None:
+    """One of the holder's bookings by id, however old (None: no such booking, or someone else's)."""
+    async with svc.db.session() as session:
+        return await bookings.own_booking(session, booking_id, who.user_id)
+
+
 def booking_line(svc: Services, booking: Booking, lang: Lang) -> str:
     booking_type = svc.knowledge.booking_types[booking.type]
     status = t(f"status_{booking.status}", lang)

@@ -180,12 +180,12 @@ async def cancel_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     booking_id = int(parts[1])
     if len(parts) == 2:
-        mine = [b for b in await booking_actions.my_bookings(svc, me) if b.id == booking_id]
-        if not mine or not changeable(mine[0], svc.clock()):
+        mine = await booking_actions.own_booking(svc, me, booking_id)
+        if mine is None or not changeable(mine, svc.clock()):
             await query.answer(t("booking_not_cancellable", me.lang), show_alert=True)
             return
         await query.answer()
-        line = html.escape(booking_actions.booking_line(svc, mine[0], me.lang))
+        line = html.escape(booking_actions.booking_line(svc, mine, me.lang))
         keyboard = InlineKeyboardMarkup(
             [
                 [
