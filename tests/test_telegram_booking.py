@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from bot.handlers.outbox_sender import drain_outbox
 from bot.holders.registry import import_registry, parse_registry
 from bot.kb.loader import KnowledgeBase
 from bot.services import Services
-from db.models import Booking, OutboxMessage
+from db.models import Booking, OutboxMessage, SlotSeat
 from db.session import Database
 from tests.knowledge_factory import CARDS
 from tests.telegram_harness import STAFF_CHAT, FakeClock, Harness, make_harness
@@ -154,6 +155,37 @@ async def test_hospital_slots_same_day_quota_free_and_rejection_with_reason(bot:
     await drain_outbox(bot.job_context())
     told = bot.fake.last_text(DOCTOR_FAN)
     assert "未能安排" in told and "0533-2286525" in told and "/book" in told  # why, when, what next
+
+
+async def test_a_day_and_a_full_slot_typed_together_are_refused_in_the_form(bot: Harness) -> None:
+    full = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    async with bot.svc.db.session() as session:
+        for seat in (1, 2):  # capacity_per_slot: 2
+            taken = Booking(
+                user_id=None,
+                chat_id=0,
+                card_number="ZD0001",
+                type="hospital",
+                kind="zhongyi",
+                starts_at=full,
+                status="confirmed",
+                fields={},
+                request_key=f"full-{seat}",
+                created_at=bot.clock(),
+            )
+            session.add(taken)
+            await session.flush()
+            session.add(
+                SlotSeat(type="hospital", kind="zhongyi", starts_at=full, seat=seat, booking_id=taken.id)
+            )
+    await bot.say(DOCTOR_FAN, "/book")
+    await tap(bot, DOCTOR_FAN, "区中医院")
+    await bot.say(DOCTOR_FAN, "11月25日 9:00")  # the date step: the day and the slot in one message
+    assert "这个时段已约满" in bot.fake.last_text(DOCTOR_FAN)
+    offered = [text for text, _ in bot.fake.buttons(bot.last_message(DOCTOR_FAN))]
+    assert "09:30" in offered and "09:00" not in offered
+    await bot.say(DOCTOR_FAN, "9:30")
+    assert "联系电话" in bot.fake.last_text(DOCTOR_FAN)
 
 
 async def test_mybookings_cancel_and_someone_elses_booking(bot: Harness) -> None:

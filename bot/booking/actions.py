@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from bot.booking.form import (
     applies,
     back,
     choose,
+    expects_text,
     quota_message,
     quota_refusal,
     screen,
@@ -55,25 +56,31 @@ def _types_for(svc: Services, card: str | None) -> dict[str, BookingType]:
 
 
 async def _context(session: AsyncSession, svc: Services, user: User, draft: Draft, lang: Lang) -> FormContext:
+    """Everything a step of the form may need, read once: the quota uses of each type it can reach (all
+    of them while none is chosen) and, once the kind is known, the seats taken on every bookable day (a
+    typed "明天下午3点" picks the day and the slot in one step)."""
     zone, now = svc.settings.tz, svc.clock()
     types = _types_for(svc, user.card)
-    used: dict[int, int] = {}
+    reachable = [types[draft.type]] if draft.type is not None else list(types.values())
+    used: dict[str, dict[int, int]] = {}
     taken: dict[datetime, int] = {}
-    if draft.type is not None:
+    for booking_type in reachable:
+        if booking_type.yearly_quota is None:
+            continue
+        years = range(now.astimezone(zone).year, last_day(booking_type, now, zone).year + 1)
+        used[booking_type.id] = {
+            year: await bookings.quota_used(session, booking_type, user.card_number or "", year)
+            for year in years
+        }
+        if draft.replaces is not None:  # a change moves the old booking's use: count it as free
+            moved = await bookings.quota_year_of(session, draft.replaces)
+            if moved is not None and moved in used[booking_type.id]:
+                used[booking_type.id][moved] -= 1
+    if draft.type is not None and draft.kind is not None and types[draft.type].timing == "slots":
         booking_type = types[draft.type]
-        if booking_type.yearly_quota is not None:
-            years = range(now.astimezone(zone).year, last_day(booking_type, now, zone).year + 1)
-            for year in years:
-                used[year] = await bookings.quota_used(session, booking_type, user.card_number or "", year)
-            if draft.replaces is not None:  # a change moves the old booking's use: count it as free
-                moved = await bookings.quota_year_of(session, draft.replaces)
-                if moved is not None and moved in used:
-                    used[moved] -= 1
-        if draft.day is not None and booking_type.timing == "slots" and draft.kind is not None:
-            start = datetime.combine(date.fromisoformat(draft.day), datetime.min.time(), zone)
-            taken = await bookings.seats_taken(
-                session, booking_type, draft.kind, start, start + timedelta(days=1)
-            )
+        start = datetime.combine(now.astimezone(zone).date(), time(), zone)
+        end = datetime.combine(last_day(booking_type, now, zone) + timedelta(days=1), time(), zone)
+        taken = await bookings.seats_taken(session, booking_type, draft.kind, start, end)
     return FormContext(types, now, zone, lang, used, taken)
 
 
@@ -111,39 +118,47 @@ async def _prefill(session: AsyncSession, user: User, draft: Draft, booking_type
 
 async def begin(svc: Services, who: Who, replaces: int | None = None, type_id: str | None = None) -> FormView:
     """Start (or restart) the form. Everything that would refuse the booking at the end and can be known
-    now is checked now: a bound, valid card of a programme with booking types, and quota left."""
-    now = svc.clock()
+    now is checked now: a bound, valid card of a programme with booking types, and quota left. The view's
+    `message_id` is the message of the form this one replaces (its buttons are to go)."""
     async with svc.db.session() as session:
-        user, _ = await _load(session, svc, who)
-        if user.card_number is None:
-            return FormView(notice=t("book_needs_card", who.lang))
-        holder = await session.get(CardHolder, user.card_number)
-        if holder is not None and holder.valid_until < now.astimezone(svc.settings.tz).date():
-            return FormView(notice=t("book_card_expired", who.lang, date=f"{holder.valid_until}"))
-        types = _types_for(svc, user.card)
-        if type_id is not None:
-            types = {k: v for k, v in types.items() if k == type_id} or types
-        if not types:
-            return FormView(notice=t("book_nothing", who.lang))
-        draft = Draft(replaces=replaces)
-        if replaces is not None:
-            old = await bookings.own_booking(session, replaces, who.user_id)
-            if old is None or not bookings.changeable(old, now):
-                return FormView(notice=t("not_yours", who.lang))
-            draft.type, draft.kind = old.type, old.kind
-            draft.values = dict(old.fields)
-            draft.prefilled = list(old.fields)
-        elif len(types) == 1:
-            draft.type = next(iter(types))
-            await _prefill(session, user, draft, types[draft.type])
-        ctx = await _context(session, svc, user, draft, who.lang)
-        if draft.type is not None and replaces is None:
-            refusal = quota_refusal(ctx.types[draft.type], ctx)
-            if refusal is not None:
-                return FormView(notice=refusal)
-        await _save(session, svc, who.user_id, draft)
-        user.awaiting = AWAITING_BOOKING
-        return FormView(screen(draft, ctx))
+        user, previous = await _load(session, svc, who)
+        view = await _begin(session, svc, who, user, replaces, type_id)
+    return replace(view, message_id=previous.message_id if previous else None)
+
+
+async def _begin(
+    session: AsyncSession, svc: Services, who: Who, user: User, replaces: int | None, type_id: str | None
+) -> FormView:
+    now = svc.clock()
+    if user.card_number is None:
+        return FormView(notice=t("book_needs_card", who.lang))
+    holder = await session.get(CardHolder, user.card_number)
+    if holder is not None and holder.valid_until < now.astimezone(svc.settings.tz).date():
+        return FormView(notice=t("book_card_expired", who.lang, date=f"{holder.valid_until}"))
+    types = _types_for(svc, user.card)
+    if type_id is not None:
+        types = {k: v for k, v in types.items() if k == type_id} or types
+    if not types:
+        return FormView(notice=t("book_nothing", who.lang))
+    draft = Draft(replaces=replaces)
+    if replaces is not None:
+        old = await bookings.own_booking(session, replaces, who.user_id)
+        if old is None or not bookings.changeable(old, now):
+            return FormView(notice=t("not_yours", who.lang))
+        draft.type, draft.kind = old.type, old.kind
+        draft.values = dict(old.fields)
+        draft.prefilled = list(old.fields)
+    elif len(types) == 1:
+        draft.type = next(iter(types))
+        await _prefill(session, user, draft, types[draft.type])
+    ctx = await _context(session, svc, user, draft, who.lang)
+    if draft.type is not None and replaces is None:
+        refusal = quota_refusal(ctx.types[draft.type], ctx)
+        if refusal is not None:
+            return FormView(notice=refusal)
+    await _save(session, svc, who.user_id, draft)
+    user.awaiting = AWAITING_BOOKING
+    return FormView(screen(draft, ctx))
 
 
 async def attach_message(svc: Services, who: Who, message_id: int) -> None:
@@ -174,8 +189,13 @@ async def current(svc: Services, who: Who) -> FormView | None:
 
 async def waits_for_text(svc: Services, who: Who) -> bool:
     """Whether the open form's current step is a typed one (else its buttons are the way on)."""
-    view = await current(svc, who)
-    return view is not None and view.screen is not None and view.screen.expects_text
+    async with svc.db.session() as session:
+        user, draft = await _load(session, svc, who)
+    if draft is None:
+        return False
+    # The step depends on the draft and the types alone: no counts to read, no screen to build.
+    types = _types_for(svc, user.card)
+    return expects_text(draft, FormContext(types, svc.clock(), svc.settings.tz, who.lang))
 
 
 async def _step(
@@ -199,18 +219,12 @@ async def _step(
             error = type_text(draft, value, ctx)
         if had_type is None and draft.type is not None:
             await _prefill(session, user, draft, ctx.types[draft.type])
-            refusal = quota_refusal(
-                ctx.types[draft.type], await _context(session, svc, user, draft, who.lang)
-            )
+            refusal = quota_refusal(ctx.types[draft.type], ctx)
             if refusal is not None:
                 draft.type = None
                 error = refusal
         await _save(session, svc, who.user_id, draft)
-        return FormView(
-            screen(draft, await _context(session, svc, user, draft, who.lang)),
-            notice=error,
-            message_id=draft.message_id,
-        )
+        return FormView(screen(draft, ctx), notice=error, message_id=draft.message_id)
 
 
 async def press(svc: Services, who: Who, value: str, message_id: int | None = None) -> FormView | None:
@@ -362,11 +376,11 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
             return FormView(notice=quota_message(violation, booking_type, who.lang))
         async with svc.db.session() as session:  # back to the time step, so the holder can pick another
             user, draft = await _load(session, svc, who)
-            if draft is not None:
-                draft.at = None
-                await _save(session, svc, who.user_id, draft)
-        view = await current(svc, who)
-        return FormView(view.screen if view else None, notice=reason)
+            if draft is None:
+                return FormView(notice=reason)
+            draft.at = None
+            await _save(session, svc, who.user_id, draft)
+            return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)), notice=reason)
     if draft.replaces is not None:
         log_state_change(draft.replaces, "cancelled", "changed by the holder")
     log_state_change(placed.booking.id, placed.booking.status, f"{placed.booking.type}/{placed.booking.kind}")

@@ -76,8 +76,11 @@ class FormContext:
     now: datetime
     zone: ZoneInfo
     lang: Lang
-    quota_used: Mapping[int, int] = field(default_factory=dict)  # uses per service year
-    taken: Mapping[datetime, int] = field(default_factory=dict)  # seats per slot on the chosen day
+    quota_used: Mapping[str, Mapping[int, int]] = field(default_factory=dict)  # per type: uses per year
+    taken: Mapping[datetime, int] = field(default_factory=dict)  # seats per slot, every bookable day
+
+    def used(self, booking: BookingType, year: int) -> int:
+        return self.quota_used.get(booking.id, {}).get(year, 0)
 
 
 def _label(spec: BookingField, ctx: FormContext) -> str:
@@ -120,6 +123,14 @@ def step_of(draft: Draft, ctx: FormContext) -> Step:
     return "confirm"
 
 
+def expects_text(draft: Draft, ctx: FormContext) -> bool:
+    """Whether the current step takes typed input, as its screen says, without building the screen."""
+    step = step_of(draft, ctx)
+    if step == "field":
+        return next_field(draft, ctx).kind != "yes_no"  # type: ignore[union-attr]
+    return step in ("date", "time")
+
+
 def next_field(draft: Draft, ctx: FormContext) -> BookingField | None:
     booking = ctx.types[draft.type]  # type: ignore[index]
     return next(
@@ -139,7 +150,7 @@ def quota_line(booking: BookingType, year: int, ctx: FormContext) -> str:
     """Uses of the service year shown (near the year's end the calendar reaches into the next one)."""
     if booking.yearly_quota is None:
         return ""
-    used = ctx.quota_used.get(year, 0)
+    used = ctx.used(booking, year)
     if year == ctx.now.astimezone(ctx.zone).year:
         return t("form_quota", ctx.lang, used=used, quota=booking.yearly_quota)
     return t("form_quota_year", ctx.lang, year=year, used=used, quota=booking.yearly_quota)
@@ -151,7 +162,7 @@ def open_days(booking: BookingType, draft: Draft, ctx: FormContext) -> list[date
     days = bookable_days(booking, kind, ctx.now, ctx.zone)  # type: ignore[arg-type]
     if booking.yearly_quota is None:
         return days
-    return [d for d in days if ctx.quota_used.get(d.year, 0) < booking.yearly_quota]
+    return [d for d in days if ctx.used(booking, d.year) < booking.yearly_quota]
 
 
 def quota_refusal(booking: BookingType, ctx: FormContext) -> str | None:
@@ -160,7 +171,7 @@ def quota_refusal(booking: BookingType, ctx: FormContext) -> str | None:
         return None
     today = ctx.now.astimezone(ctx.zone).date()
     years = range(today.year, last_day(booking, ctx.now, ctx.zone).year + 1)
-    if any(ctx.quota_used.get(year, 0) < booking.yearly_quota for year in years):
+    if any(ctx.used(booking, year) < booking.yearly_quota for year in years):
         return None
     return quota_message(quota_violation(booking, booking.yearly_quota), booking, ctx.lang)  # type: ignore[arg-type]
 
@@ -394,7 +405,7 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
 
 def _closed_day(booking: BookingType, day: date, ctx: FormContext) -> str:
     """Why a typed day cannot be booked, and what to do instead."""
-    if booking.yearly_quota is not None and ctx.quota_used.get(day.year, 0) >= booking.yearly_quota:
+    if booking.yearly_quota is not None and ctx.used(booking, day.year) >= booking.yearly_quota:
         return t("quota_year_used", ctx.lang, year=day.year, contact=booking.changes_contact or "")
     if day > last_day(booking, ctx.now, ctx.zone):
         return t(

@@ -76,9 +76,7 @@ async def _send_form(message: Message, svc: Services, me: Who, view: FormView) -
 
 
 async def start_form(message: Message, svc: Services, me: Who, type_id: str | None = None) -> None:
-    previous = await booking_actions.form_message(svc, me)
-    view = await booking_actions.begin(svc, me, type_id=type_id)
-    await _send_form(message, svc, me, FormView(view.screen, view.notice, message_id=previous))
+    await _send_form(message, svc, me, await booking_actions.begin(svc, me, type_id=type_id))
 
 
 async def book(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,9 +216,8 @@ async def change_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """A change is a new booking under the same rules; the old one is cancelled when it is placed."""
     svc, me, query = services(context), who(update, context), update.callback_query
     await query.answer()
-    previous = await booking_actions.form_message(svc, me)
     view = await booking_actions.begin(svc, me, replaces=int(query.data.removeprefix("bkm:")))
-    await _send_form(query.message, svc, me, FormView(view.screen, view.notice, message_id=previous))
+    await _send_form(query.message, svc, me, view)
 
 
 def _reject_keyboard(booking_id: int) -> InlineKeyboardMarkup:
