@@ -26,7 +26,6 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.admin import reload as knowledge
-from bot.booking.actions import REJECT_REASONS
 from bot.commands import COMMANDS, Command, menu_of
 from bot.handlers import (
     admin,
@@ -49,7 +48,7 @@ from bot.kb.schema import ENTRY_ID
 from bot.runtime.leader import Leadership
 from bot.runtime.updates import AcknowledgingQueue, OrderedUpdateProcessor, UpdateLedger
 from bot.services import Services
-from bot.texts import Lang
+from bot.texts import REJECT_REASONS, Lang
 
 REPOST_EVERY = timedelta(minutes=5)
 OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did not take at once

@@ -262,7 +262,7 @@ def staff_brief(svc: Services, booking: Booking, heading: str) -> str:
         [
             f"<b>{html.escape(heading)} #{booking.id}</b>",
             html.escape(booking_type.describe(booking.kind, "zh")),
-            f"时间：{start:%Y-%m-%d %H:%M}",
+            t("form_time_line", "zh", day=f"{start:%Y-%m-%d}", at=f"{start:%H:%M}"),
         ]
     )
 
@@ -278,14 +278,15 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
         if name
         else html.escape(booking.card_number)
     )
-    lines = [staff_brief(svc, booking, heading), f"卡号：{card}"]
+    lines = [staff_brief(svc, booking, heading), t("staff_card_line", "zh", card=card)]
     if kind and kind.service_point:
-        lines.append(f"服务地点：{html.escape(kind.service_point)}")
+        lines.append(t("form_service_point", "zh", point=html.escape(kind.service_point)))
     for spec in booking_type.fields:
         if spec.id in booking.fields and applies(spec, booking.kind, booking.fields):
-            lines.append(f"{html.escape(spec.label.zh)}：{html.escape(booking.fields[spec.id])}")
+            label, value = html.escape(spec.label.zh), html.escape(booking.fields[spec.id])
+            lines.append(t("field_line", "zh", label=label, value=value))
     if booking.reason:
-        lines.append(f"原因：{html.escape(booking.reason)}")
+        lines.append(t("staff_reason_line", "zh", reason=html.escape(booking.reason)))
     return "\n".join(lines)
 
 
@@ -300,7 +301,12 @@ def log_state_change(booking_id: int, status: str, detail: str) -> None:
 def staff_buttons(booking_id: int) -> list[list[tuple[str, str]]]:
     # The id alone is safe: ids are never reused (db.models.NEVER_REUSED), so an old button cannot reach
     # a later booking.
-    return [[("✅ 确认", f"st:ok:{booking_id}"), ("❌ 拒绝", f"st:no:{booking_id}")]]
+    return [
+        [
+            (t("button_staff_confirm", "zh"), f"st:ok:{booking_id}"),
+            (t("button_staff_reject", "zh"), f"st:no:{booking_id}"),
+        ]
+    ]
 
 
 def staff_chat(svc: Services, booking_type: BookingType) -> int | None:
@@ -350,12 +356,12 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         chat = staff_chat(svc, booking_type)
         if chat is not None:
             for old in replaced:
-                notice = staff_brief(svc, old, f"预约已改期为 #{booking.id}，原预约取消")
+                notice = staff_brief(svc, old, t("staff_changed", "zh", id=booking.id))
                 await outbox.enqueue(session, chat, notice, now, user_id=who.user_id)
             await outbox.enqueue(
                 session,
                 chat,
-                staff_notice(svc, booking, holder, "新预约"),
+                staff_notice(svc, booking, holder, t("staff_new", "zh")),
                 now,
                 buttons=staff_buttons(booking.id),
                 user_id=who.user_id,
@@ -370,7 +376,7 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         return FormView(notice=t("book_busy", who.lang))
     if placed.booking is None:  # the slot filled up, the quota ran out, or time moved past the notice limit
         violation = placed.violations[0]
-        reason = violation.zh if who.lang == "zh" else violation.en
+        reason = violation.text.of(who.lang)
         if violation.code == "quota":  # no date would do: close the form rather than leave a dead button
             await abandon(svc, who)
             return FormView(notice=quota_message(violation, booking_type, who.lang))
@@ -391,8 +397,6 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
     )
 
 
-# Preset reasons for ❌ (staff may also reply to the notice with a reason of their own).
-REJECT_REASONS = {"full": "该时段已无法安排", "info": "预约信息不完整或有误", "other": "其他原因，请致电咨询"}
 UNDO_WINDOW = timedelta(minutes=5)  # a rejection can be taken back this long; the holder hears after it
 
 
@@ -485,7 +489,7 @@ async def undo_rejection(svc: Services, booking_id: int) -> Booking | str:
         if result is None:
             return t("staff_undo_late", "zh")
         if isinstance(result, Violation):
-            return t("staff_undo_taken", "zh", reason=result.zh)
+            return t("staff_undo_taken", "zh", reason=result.text.of("zh"))
         if decided_at is not None and not await outbox.withdraw(session, result.chat_id, decided_at):
             user = await session.get(User, result.user_id)
             await outbox.enqueue(
@@ -509,7 +513,7 @@ async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Cancelled 
         cancelled = await reminders.cancel_for(session, booking.id)
         booking_type = svc.knowledge.booking_types[booking.type]
         if (chat := staff_chat(svc, booking_type)) is not None:
-            notice = staff_brief(svc, booking, "持卡人取消预约")
+            notice = staff_brief(svc, booking, t("staff_cancelled", "zh"))
             await outbox.enqueue(session, chat, notice, now, user_id=who.user_id)
         result = Cancelled(booking, cancelled)
     log_state_change(booking.id, booking.status, "cancelled by the holder")

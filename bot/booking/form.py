@@ -178,8 +178,7 @@ def quota_refusal(booking: BookingType, ctx: FormContext) -> str | None:
 
 def quota_message(violation: Violation, booking: BookingType, lang: Lang) -> str:
     """The yearly quota is used up: why, and whom to call."""
-    reason = violation.zh if lang == "zh" else violation.en
-    return reason + t("next_quota", lang, contact=booking.changes_contact or "")
+    return violation.text.of(lang) + t("next_quota", lang, contact=booking.changes_contact or "")
 
 
 def screen(draft: Draft, ctx: FormContext) -> Screen:
@@ -315,8 +314,7 @@ def summary(draft: Draft, ctx: FormContext) -> str:
     booking = ctx.types[draft.type]  # type: ignore[index]
     kind = booking.kind(draft.kind)  # type: ignore[arg-type]
     lines = [
-        f"{booking.title.zh if ctx.lang == 'zh' else booking.title.en} · "
-        f"{kind.title.zh if ctx.lang == 'zh' else kind.title.en}",  # type: ignore[union-attr]
+        f"{booking.title.of(ctx.lang)} · {kind.title.of(ctx.lang)}",  # type: ignore[union-attr]
         t("form_time_line", ctx.lang, day=_day_text(draft, ctx), at=draft.at),
     ]
     if kind.service_point:  # type: ignore[union-attr]
@@ -325,7 +323,7 @@ def summary(draft: Draft, ctx: FormContext) -> str:
     for spec in booking.fields:
         if spec.id in draft.values and applies(spec, draft.kind, draft.values):
             shown = draft.values[spec.id] + (marker if spec.id in draft.prefilled else "")
-            lines.append(f"{_label(spec, ctx)}：{shown}")
+            lines.append(t("field_line", ctx.lang, label=_label(spec, ctx), value=shown))
     if booking.yearly_quota is not None:
         lines.append(quota_line(booking, _year(draft, ctx), ctx).strip("（）() "))
     return "\n".join(lines)
@@ -374,7 +372,7 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
     kind = booking.kind(draft.kind)  # type: ignore[arg-type]
     parsed = parse_when(raw, ctx.now.astimezone(ctx.zone).date())
     if parsed.error:
-        return parsed.error.zh if ctx.lang == "zh" else parsed.error.en
+        return parsed.error.of(ctx.lang)
     day = parsed.day or (date.fromisoformat(draft.day) if draft.day else None)
     if day is None:
         return t("date_first", ctx.lang)
@@ -389,15 +387,11 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
     if booking.timing == "slots":
         if parsed.at not in {c.value for c in _screen(draft, ctx).choices}:
             problems = check_time(booking, kind, at, ctx.now)  # type: ignore[arg-type]
-            return (
-                (problems[0].zh if ctx.lang == "zh" else problems[0].en)
-                if problems
-                else t("slot_taken", ctx.lang)
-            )
+            return problems[0].text.of(ctx.lang) if problems else t("slot_taken", ctx.lang)
     else:
         problems = check_time(booking, kind, at, ctx.now)  # type: ignore[arg-type]
         if problems:
-            return problems[0].zh if ctx.lang == "zh" else problems[0].en
+            return problems[0].text.of(ctx.lang)
     draft.at = parsed.at
     draft.note = _echo(raw, f"{shown} {parsed.at}", t("form_time", ctx.lang))
     return None
@@ -428,7 +422,7 @@ def type_text(draft: Draft, raw: str, ctx: FormContext) -> str | None:
             return None
         parsed = parse_field(spec.kind, text)
         if parsed.error:
-            return parsed.error.zh if ctx.lang == "zh" else parsed.error.en
+            return parsed.error.of(ctx.lang)
         if spec.kind == "count" and int(parsed.value) < spec.min_count:
             return t("count_too_small", ctx.lang, least=spec.min_count)
         if spec.count is not None:

@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.booking import actions as booking_actions
-from bot.booking.actions import REJECT_REASONS, UNDO_WINDOW, FormView
+from bot.booking.actions import UNDO_WINDOW, FormView
 from bot.booking.form import EDIT_PREFILLED
 from bot.booking.store import changeable
 from bot.handlers.common import edited, services, text_of, who
@@ -19,7 +19,7 @@ from bot.handlers.staff import is_staff
 from bot.holders.actions import Who
 from bot.kb.schema import FORM_CALLBACK_PREFIX
 from bot.services import Services
-from bot.texts import Lang, t
+from bot.texts import REJECT_REASONS, Lang, t
 from db.models import Booking
 
 PLACEHOLDER = "bk:n"  # a calendar day that cannot be booked: answered, never acted on
@@ -223,8 +223,9 @@ async def change_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def _reject_keyboard(booking_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(text, callback_data=f"st:rj:{booking_id}:{code}")]
-            for code, text in REJECT_REASONS.items()
+            # Staff may also reply to the notice with a reason of their own.
+            [InlineKeyboardButton(t(f"reject_{code}", "zh"), callback_data=f"st:rj:{booking_id}:{code}")]
+            for code in REJECT_REASONS
         ]
     )
 
@@ -293,7 +294,11 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if action == "rj":
         if not await reject(
-            context, query.message, int(booking_id), REJECT_REASONS[reason[0]], query.from_user.first_name
+            context,
+            query.message,
+            int(booking_id),
+            t(f"reject_{reason[0]}", "zh"),
+            query.from_user.first_name,
         ):
             await query.answer(t("staff_already", "zh"), show_alert=True)
             return
