@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import operator
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
@@ -26,6 +27,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.admin import reload as knowledge
+from bot.admin.archive import UPLOAD_SUFFIXES
 from bot.commands import COMMANDS, Command, menu_of
 from bot.handlers import (
     admin,
@@ -64,11 +66,8 @@ RETENTION_AT = time(3, 30)  # in TIMEZONE: a quiet hour
 KNOWLEDGE_CHECK_EVERY = timedelta(seconds=30)  # how soon an instance follows a version another installed
 
 # Knowledge files an admin may send as a document (a CSV is the card-holder registry).
-KNOWLEDGE_UPLOADS = (
-    filters.Document.FileExtension("md")
-    | filters.Document.FileExtension("yaml")
-    | filters.Document.FileExtension("yml")
-    | filters.Document.FileExtension("zip")
+KNOWLEDGE_UPLOADS = functools.reduce(
+    operator.or_, (filters.Document.FileExtension(suffix.removeprefix(".")) for suffix in UPLOAD_SUFFIXES)
 )
 
 
