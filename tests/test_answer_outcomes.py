@@ -394,3 +394,41 @@ def test_a_topic_only_another_cards_guide_covers_is_not_covered_for_this_holder(
 def test_english_function_words_do_not_dilute_a_question(answerer: Answerer) -> None:
     question = "Do I need a ticket for the scenic spots once I am inside, or is it free for him too?"
     assert outcome(answerer, question, "zhangdian") == ("answer", "zd.ticket")
+
+
+def test_an_entry_stating_no_such_fact_does_not_answer_a_question_asking_for_one(answerer: Answerer) -> None:
+    # the library entry says the room is free to use (which answers 多少钱), but gives no hours
+    assert outcome(answerer, "图书馆研讨室要多少钱", "baiyun") == ("answer", "by.library")
+    answer = answerer.answer("图书馆研讨室几点开门", "baiyun")
+    assert answer.outcome == "unsure"
+    assert answer.alternatives[0].entry.id == "by.library"
+
+
+def test_an_entry_stating_the_fact_asked_for_answers(tmp_path: Path) -> None:
+    folder = small_knowledge(tmp_path / "knowledge")
+    entry_file(
+        folder,
+        "03-library.md",
+        id="by.library",
+        card="baiyun",
+        title="区图书馆免费开放专题研讨室",
+        body="持卡人可免费使用区图书馆专题研讨室，开放时间：9:00-17:00。",
+        questions=["图书馆研讨室能免费用吗"],
+        keywords=["图书馆", "研讨室", "免费"],
+    )
+    assert outcome(Answerer(load_knowledge(folder)), "图书馆研讨室几点开门", "baiyun") == (
+        "answer",
+        "by.library",
+    )
+
+
+def test_kb_check_reports_an_asked_fact_that_is_no_regular_expression(tmp_path: Path) -> None:
+    folder = small_knowledge(tmp_path / "knowledge")
+    settings = folder / "matching.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "\n  - {name: broken, question: '多少(钱', entry: 元}\n",
+        encoding="utf-8",
+    )
+    knowledge, problems = check_knowledge(folder)
+    assert knowledge is None
+    assert any("not a regular expression" in p.message for p in problems)

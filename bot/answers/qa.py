@@ -227,11 +227,11 @@ class Answerer:
             for s in ranked
             if s.score >= matching.alternative_threshold
         )
-        if confidence >= matching.answer_threshold:
-            top = ranked[0]
+        unstated = any(fact.unstated(text, entries[top].body) for fact in matching.asked_facts)
+        if confidence >= matching.answer_threshold and not unstated:
             return Answer(
                 question,
-                entries[top.position],
+                entries[top],
                 confidence,
                 suggestions[1 : matching.max_alternatives + 1],
                 "answer",
