@@ -80,12 +80,8 @@ def test_hospital_notice_horizon_and_hours(
 
 
 def test_closed_says_the_opening_hours_in_the_readers_language(hospital: BookingType) -> None:
-    [closed] = check_time(
-        hospital,
-        hospital.kind("zhongyi"),
-        local("2026-11-28 09:00"),  # type: ignore[arg-type]
-        local("2026-11-23 10:00"),
-    )
+    saturday, now = local("2026-11-28 09:00"), local("2026-11-23 10:00")
+    [closed] = check_time(hospital, hospital.kind("zhongyi"), saturday, now)  # type: ignore[arg-type]
     assert closed.text.of("zh") == "该时间不在服务时间内（周一至周五 08:00–12:00、14:00–17:30）。"
     assert closed.text.of("en") == "That time is outside opening hours (Mon–Fri 08:00–12:00, 14:00–17:30)."
     apart = Opening.model_validate({"weekdays": [1, 3, 6], "periods": [["09:00", "11:30"]]})
