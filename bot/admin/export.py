@@ -57,12 +57,13 @@ async def bookings_in(
     return [(booking, holder) for booking, holder in rows]
 
 
-def _field_columns(knowledge: KnowledgeBase, lang: Lang) -> list[tuple[str, str]]:
+def _field_columns(knowledge: KnowledgeBase, lang: Lang) -> dict[str, str]:
+    """Field id -> its heading."""
     columns: dict[str, str] = {}
     for booking_type in knowledge.booking_types.values():
         for spec in booking_type.fields:
             columns.setdefault(spec.id, spec.label.of(lang))
-    return list(columns.items())
+    return columns
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -79,9 +80,7 @@ def workbook(
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet.append(
-        [t(f"export_column_{column}", lang) for column in FIXED_COLUMNS] + [label for _, label in fields]
-    )
+    sheet.append([*(t(f"export_column_{column}", lang) for column in FIXED_COLUMNS), *fields.values()])
     for booking, holder in rows:
         booking_type = knowledge.booking_types.get(booking.type)
         kind = booking_type.kind(booking.kind) if booking_type else None
@@ -98,10 +97,12 @@ def workbook(
             "created_at": _local(booking.created_at, zone),
             "decided_at": _local(booking.decided_at, zone),
         }
-        values = [fixed[column] for column in FIXED_COLUMNS] + [
-            booking.fields.get(key, "") for key, _ in fields
-        ]
-        sheet.append(values)
+        sheet.append(
+            [
+                *(fixed[column] for column in FIXED_COLUMNS),
+                *(booking.fields.get(key, "") for key in fields),
+            ]
+        )
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # a typed value starting with "=" stays text, never a formula
                 cell.data_type = "s"

@@ -19,7 +19,7 @@ from bot.texts import Lang, Text, t
 
 __all__ = ["NONE", "NO", "YES", "FieldKind", "Parsed", "parse_field", "shown_value"]
 
-# The stored answers yes, no and "nothing" (staff read the stored values; a holder reads them via `shown_value`).
+# The stored answers yes, no and "nothing": staff read them as stored, a holder through `shown_value`.
 YES, NO, NONE = "是", "否", "无"
 _SHOWN = {YES: "value_yes", NO: "value_no", NONE: "value_none"}
 
