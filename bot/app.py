@@ -124,7 +124,7 @@ def staff_chat_ids(svc: Services) -> set[int]:
 
 
 def _commands(table: list[Command], lang: Lang) -> list[BotCommand]:
-    return [BotCommand(c.name, c.description[lang]) for c in table]
+    return [BotCommand(c.name, c.description(lang)) for c in table]
 
 
 async def on_start(application: Application) -> None:

@@ -318,7 +318,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     async def work(knowledge: KnowledgeBase, database: Database) -> tuple[int, bytes]:
         async with database.session() as session:
             rows = await bookings_in(session, span, zone)
-        return len(rows), workbook(rows, knowledge, zone)
+        return len(rows), workbook(rows, knowledge, zone, "zh")
 
     count, data = _with_database(work)
     Path(args.file).write_bytes(data)

@@ -323,6 +323,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "cancel_kept": {"zh": "好的，预约保留。", "en": "OK, the booking stays."},
     "language_choose": {"zh": "请选择语言 / Choose a language:", "en": "Choose a language / 请选择语言:"},
+    "card_none": {"zh": "未选择", "en": "none"},
     "language_set": {"zh": "已切换为中文。", "en": "Language set to English."},
     "greeting": {
         "zh": "您好！直接输入您的问题即可，例如“体检在哪做”；/book 预约服务，/help 查看全部功能。",
@@ -425,6 +426,17 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "export_caption": {"zh": "预约导出：{count} 条（{span}）", "en": "Bookings export: {count} ({span})"},
     "export_all": {"zh": "全部", "en": "all"},
+    "export_column_id": {"zh": "编号", "en": "No."},
+    "export_column_type": {"zh": "服务", "en": "Service"},
+    "export_column_kind": {"zh": "类别", "en": "Kind"},
+    "export_column_status": {"zh": "状态", "en": "Status"},
+    "export_column_starts_at": {"zh": "预约时间", "en": "Appointment"},
+    "export_column_card_number": {"zh": "卡号", "en": "Card number"},
+    "export_column_holder_name": {"zh": "持卡人", "en": "Card holder"},
+    "export_column_user_id": {"zh": "Telegram 用户", "en": "Telegram user"},
+    "export_column_reason": {"zh": "原因", "en": "Reason"},
+    "export_column_created_at": {"zh": "提交时间", "en": "Submitted"},
+    "export_column_decided_at": {"zh": "处理时间", "en": "Decided"},
     "registry_imported": {
         "zh": "✅ 持卡人名单已导入：{count} 条（{encoding}）。",
         "en": "✅ Card-holder registry imported: {count} rows ({encoding}).",
@@ -457,15 +469,20 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "form_submit": {"zh": "✅ 确认提交", "en": "✅ Submit"},
     "form_edit_prefilled": {"zh": "✏️ 修改预填信息", "en": "✏️ Change the filled-in details"},
     "form_submit_question": {"zh": "确认提交吗？", "en": "Submit this booking?"},
+    "value_yes": {"zh": "是", "en": "yes"},
+    "value_no": {"zh": "否", "en": "no"},
+    "value_none": {"zh": "无", "en": "none"},
     "yes": {"zh": "是", "en": "Yes"},
     "no": {"zh": "否", "en": "No"},
-    "form_count_hint": {"zh": "（点选或输入数字）", "en": " (tap or type a number)"},
+    "form_count_field": {"zh": "{label}（点选或输入数字）：", "en": "{label} (tap or type a number):"},
+    "form_yes_no_field": {"zh": "{label}？", "en": "{label}?"},
     "form_names_hint": {"zh": "（共 {count} 个，用逗号或顿号隔开）", "en": " ({count}, separated by commas)"},
-    "form_optional_hint": {"zh": "（没有请输入“无”）", "en": " (type 无 if none)"},
+    "form_optional_hint": {"zh": "（没有请输入“无”）", "en": " (type “none” if there is none)"},
     "form_type_field": {"zh": "请输入{label}{hint}：", "en": "{label}{hint}:"},
     "form_time_line": {"zh": "时间：{day} {at}", "en": "Time: {day} {at}"},
     "form_service_point": {"zh": "服务地点：{point}", "en": "Service point: {point}"},
     "form_prefilled": {"zh": "（已预填）", "en": " (filled in)"},
+    "form_echo": {"zh": "✓ {label}：{value}", "en": "✓ {label}: {value}"},  # the answer as the form read it
     "form_date": {"zh": "日期", "en": "Date"},
     "form_time": {"zh": "时间", "en": "Time"},
     "next_quota": {
@@ -524,6 +541,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Changed to #{id}; this booking is cancelled",
     },
     "staff_cancelled": {"zh": "持卡人取消预约", "en": "Cancelled by the holder"},
+    "staff_card_holder": {"zh": "{name}（{card}）", "en": "{name} ({card})"},
     "staff_card_line": {"zh": "卡号：{card}", "en": "Card: {card}"},
     "staff_reason_line": {"zh": "原因：{reason}", "en": "Reason: {reason}"},
     "button_staff_confirm": {"zh": "✅ 确认", "en": "✅ Confirm"},
@@ -546,9 +564,11 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "{service} must be booked at least {hours} hours before the flight, so it can no longer be "
         "booked online. Please call {contact}, or choose a later flight.",
     },
+    "weekday_range": {"zh": "{first}至{last}", "en": "{first}–{last}"},
+    "opening_hours": {"zh": "{days} {periods}", "en": "{days} {periods}"},
     "rule_closed": {
         "zh": "该时间不在服务时间内（{hours}）。",
-        "en": "That time is outside opening hours.",
+        "en": "That time is outside opening hours ({hours}).",
     },
     "rule_off_slot": {"zh": "请选择整点或半点的时段。", "en": "Please choose one of the offered slots."},
     "rule_quota": {
@@ -658,6 +678,25 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "{day} 已经过去了，请选择今天以后的日期。",
         "en": "{day} has passed; please choose a later date.",
     },
+    "command_start": {"zh": "选择卡种", "en": "Choose your card"},
+    "command_menu": {"zh": "浏览服务目录", "en": "Browse services"},
+    "command_bind": {"zh": "绑定卡号", "en": "Link your card number"},
+    "command_book": {"zh": "预约服务（接送机、就医）", "en": "Book a service"},
+    "command_mybookings": {"zh": "我的预约", "en": "My bookings"},
+    "command_reminders": {"zh": "预约提醒", "en": "Reminders"},
+    "command_language": {"zh": "切换语言 中文/English", "en": "Language 中文/English"},
+    "command_help": {"zh": "帮助", "en": "Help"},
+    "command_privacy": {"zh": "隐私说明", "en": "What we store"},
+    "command_forget": {"zh": "删除我的数据", "en": "Delete my data"},
+    "command_unanswered": {"zh": "用户没得到答案的问题（7d 或 30d）", "en": "What users missed (7d or 30d)"},
+    "command_reload": {"zh": "重新读取知识目录", "en": "Reload the knowledge folder"},
+    "command_rollback": {"zh": "恢复上一版知识库", "en": "Restore the previous knowledge"},
+    "command_stats": {"zh": "统计图表（7d 或 30d）", "en": "Statistics chart (7d or 30d)"},
+    "command_outbox": {"zh": "未能送达的消息", "en": "Undeliverable messages"},
+    "command_agenda": {"zh": "某日预约（默认今天）", "en": "Bookings of a day (today by default)"},
+    "command_pending": {"zh": "待确认的预约", "en": "Bookings waiting for a decision"},
+    "command_export": {"zh": "导出预约（Excel）", "en": "Export bookings (Excel)"},
+    "command_unbind": {"zh": "解除卡号绑定", "en": "Unlink a card number"},
     "no_token": {
         "zh": "未设置 TELEGRAM_BOT_TOKEN。获取方法：在 Telegram 里找 @BotFather，发送 /newbot，按提示起名，"
         "把得到的 token 写进 .env（参见 .env.example）。现在先进入控制台对话：",
@@ -667,7 +706,12 @@ TEXTS: dict[str, dict[Lang, str]] = {
 }
 
 
-WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+LANGUAGE_NAMES: dict[Lang, str] = {"zh": "中文", "en": "English"}  # each in its own language, for the picker
+WEEKDAYS: dict[Lang, tuple[str, ...]] = {
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+LIST_SEPARATOR: dict[Lang, str] = {"zh": "、", "en": ", "}
 REJECT_REASONS = ("full", "info", "other")  # the preset reasons staff pick for ❌: TEXTS "reject_<code>"
 
 
@@ -691,8 +735,28 @@ class Text:
         return t(self.key, lang, **values)
 
 
+@dataclass(frozen=True)
+class Weekday:
+    """A day of the week by its ISO number (Monday 1 .. Sunday 7)."""
+
+    number: int
+
+    def of(self, lang: Lang) -> str:
+        return WEEKDAYS[lang][self.number - 1]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Several things said as one list: 甲、乙 in Chinese, "A, B" in English."""
+
+    items: tuple[Localized | str, ...]
+
+    def of(self, lang: Lang) -> str:
+        return LIST_SEPARATOR[lang].join(i.of(lang) if isinstance(i, Localized) else i for i in self.items)
+
+
 def weekday_name(day: date, lang: Lang) -> str:
-    return WEEKDAYS_ZH[day.weekday()] if lang == "zh" else f"{day:%a}"
+    return Weekday(day.isoweekday()).of(lang)
 
 
 def t(key: str, lang: Lang, **values: object) -> str:

@@ -273,11 +273,8 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
     kind = booking_type.kind(booking.kind)
     # The holder's name is named once: by the card line, unless a field (持卡人姓名) already says it.
     name = holder.holder_name if holder and holder.holder_name not in booking.fields.values() else ""
-    card = (
-        f"{html.escape(name)}（{html.escape(booking.card_number)}）"
-        if name
-        else html.escape(booking.card_number)
-    )
+    number = html.escape(booking.card_number)
+    card = t("staff_card_holder", "zh", name=html.escape(name), card=number) if name else number
     lines = [staff_brief(svc, booking, heading), t("staff_card_line", "zh", card=card)]
     if kind and kind.service_point:
         lines.append(t("form_service_point", "zh", point=html.escape(kind.service_point)))

@@ -15,15 +15,25 @@ from typing import assert_never
 
 from bot.holders.user_text import clean_text
 from bot.kb.schema import FieldKind
-from bot.texts import Text
+from bot.texts import Lang, Text, t
 
-__all__ = ["FieldKind", "Parsed", "parse_field"]
+__all__ = ["NONE", "NO", "YES", "FieldKind", "Parsed", "parse_field", "shown_value"]
+
+# The stored answers yes, no and "nothing": staff read them as stored, a holder through `shown_value`.
+YES, NO, NONE = "是", "否", "无"
+_SHOWN = {YES: "value_yes", NO: "value_no", NONE: "value_none"}
 
 
 @dataclass(frozen=True)
 class Parsed:
     value: str  # normalised text, stored as is and shown in summaries
     error: Text | None = None  # value == "" when error; said in the reader's language
+
+
+def shown_value(value: str, lang: Lang) -> str:
+    """A stored value as the reader reads it: yes, no and "nothing" in their language, the rest as typed."""
+    key = _SHOWN.get(value)
+    return t(key, lang) if key else value
 
 
 def _bad(key: str, **values: object) -> Parsed:
@@ -174,7 +184,7 @@ def _plate(token: str) -> Parsed:
 
 def _plates(text: str, max_count: int) -> Parsed:
     if text.lower() in _NO_VEHICLE:
-        return Parsed("无")
+        return Parsed(NONE)
     tokens = []
     for piece in re.split(r"[,、;]", text):
         # Spaces and dots may sit inside a plate (粤A·12345), so plates are told apart by their province.
@@ -317,9 +327,9 @@ _NO = {"否", "无", "没有", "不", "不要", "不需要", "不用", "no", "n"
 def _yes_no(text: str) -> Parsed:
     answer = re.sub(r"[.!。~]+$", "", text).strip().lower()
     if answer in _YES:
-        return Parsed("是")
+        return Parsed(YES)
     if answer in _NO:
-        return Parsed("否")
+        return Parsed(NO)
     return _bad("field_yes_no")
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.booking.fields import parse_field
+from bot.booking.fields import NO, NONE, YES, parse_field, shown_value
 from bot.booking.rules import Violation, bookable_days, check_time, free_slots, last_day, quota_violation
 from bot.booking.when import parse_when
 from bot.kb.schema import BookingField, BookingType
@@ -246,14 +246,14 @@ def _field_screen(spec: BookingField, draft: Draft, ctx: FormContext) -> Screen:
     offer = draft.offers.get(spec.id)
     if offer and spec.count is not None and len(offer.split("、")) != int(draft.values.get(spec.count, "0")):
         offer = None  # last time's names, but the count changed: they must be typed
-    choices: list[Choice] = [Choice(f"✓ {offer}", OFFERED)] if offer else []
+    choices: list[Choice] = [Choice(f"✓ {shown_value(offer, ctx.lang)}", OFFERED)] if offer else []
     if spec.kind == "yes_no":
-        choices += [Choice(t("yes", ctx.lang), "是"), Choice(t("no", ctx.lang), "否")]
-        return Screen("field", f"{label}？", tuple(choices), columns=2)
+        choices += [Choice(t("yes", ctx.lang), YES), Choice(t("no", ctx.lang), NO)]
+        return Screen("field", t("form_yes_no_field", ctx.lang, label=label), tuple(choices), columns=2)
     if spec.kind == "count":
         choices += [Choice(str(n), str(n)) for n in range(spec.min_count, spec.min_count + 4)]
-        hint = t("form_count_hint", ctx.lang)
-        return Screen("field", f"{label}{hint}：", tuple(choices), expects_text=True, columns=4)
+        text = t("form_count_field", ctx.lang, label=label)
+        return Screen("field", text, tuple(choices), expects_text=True, columns=4)
     if spec.count is not None:
         count = draft.values.get(spec.count, "")
         hint = t("form_names_hint", ctx.lang, count=count)
@@ -322,7 +322,9 @@ def summary(draft: Draft, ctx: FormContext) -> str:
     marker = t("form_prefilled", ctx.lang)
     for spec in booking.fields:
         if spec.id in draft.values and applies(spec, draft.kind, draft.values):
-            shown = draft.values[spec.id] + (marker if spec.id in draft.prefilled else "")
+            shown = shown_value(draft.values[spec.id], ctx.lang) + (
+                marker if spec.id in draft.prefilled else ""
+            )
             lines.append(t("field_line", ctx.lang, label=_label(spec, ctx), value=shown))
     if booking.yearly_quota is not None:
         lines.append(quota_line(booking, _year(draft, ctx), ctx).strip("（）() "))
@@ -361,9 +363,9 @@ def choose(draft: Draft, value: str, ctx: FormContext) -> str | None:
     return None
 
 
-def _echo(raw: str, shown: str, label: str) -> str:
+def _echo(raw: str, shown: str, label: str, lang: Lang) -> str:
     typed = raw.strip()
-    return f"✓ {label}：{shown}" if typed == shown else f"✓ {label}：{typed} → {shown}"
+    return t("form_echo", lang, label=label, value=shown if typed == shown else f"{typed} → {shown}")
 
 
 def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
@@ -380,7 +382,7 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
         return _closed_day(booking, day, ctx)
     draft.day, draft.month, draft.at = day.isoformat(), _month_of(day), None
     shown = f"{day:%Y-%m-%d} {weekday_name(day, ctx.lang)}"
-    draft.note = _echo(raw, shown, t("form_date", ctx.lang))
+    draft.note = _echo(raw, shown, t("form_date", ctx.lang), ctx.lang)
     if parsed.at is None:
         return None
     at = datetime.combine(day, time.fromisoformat(parsed.at), ctx.zone)
@@ -393,7 +395,7 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
         if problems:
             return problems[0].text.of(ctx.lang)
     draft.at = parsed.at
-    draft.note = _echo(raw, f"{shown} {parsed.at}", t("form_time", ctx.lang))
+    draft.note = _echo(raw, f"{shown} {parsed.at}", t("form_time", ctx.lang), ctx.lang)
     return None
 
 
@@ -418,7 +420,7 @@ def type_text(draft: Draft, raw: str, ctx: FormContext) -> str | None:
         assert spec is not None
         text = raw.strip()
         if not spec.required and text.lower() in _NONE_WORDS:
-            draft.values[spec.id], draft.note = "无", None
+            draft.values[spec.id], draft.note = NONE, None
             return None
         parsed = parse_field(spec.kind, text)
         if parsed.error:
@@ -430,7 +432,7 @@ def type_text(draft: Draft, raw: str, ctx: FormContext) -> str | None:
             if given != expected:
                 return t("count_mismatch", ctx.lang, expected=expected, given=given)
         draft.values[spec.id] = parsed.value
-        draft.note = _echo(text, parsed.value, _label(spec, ctx))
+        draft.note = _echo(text, shown_value(parsed.value, ctx.lang), _label(spec, ctx), ctx.lang)
         return None
     return t("use_buttons", ctx.lang)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.kb.schema import BookingKind, BookingType
-from bot.texts import WEEKDAYS_ZH, Text
+from bot.kb.schema import BookingKind, BookingType, Opening
+from bot.texts import Listed, Text, Weekday
 
 
 @dataclass(frozen=True)
@@ -46,18 +46,18 @@ def is_open(booking: BookingType, start: datetime) -> bool:
     return any(a <= begins and end <= b and end > begins for a, b in opening.periods)
 
 
-def opening_text(booking: BookingType) -> str:
-    """The opening hours as people write them, from the data: 周一至周五 08:00–12:00、14:00–17:30."""
-    if booking.opening is None:
-        return ""
-    days = sorted(booking.opening.weekdays)
+def opening_text(opening: Opening) -> Text:
+    """The opening hours as people write them, from the data: 周一至周五 08:00–12:00、14:00–17:30 (Mon–Fri
+    08:00–12:00, 14:00–17:30)."""
+    days = sorted(opening.weekdays)
     consecutive = days == list(range(days[0], days[-1] + 1)) and len(days) > 2
     names = (
-        f"{WEEKDAYS_ZH[days[0] - 1]}至{WEEKDAYS_ZH[days[-1] - 1]}"
+        Text("weekday_range", {"first": Weekday(days[0]), "last": Weekday(days[-1])})
         if consecutive
-        else "、".join(WEEKDAYS_ZH[d - 1] for d in days)
+        else Listed(tuple(Weekday(d) for d in days))
     )
-    return f"{names} " + "、".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in booking.opening.periods)
+    periods = Listed(tuple(f"{a:%H:%M}–{b:%H:%M}" for a, b in opening.periods))
+    return Text("opening_hours", {"days": names, "periods": periods})
 
 
 def slot_starts(booking: BookingType, day: date, zone: ZoneInfo) -> list[datetime]:
@@ -102,8 +102,10 @@ def check_time(booking: BookingType, kind: BookingKind, start: datetime, now: da
         last = f"{last_day(booking, now, zone)}"
         problems.append(Violation("too_far", Text("too_far", {"days": booking.horizon_days, "last": last})))
     if booking.timing == "slots":
-        if not is_open(booking, start):
-            problems.append(Violation("closed", Text("rule_closed", {"hours": opening_text(booking)})))
+        if booking.opening is not None and not is_open(booking, start):
+            problems.append(
+                Violation("closed", Text("rule_closed", {"hours": opening_text(booking.opening)}))
+            )
         elif start not in slot_starts(booking, start.date(), zone):
             problems.append(Violation("off_slot", Text("rule_off_slot")))
     return problems
