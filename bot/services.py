@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.answers.log import QuestionLogWriter
 from bot.answers.qa import Answerer
 from bot.clock import Clock, utc_now
+from bot.holders.users import Senders
 from bot.kb.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
 from db.session import Database
@@ -24,9 +25,11 @@ class Services:
     knowledge_version: int | None = None
     knowledge_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     questions: QuestionLogWriter = field(init=False)
+    senders: Senders = field(init=False)
 
     def __post_init__(self) -> None:
         self.questions = QuestionLogWriter(self.db)
+        self.senders = Senders(self.db, lambda: self.clock())
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> Services:
