@@ -63,10 +63,11 @@ class Senders:
         )
         insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         # Another instance may create the same user meanwhile: theirs stands, as ensure_user's would.
-        self._create = insert(User).on_conflict_do_nothing(index_elements=[User.id])
+        users = User.__table__
+        self._create = insert(users).on_conflict_do_nothing(index_elements=[users.c.id])
         self._refresh = (
-            update(User)
-            .where(User.id == bindparam("user_id"))
+            update(users)
+            .where(users.c.id == bindparam("user_id"))
             .values(first_name=bindparam("new_first_name"), language=bindparam("new_language"))
         )
 
