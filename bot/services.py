@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 
 from bot.answers.log import QuestionLogWriter
 from bot.answers.qa import Answerer
+from bot.answers.render import entry_blocks, html_chunks
 from bot.clock import Clock, utc_now
 from bot.holders.users import Senders
 from bot.kb.loader import KnowledgeBase, load_knowledge
+from bot.kb.schema import Entry
 from bot.settings import Settings
+from bot.texts import Lang
 from db.session import Database
 
 
@@ -26,6 +29,10 @@ class Services:
     knowledge_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     questions: QuestionLogWriter = field(init=False)
     senders: Senders = field(init=False)
+    # An entry's messages depend on the entry, the language and the tier alone: rendered once each.
+    _pages: dict[tuple[str, Lang, str | None], tuple[Entry, list[str]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.questions = QuestionLogWriter(self.db)
@@ -38,7 +45,15 @@ class Services:
 
     def swap_knowledge(self, answerer: Answerer) -> None:
         """One step with no await inside: a question sees the old base or the new one, never a mix."""
-        self.knowledge, self.answerer = answerer.knowledge, answerer
+        self.knowledge, self.answerer, self._pages = answerer.knowledge, answerer, {}
+
+    def entry_pages(self, entry: Entry, lang: Lang, tier: str | None) -> list[str]:
+        """The entry as Telegram HTML messages (`html_chunks`)."""
+        key = (entry.id, lang, tier)
+        cached = self._pages.get(key)
+        if cached is None or cached[0] is not entry:  # an answer from before a reload renders its own entry
+            cached = self._pages[key] = (entry, html_chunks(entry_blocks(entry, self.knowledge, lang, tier)))
+        return cached[1]
 
     def card_name(self, card: str | None, lang: str) -> str:
         found = self.knowledge.cards.get(card or "")
