@@ -323,7 +323,11 @@ def test_form_decoding_is_urllibs(pairs: list[tuple[str, str]]) -> None:
     assert parse_form(encoded) == parse_qsl(encoded, keep_blank_values=True)
 
 
-@given(st.lists(st.sampled_from(["a", "%", "E4", "BD", "A0", "zz", "+", "&", "=", "%F0", "你"])).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(["a", "%", "E4", "BD", "A0", "zz", "+", "&", "=", "%F0", "你", "%0A", "\n", " ", "_"])
+    ).map("".join)
+)
 def test_form_decoding_of_malformed_escapes_is_urllibs(encoded: str) -> None:
     assert parse_form(encoded) == parse_qsl(encoded, keep_blank_values=True)
 
