@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import BigInteger, any_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,12 +57,19 @@ class Senders:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
         self._read = Batched(self._read_many)
+        postgres = db.engine.dialect.name == "postgresql"
+        # PostgreSQL: one statement text whatever the batch size (an array), so asyncpg prepares it once.
+        ids = (
+            User.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+            if postgres
+            else User.id.in_(bindparam("ids", expanding=True))
+        )
         self._find = (
             select(User.id, User.first_name, User.language, User.awaiting, User.card, CardHolder.tier)
             .outerjoin(CardHolder, CardHolder.card_number == User.card_number)
-            .where(User.id.in_(bindparam("ids", expanding=True)))
+            .where(ids)
         )
-        insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        insert = pg_insert if postgres else sqlite_insert
         # Another instance may create the same user meanwhile: theirs stands, as ensure_user's would.
         users = User.__table__
         self._create = insert(users).on_conflict_do_nothing(index_elements=[users.c.id])

@@ -7,7 +7,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import BigInteger, bindparam, delete, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
@@ -34,6 +35,20 @@ class UpdateLedger:
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._shared = db.engine.dialect.name == "postgresql"
         self._record = Batched(self._record_many)
+        ledger = ProcessedUpdate.__table__
+        # One statement text whatever the batch size (an array of ids), so asyncpg prepares it once.
+        self._insert = (
+            pg_insert(ledger)
+            .from_select(
+                ["update_id", "at"],
+                select(
+                    func.unnest(bindparam("ids", type_=ARRAY(BigInteger))),
+                    bindparam("at", type_=ledger.c.at.type),
+                ),
+            )
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(ledger.c.update_id)
+        )
 
     async def first_delivery(self, update_id: int) -> bool:
         if update_id in self._recent:
@@ -48,16 +63,8 @@ class UpdateLedger:
     async def _record_many(self, update_ids: list[int]) -> list[bool]:
         at = self.clock()
         async with self.db.session() as session:
-            recorded = set(
-                (
-                    await session.execute(
-                        pg_insert(ProcessedUpdate.__table__)
-                        .values([{"update_id": update_id, "at": at} for update_id in update_ids])
-                        .on_conflict_do_nothing(index_elements=["update_id"])
-                        .returning(ProcessedUpdate.__table__.c.update_id)
-                    )
-                ).scalars()
-            )
+            rows = await session.execute(self._insert, {"ids": update_ids, "at": at})
+            recorded = set(rows.scalars())
         firsts = []
         for update_id in update_ids:  # the same id twice in one batch: only the first is handled
             firsts.append(update_id in recorded)
