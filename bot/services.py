@@ -30,7 +30,7 @@ class Services:
     questions: QuestionLogWriter = field(init=False)
     senders: Senders = field(init=False)
     # An entry's messages depend on the entry, the language and the tier alone: rendered once each.
-    _pages: dict[tuple[str, Lang, str | None], tuple[Entry, list[str]]] = field(
+    _pages: dict[tuple[str, Lang, str | None], tuple[Entry, tuple[str, ...]]] = field(
         default_factory=dict, init=False, repr=False
     )
 
@@ -47,12 +47,13 @@ class Services:
         """One step with no await inside: a question sees the old base or the new one, never a mix."""
         self.knowledge, self.answerer, self._pages = answerer.knowledge, answerer, {}
 
-    def entry_pages(self, entry: Entry, lang: Lang, tier: str | None) -> list[str]:
+    def entry_pages(self, entry: Entry, lang: Lang, tier: str | None) -> tuple[str, ...]:
         """The entry as Telegram HTML messages (`html_chunks`)."""
         key = (entry.id, lang, tier)
         cached = self._pages.get(key)
         if cached is None or cached[0] is not entry:  # an answer from before a reload renders its own entry
-            cached = self._pages[key] = (entry, html_chunks(entry_blocks(entry, self.knowledge, lang, tier)))
+            pages = tuple(html_chunks(entry_blocks(entry, self.knowledge, lang, tier)))
+            cached = self._pages[key] = (entry, pages)
         return cached[1]
 
     def card_name(self, card: str | None, lang: str) -> str:

@@ -92,7 +92,7 @@ def test_an_entrys_pages_are_rendered_once_per_knowledge(tmp_path: Path) -> None
     svc = Services(settings(folder), before.knowledge, before, Database("sqlite+aiosqlite://"))
     hospital = before.knowledge.by_id["zd.hospital"]
     pages = svc.entry_pages(hospital, "zh", None)
-    assert pages == html_chunks(entry_blocks(hospital, before.knowledge, "zh", None))
+    assert list(pages) == html_chunks(entry_blocks(hospital, before.knowledge, "zh", None))
     assert svc.entry_pages(hospital, "zh", None) is pages  # not rendered again
     assert svc.entry_pages(hospital, "en", None) != pages
     (folder / "zhangdian" / "01-hospital.md").write_text(
