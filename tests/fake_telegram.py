@@ -417,9 +417,7 @@ def _parse_multipart(body: bytes, content_type: str) -> Iterator[tuple[str, str 
 
 
 _PERCENT_RUN_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-_WELL_FORMED_RE = re.compile(
-    r"(?:[\x20-\x24\x26-\x3c\x3e-\x7e]|%[0-9A-Fa-f]{2})*"
-)  # printable ASCII but =, %XX
+_BAD_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def _unquote_plus(value: str) -> str:
@@ -429,7 +427,8 @@ def _unquote_plus(value: str) -> str:
     value = value.replace("+", " ")
     if "%" not in value:
         return value
-    if _WELL_FORMED_RE.fullmatch(value):
+    well_formed = value.isascii() and value.isprintable() and "=" not in value
+    if well_formed and _BAD_ESCAPE_RE.search(value) is None:
         return binascii.a2b_qp(value.replace("%", "=")).decode("utf-8", "replace")
     return _PERCENT_RUN_RE.sub(
         lambda run: bytes.fromhex(run.group(0).replace("%", "")).decode("utf-8", "replace"), value
