@@ -410,7 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Problems the operator must fix end in one line on stderr and exit code 2, never a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.runtime.checks import StartupError, first_line
+    from bot.runtime.checks import StartupError
+    from db.session import first_line
 
     args = build_parser().parse_args(argv)
     try:

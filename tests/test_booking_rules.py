@@ -86,7 +86,7 @@ def test_same_day_hospital_request_gives_the_green_channel_phone(hospital: Booki
         local("2026-11-23 09:00"),
     )
     phone = hospital.kind("zhongyi").phone  # type: ignore[union-attr]
-    assert phone and phone in violation.zh and phone in violation.en
+    assert phone and phone in violation.text.of("zh") and phone in violation.text.of("en")
 
 
 def test_a_31_december_booking_for_a_1_january_flight_counts_in_the_new_year() -> None:
