@@ -138,7 +138,10 @@ async def main_async(questions: int, rounds: int, postgres: str | None) -> None:
         if values:
             print(median_line(name, values))
             medians[name] = statistics.median(values)
-    ratio: Callable[[str, str], str] = lambda a, b: f"{medians[a] / medians[b]:.2f}"  # noqa: E731
+    ratio: Callable[[str, str], str] = lambda a, b: (  # noqa: E731
+        f"{medians[a] / medians[b]:.2f} of the medians, {statistics.median(x / y for x, y in zip(rates[a], rates[b])):.2f}"
+        " of the rounds' ratios (steadier on a shared machine: one round's runs see the same load)"
+    )
     print(f"SQLite / bare: {ratio('cardbot SQLite', 'bare PTB')} (target >= 0.3)")
     if "cardbot PostgreSQL" in medians:
         print(f"PostgreSQL / SQLite: {ratio('cardbot PostgreSQL', 'cardbot SQLite')} (target >= 1.0)")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -25,7 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fake_telegram import BOT_ID, FakeBotApi, fake_request, parse_telegram_html
+from tests.fake_telegram import BOT_ID, FakeBotApi, fake_request, parse_form, parse_telegram_html
 
 USER = 42
 
@@ -311,3 +314,28 @@ async def test_a_sent_file_is_fetched_through_get_file_and_the_file_url(
     )
     with pytest.raises(BadRequest, match="(?i)file is too big"):
         await app.bot.get_file("BIG")
+
+
+@given(st.lists(st.tuples(st.text(), st.text()), max_size=5))
+def test_form_decoding_is_urllibs(pairs: list[tuple[str, str]]) -> None:
+    """The fake's quicker form decoder reads what httpx (urllib) encodes exactly as parse_qsl does."""
+    encoded = urlencode(pairs)
+    assert parse_form(encoded) == parse_qsl(encoded, keep_blank_values=True)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", "%", "E4", "BD", "A0", "zz", "+", "&", "=", "%F0", "你", "%0A", "\n", " ", "_"])
+    ).map("".join)
+)
+def test_form_decoding_of_malformed_escapes_is_urllibs(encoded: str) -> None:
+    assert parse_form(encoded) == parse_qsl(encoded, keep_blank_values=True)
+
+
+@given(st.lists(st.sampled_from(["a", "你", "😀", "<b>y</b>", "&amp;", "&#128512;", " "])).map("".join))
+def test_html_offsets_count_utf16_units(text: str) -> None:
+    """Entity offsets are UTF-16 units of the plain text before them, however the plain text is made."""
+    plain, entities = parse_telegram_html(f"_{text}<i>x</i>")
+    italic = next(entity for entity in entities if entity["type"] == "italic")
+    before = plain.encode("utf-16-le")[: italic["offset"] * 2].decode("utf-16-le")
+    assert plain[len(before) :] == "x"

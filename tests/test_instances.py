@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from telegram import Update
 
 from bot.answers.qa import Answerer
@@ -49,6 +49,32 @@ async def test_an_update_delivered_twice_is_handled_once_across_instances(postgr
     [later] = updates(fake, ALICE, ["another question"])
     await second.process_update(later, handle("second"))
     assert handled == ["first", "second"]
+
+
+async def test_updates_delivered_at_once_to_two_instances_are_each_handled_once(
+    postgres: Database,
+) -> None:
+    """The ledger records concurrent updates in one statement: still each update once, by one instance."""
+    clock, fake, handled = FakeClock(), FakeBotApi(), []
+    first, second = (OrderedUpdateProcessor(64, UpdateLedger(postgres, clock)) for _ in range(2))
+    burst = [updates(fake, 1000 + n, ["区中医院电话"])[0] for n in range(40)]
+
+    async def handle(update_id: int) -> None:
+        handled.append(update_id)
+
+    inserts: list[str] = []
+    record = lambda *args: inserts.append(args[2]) if "processed_updates" in args[2] else None  # noqa: E731
+    event.listen(postgres.engine.sync_engine, "before_cursor_execute", record)
+    await asyncio.gather(
+        *(
+            processor.process_update(update, handle(update.update_id))
+            for update in burst
+            for processor in (first, second)
+        )
+    )
+    event.remove(postgres.engine.sync_engine, "before_cursor_execute", record)
+    assert sorted(handled) == sorted(update.update_id for update in burst)
+    assert len(inserts) < len(burst)  # gathered: not one round trip per update
 
 
 async def test_an_update_delivered_twice_to_the_one_sqlite_instance_is_handled_once(

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
+from bot.answers.qa import Answerer
 from bot.answers.render import Block, entry_blocks, html_chunks, plain
-from bot.kb.loader import KnowledgeBase
+from bot.kb.loader import KnowledgeBase, load_knowledge
 from bot.kb.schema import Entry, Source
+from bot.services import Services
+from db.session import Database
+from tests.knowledge_factory import small_knowledge
+from tests.test_telegram_bot import settings
 
 TAGS = {"b", "i"}
 
@@ -77,3 +83,25 @@ def test_one_endless_line_is_cut_without_breaking_entities() -> None:
     assert all(len(c) <= 4096 for c in chunks)
     assert "".join(chunks).count("&amp;") == 5000
     assert all(not c.endswith("&am") for c in chunks)
+
+
+def test_an_entrys_pages_are_rendered_once_per_knowledge(tmp_path: Path) -> None:
+    """Services keeps each entry's messages; a reload (swap_knowledge) renders the new text."""
+    folder = small_knowledge(tmp_path / "kb")
+    before = Answerer(load_knowledge(folder))
+    svc = Services(settings(folder), before.knowledge, before, Database("sqlite+aiosqlite://"))
+    hospital = before.knowledge.by_id["zd.hospital"]
+    pages = svc.entry_pages(hospital, "zh", None)
+    assert list(pages) == html_chunks(entry_blocks(hospital, before.knowledge, "zh", None))
+    assert svc.entry_pages(hospital, "zh", None) is pages  # not rendered again
+    assert svc.entry_pages(hospital, "en", None) != pages
+    (folder / "zhangdian" / "01-hospital.md").write_text(
+        (folder / "zhangdian" / "01-hospital.md")
+        .read_text(encoding="utf-8")
+        .replace("区中医院\n", "区中医院（新）\n"),
+        encoding="utf-8",
+    )
+    after = Answerer(load_knowledge(folder))
+    svc.swap_knowledge(after)
+    assert "区中医院（新）" in "".join(svc.entry_pages(after.knowledge.by_id["zd.hospital"], "zh", None))
+    assert "区中医院（新）" not in "".join(svc.entry_pages(hospital, "zh", None))  # an answer from before

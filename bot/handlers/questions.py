@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.answers.handover import staff_post_text
-from bot.answers.render import entry_blocks, html_chunks, not_covered_lines
+from bot.answers.render import not_covered_lines
 from bot.answers.smalltalk import small_talk
 from bot.booking import actions as booking_actions
 from bot.handlers import fallback
@@ -72,7 +72,7 @@ async def send_entry(
     keyboard: InlineKeyboardMarkup | None,
 ) -> None:
     """The entry in as many messages as it needs; the buttons go under the last one."""
-    chunks = html_chunks(entry_blocks(entry, svc.knowledge, lang, tier))
+    chunks = svc.entry_pages(entry, lang, tier)
     for number, chunk in enumerate(chunks, start=1):
         await message.reply_text(chunk, reply_markup=keyboard if number == len(chunks) else None)
 

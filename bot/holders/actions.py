@@ -14,7 +14,7 @@ from bot.answers.handover import open_handover, record_post
 from bot.answers.log import own_question, record_vote
 from bot.answers.qa import Answer
 from bot.holders.registry import BindResult, bind_card
-from bot.holders.users import ensure_user, holder_of, set_card, user_and_holder
+from bot.holders.users import ensure_user, holder_of, set_card
 from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import Lang, t
@@ -166,19 +166,14 @@ async def ask(
     for the form: the caller decides), otherwise a question (answered and logged). With
     `form_waits_for_buttons`, an open form is at a step of buttons, so the text is a question."""
     now = svc.clock()
-    async with svc.db.session() as session:
-        user, holder = await user_and_holder(session, who.user_id, who.first_name, who.lang, now)
-        if user.awaiting == AWAITING_BOOKING and not form_waits_for_buttons:
-            return None
-        binding = user.awaiting in (AWAITING_CARD_NUMBER, AWAITING_MOBILE)
-        is_question = not binding or form_waits_for_buttons
-        card, tier = user.card, holder.tier if holder else None
-        mobile_only = user.awaiting == AWAITING_MOBILE
-    if not is_question:
-        return await bind(svc, who, text, mobile_only=mobile_only)
+    sender = await svc.senders.read(who.user_id, who.first_name, who.lang)
+    if sender.awaiting == AWAITING_BOOKING and not form_waits_for_buttons:
+        return None
+    if sender.awaiting in (AWAITING_CARD_NUMBER, AWAITING_MOBILE) and not form_waits_for_buttons:
+        return await bind(svc, who, text, mobile_only=sender.awaiting == AWAITING_MOBILE)
     # Matched outside the transaction; logged behind the reply, once the user row is committed.
-    answer = svc.answerer.answer(text, card)
-    return Asked(await svc.questions.add(who.user_id, card, answer, now), answer, tier)
+    answer = svc.answerer.answer(text, sender.card)
+    return Asked(await svc.questions.add(who.user_id, sender.card, answer, now), answer, sender.tier)
 
 
 async def ask_follow_up(svc: Services, who: Who, question_id: int) -> Asked | None:

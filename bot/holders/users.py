@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, any_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.texts import Lang
+from db.batch import Batched
 from db.models import CardHolder, User
+from db.session import Database
 
 
 def user_language(user: User | None) -> Lang:
@@ -29,22 +36,74 @@ async def ensure_user(
     return user
 
 
-async def user_and_holder(
-    session: AsyncSession, user_id: int, first_name: str, language: str, now: datetime
-) -> tuple[User, CardHolder | None]:
-    """ensure_user and holder_of in one round trip (every question needs both)."""
-    found = (
-        await session.execute(
-            select(User, CardHolder)
-            .outerjoin(CardHolder, CardHolder.card_number == User.card_number)
-            .where(User.id == user_id)
+@dataclass(frozen=True)
+class Sender:
+    """What a plain text needs to know of the user who sent it."""
+
+    awaiting: str | None
+    card: str | None
+    tier: str | None  # of the bound card holder
+
+
+NEW_SENDER = Sender(None, None, None)
+
+
+class Senders:
+    """ensure_user and holder_of for every message: the senders of concurrent messages are read, created
+    and their name and language refreshed in one transaction (`Batched`), with Core statements (no
+    identity map). Each read happens after its caller asked, so it sees every earlier write (the
+    caller's chat is handled in order): nothing is cached."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+        self._read = Batched(self._read_many)
+        postgres = db.engine.dialect.name == "postgresql"
+        # PostgreSQL: one statement text whatever the batch size (an array), so asyncpg prepares it once.
+        ids = (
+            User.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+            if postgres
+            else User.id.in_(bindparam("ids", expanding=True))
         )
-    ).first()
-    if found is None:
-        return await ensure_user(session, user_id, first_name, language, now), None
-    user, holder = found
-    user.first_name, user.language = first_name, language
-    return user, holder
+        self._find = (
+            select(User.id, User.first_name, User.language, User.awaiting, User.card, CardHolder.tier)
+            .outerjoin(CardHolder, CardHolder.card_number == User.card_number)
+            .where(ids)
+        )
+        insert = pg_insert if postgres else sqlite_insert
+        # Another instance may create the same user meanwhile: theirs stands, as ensure_user's would.
+        users = User.__table__
+        self._create = insert(users).on_conflict_do_nothing(index_elements=[users.c.id])
+        self._refresh = (
+            update(users)
+            .where(users.c.id == bindparam("user_id"))
+            .values(first_name=bindparam("new_first_name"), language=bindparam("new_language"))
+        )
+
+    async def read(self, user_id: int, first_name: str, language: str) -> Sender:
+        return await self._read((user_id, first_name, language))
+
+    async def _read_many(self, senders: list[tuple[int, str, str]]) -> list[Sender]:
+        latest = {user_id: (first_name, language) for user_id, first_name, language in senders}
+        async with self.db.session() as session:
+            found = {row.id: row for row in await session.execute(self._find, {"ids": list(latest)})}
+            new = [
+                {"id": user_id, "first_name": name, "language": lang, "created_at": self.clock()}
+                for user_id, (name, lang) in latest.items()
+                if user_id not in found
+            ]
+            if new:
+                await session.execute(self._create, new)
+            changed = [
+                {"user_id": user_id, "new_first_name": name, "new_language": lang}
+                for user_id, (name, lang) in latest.items()
+                if user_id in found and (found[user_id].first_name, found[user_id].language) != (name, lang)
+            ]
+            if changed:
+                await session.execute(self._refresh, changed)
+        return [
+            Sender(row.awaiting, row.card, row.tier) if (row := found.get(user_id)) else NEW_SENDER
+            for user_id, _, _ in senders
+        ]
 
 
 async def holder_of(session: AsyncSession, user: User) -> CardHolder | None:

@@ -7,12 +7,14 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import BigInteger, bindparam, delete, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.clock import Clock
+from db.batch import Batched
 from db.models import ProcessedUpdate
 from db.session import Database
 
@@ -21,16 +23,32 @@ RECENT_IN_MEMORY = 10_000
 
 
 class UpdateLedger:
-    """Records each update_id in the database; the first instance to record it handles it. Ids this
-    instance saw lately are also kept in memory, so its own duplicates cost no round trip. On SQLite only
-    one instance can run (`InstanceLock`), so memory alone decides there and no question waits for a write.
+    """Records each update_id in the database before it is handled; the first instance to record it
+    handles it. The ids of concurrent updates are recorded in one statement (`Batched`), committed before
+    any of them is handled. Ids this instance saw lately are also kept in memory, so its own duplicates
+    cost no round trip. On SQLite only one instance can run (`InstanceLock`), so memory alone decides
+    there and no question waits for a write.
     """
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._shared = db.engine.dialect.name == "postgresql"
-        self._insert = pg_insert(ProcessedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+        self._record = Batched(self._record_many)
+        ledger = ProcessedUpdate.__table__
+        # One statement text whatever the batch size (an array of ids), so asyncpg prepares it once.
+        self._insert = (
+            pg_insert(ledger)
+            .from_select(
+                ["update_id", "at"],
+                select(
+                    func.unnest(bindparam("ids", type_=ARRAY(BigInteger))),
+                    bindparam("at", type_=ledger.c.at.type),
+                ),
+            )
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(ledger.c.update_id)
+        )
 
     async def first_delivery(self, update_id: int) -> bool:
         if update_id in self._recent:
@@ -40,9 +58,18 @@ class UpdateLedger:
             self._recent.popitem(last=False)
         if not self._shared:
             return True
+        return await self._record(update_id)
+
+    async def _record_many(self, update_ids: list[int]) -> list[bool]:
+        at = self.clock()
         async with self.db.session() as session:
-            result = await session.execute(self._insert.values(update_id=update_id, at=self.clock()))
-        return bool(result.rowcount)
+            rows = await session.execute(self._insert, {"ids": update_ids, "at": at})
+            recorded = set(rows.scalars())
+        firsts = []
+        for update_id in update_ids:  # the same id twice in one batch: only the first is handled
+            firsts.append(update_id in recorded)
+            recorded.discard(update_id)
+        return firsts
 
     async def prune(self, now: datetime) -> int:
         async with self.db.session() as session:
