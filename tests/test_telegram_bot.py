@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from telegram import Update
 
 from bot.answers.qa import Answerer
 from bot.app import set_command_menus
@@ -281,4 +282,14 @@ async def test_a_second_question_is_a_button_that_answers_it(small_bot: Harness)
     await small_bot.press(BOB, follow_up, reply)  # not Bob's question
     assert small_bot.fake.callback_answers[-1]["text"] == t("not_yours", "zh")
     await small_bot.press(ALICE, follow_up, reply)
+    assert "景点免门票" in small_bot.fake.last_text(ALICE)
+
+
+async def test_the_second_question_button_works_at_once(small_bot: Harness) -> None:
+    # pressed before the question log's write-behind has written the first question
+    await choose_card(small_bot, ALICE, "zhangdian")
+    update = small_bot.fake.make_text_update(ALICE, "中医院绿色通道电话多少？景区门票要买吗")
+    await small_bot.app.process_update(Update.de_json(update, small_bot.app.bot))  # no flush after it
+    reply = small_bot.last_message(ALICE)
+    await small_bot.press(ALICE, small_bot.button(reply, "fu:"), reply)
     assert "景点免门票" in small_bot.fake.last_text(ALICE)

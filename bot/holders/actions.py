@@ -179,6 +179,7 @@ async def ask(
 async def ask_follow_up(svc: Services, who: Who, question_id: int) -> Asked | None:
     """The second question of a two-question message (offered as a button), asked as a question of its
     own; None if the question is not this user's or has no second question."""
+    await svc.questions.written(question_id)
     async with svc.db.session() as session:
         question = await own_question(session, question_id, who.user_id)
         if question is None:
