@@ -13,13 +13,12 @@ import sys
 from typing import TextIO
 
 from bot.answers.render import answer_text, entry_blocks, plain
-from bot.answers.smalltalk import small_talk
 from bot.booking import actions as booking_actions
 from bot.booking.actions import FormView
 from bot.booking.form import EDIT_PREFILLED
 from bot.booking.store import changeable
 from bot.holders import actions as holder_actions
-from bot.holders.actions import Asked, Who
+from bot.holders.actions import Asked, Chat, Who
 from bot.holders.user_text import clean_text, parse_id
 from bot.kb.schema import Entry
 from bot.services import Services
@@ -206,15 +205,14 @@ class Console:
             if entry is not None:
                 await self.show(entry)
             return
-        chat = small_talk(text)
-        if chat is not None:
-            self.say(t(chat, self.who.lang))
-            return
         outcome = await holder_actions.ask(self.svc, self.who, text)
         if outcome is None:  # a form left open in an earlier session: show where it stands
             self.show_form(await booking_actions.current(self.svc, self.who))
             if self.form is not None:
                 await self.form_input(text)
+            return
+        if isinstance(outcome, Chat):
+            self.say(t(outcome.kind, self.who.lang))
             return
         if not isinstance(outcome, Asked):
             self.say(outcome[1])

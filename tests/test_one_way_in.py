@@ -16,10 +16,11 @@ from bot.commands import COMMANDS, Command, menu_of
 from bot.console import run_console
 from bot.holders.actions import Who
 from bot.holders.registry import import_registry, parse_registry
-from bot.kb.loader import KnowledgeBase
+from bot.kb.loader import KnowledgeBase, load_knowledge
 from bot.services import Services
 from db.models import User
 from db.session import Database
+from tests.knowledge_factory import small_knowledge
 from tests.telegram_harness import ADMIN, STAFF_CHAT, FakeClock, Harness, make_harness
 from tests.test_telegram_booking import CARDS, REGISTRY
 from tests.test_telegram_bot import settings
@@ -99,8 +100,11 @@ async def test_language_is_switched_and_kept_per_user(
         ("谢谢你们的服务怎么办", None),
     ],
 )
-def test_small_talk_is_recognised_only_when_it_is_all_there_is(text: str, expected: str | None) -> None:
-    assert small_talk(text) == expected
+def test_small_talk_is_recognised_only_when_it_is_all_there_is(
+    text: str, expected: str | None, tmp_path: Path
+) -> None:
+    matching = load_knowledge(small_knowledge(tmp_path / "knowledge")).matching
+    assert small_talk(text, matching) == expected
 
 
 async def test_greetings_and_thanks_get_a_short_reply(bot: Harness) -> None:

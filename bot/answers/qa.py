@@ -46,7 +46,6 @@ _ENGLISH_CARD = re.compile(r"\bcards?\b")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-_FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
 
 
 @dataclass(frozen=True)
@@ -73,9 +72,18 @@ class Answer:
         return self.outcome == "answer"
 
 
-def split_questions(question: str) -> list[str]:
-    """The questions in one message, in order (a single question gives a list of one)."""
-    parts = [_FOLLOW_UP_MARKS.sub("", p.strip()) for p in _CLAUSE_SPLIT.split(question)]
+def follow_up_marks(words: Iterable[str]) -> re.Pattern[str]:
+    """The words that open a second question (顺便问下, 对了), at the start of a part, longest first."""
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile(f"^({'|'.join(map(re.escape, ordered))})[，,]?" if ordered else "(?!)")
+
+
+def split_questions(question: str, marks: re.Pattern[str] | None = None) -> list[str]:
+    """The questions in one message, in order (a single question gives a list of one), each without
+    the words that open it as a second question (`marks`)."""
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question)]
+    if marks is not None:
+        parts = [marks.sub("", p) for p in parts]
     return [p for p in parts if p]
 
 
@@ -109,6 +117,7 @@ class Answerer:
             key=lambda pair: -len(pair[0]),
         )
         self._families = _families(self.index.entries)
+        self._follow_up_marks = follow_up_marks(knowledge.matching.follow_up_marks)
 
     # --- what the question names ------------------------------------------------------------------
 
@@ -168,7 +177,7 @@ class Answerer:
 
     def answer(self, question: str, card: str | None = None) -> Answer:
         whole = replace(self._answer_one(question, card), card=card)
-        questions = split_questions(question)
+        questions = split_questions(question, self._follow_up_marks)
         if len(questions) < 2:
             return whole
         first = self._answer_one(questions[0], card)

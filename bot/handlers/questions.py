@@ -9,14 +9,13 @@ from telegram.ext import ContextTypes
 
 from bot.answers.handover import staff_post_text
 from bot.answers.render import not_covered_lines
-from bot.answers.smalltalk import small_talk
 from bot.booking import actions as booking_actions
 from bot.handlers import fallback
 from bot.handlers.booking import form_text_input
 from bot.handlers.common import services, text_of, who
 from bot.handlers.start import reply_bind
 from bot.holders import actions as holder_actions
-from bot.holders.actions import Asked
+from bot.holders.actions import Asked, Chat
 from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import Lang, t
@@ -87,16 +86,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not text and not await booking_actions.waits_for_text(svc, me):
         await fallback.non_text(update, context)  # only invisible characters: nothing to answer
         return
-    chat = small_talk(text)
-    if chat is not None and not await booking_actions.waits_for_text(svc, me):
-        await message.reply_text(t(chat, me.lang))
-        return
     outcome = await holder_actions.ask(svc, me, text)
     if outcome is None:  # a booking form is open: typed steps take the text, button steps leave it a question
         if await booking_actions.waits_for_text(svc, me):
             await form_text_input(update, context)
             return
         outcome = await holder_actions.ask(svc, me, text, form_waits_for_buttons=True)
+    if isinstance(outcome, Chat):
+        await message.reply_text(t(outcome.kind, me.lang))
+        return
     if not isinstance(outcome, Asked):
         await reply_bind(update, context, outcome)
         return

@@ -86,6 +86,10 @@ class MatchingConfig(_Strict):
     other_places: list[str]
     # A question asking for one of these is answered only by an entry that states one.
     asked_facts: list[AskedFact] = []
+    # Messages that are only a greeting or thanks; words opening a second question.
+    greetings: list[str] = []
+    thanks: list[str] = []
+    follow_up_marks: list[str] = []
 
 
 class Source(_Strict):
