@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,6 +72,8 @@ def workbook(
     rows: list[tuple[Booking, CardHolder | None]], knowledge: KnowledgeBase, zone: ZoneInfo
 ) -> bytes:
     """The XLSX file: a header row (Chinese labels), then one row per booking."""
+    from openpyxl import Workbook  # here, not at start-up: ~8 MiB (with PIL) for an occasional export
+
     fields = _field_columns(knowledge)
     book = Workbook()
     sheet = book.active
