@@ -160,6 +160,8 @@ def measure(command: list[str], env: dict[str, str], settle: float) -> dict[str,
             time.sleep(0.1)
         time.sleep(settle)
         figures["idle"] = rss_now(child.pid)
+        if os.environ.get("IDLE_SMAPS"):
+            subprocess.run([sys.executable, os.environ["IDLE_SMAPS"], str(child.pid)])
     finally:
         child.terminate()
         out, _ = child.communicate(timeout=60)
