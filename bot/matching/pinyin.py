@@ -38,7 +38,7 @@ def _ask_pypinyin() -> marisa_trie.BytesTrie:
 
 @lru_cache(maxsize=1)
 def _readings() -> marisa_trie.BytesTrie:
-    return cached("pinyin", READINGS_FORMAT, package_file("pypinyin", "pinyin_dict.py"), _ask_pypinyin)
+    return cached("pinyin", READINGS_FORMAT, package_file("pypinyin", "pinyin_dict.json"), _ask_pypinyin)
 
 
 @lru_cache(maxsize=None)
