@@ -40,8 +40,8 @@ def cached(kind: str, version: int, source: Path, read: Callable[[], T]) -> T:
     try:
         with cache.open("rb") as stored:
             return pickle.load(stored)  # our own file, written below
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
-        pass
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        pass  # none yet, or broken, or of a class since renamed: read afresh
     made = read()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
