@@ -5,12 +5,15 @@
 Each round starts fresh processes against a fake Bot API on loopback (`TELEGRAM_BASE_URL`; the fake of
 the tests behind a small HTTP server whose getUpdates waits like Telegram's long poll) and a migrated
 SQLite file, waits until the bot polls, lets it settle (the first `lead` job runs after 5 s), then reads
-its VmRSS. Three processes per round:
+its VmRSS (and how much of it is private memory, how much pages of files: shared libraries and the
+mapped dictionaries, shared by every process on the host). Four processes per round:
 
 - run: `python -m bot run`, exactly as deployed (the headline figure);
 - stages: the same `bot.cli.main(["run"])` with RSS noted after the imports, after the knowledge and its
   index (`Services.from_settings`), after the database check, and idle (the breakdown);
-- bare PTB: an Application answering every message with a constant text (the framework's floor).
+- bare PTB: an Application answering every message with a constant text (the framework's floor);
+- components (not polling): the libraries `run` loads, part by part, then the dictionaries, the knowledge
+  and its index, and the release of start-up garbage: what the remaining memory is made of.
 
 The first round is a warm-up (it may build the caches under ~/.cache/cardbot) and is not counted.
 Reported: the median of each figure over the counted rounds.
@@ -70,6 +73,51 @@ def stages() -> int:
     services.Services.from_settings = classmethod(services_noted)  # type: ignore[method-assign]
     checks.check_database = database_noted
     return cli.main(["run"])
+
+
+# What the start-up loads, one part after another in one process; each part's figure is what it adds to
+# the parts before it (a library shared by two counts where it is first loaded).
+COMPONENTS: list[tuple[str, list[str]]] = [
+    ("python-telegram-bot (tornado, httpx, APScheduler)", ["telegram.ext", "apscheduler.schedulers.asyncio"]),
+    (
+        "SQLAlchemy + aiosqlite",
+        ["sqlalchemy.orm", "sqlalchemy.ext.asyncio", "sqlalchemy.dialects.sqlite.aiosqlite"],
+    ),
+    ("numpy", ["numpy"]),
+    ("pydantic + pydantic-settings", ["pydantic", "pydantic_settings"]),
+    ("rapidfuzz, marisa-trie, PyYAML, frontmatter", ["rapidfuzz", "marisa_trie", "yaml", "frontmatter"]),
+    (
+        "cardbot's modules",
+        ["bot.app", "bot.cli", "bot.log_privacy", "bot.runtime.checks", "bot.runtime.webhook"],
+    ),
+]
+
+
+def components() -> int:
+    """RSS after each part of what `run` loads, then the data, then the release of start-up garbage."""
+    import importlib
+
+    def note(name: str) -> None:
+        print(f"{STAGE}{name} {_own_rss():.1f}", flush=True)
+
+    note("interpreter")
+    for name, modules in COMPONENTS:
+        for module in modules:
+            importlib.import_module(module)
+        note(name)
+    from bot.answers.qa import Answerer
+    from bot.kb.loader import load_knowledge
+    from bot.matching import english, pinyin, segment, simplified
+    from bot.runtime.memory import release_startup_memory
+
+    for read in (segment.dictionary, english._glosses, pinyin._readings, simplified._table):
+        read()
+    note("dictionaries (mapped)")
+    Answerer(load_knowledge(ROOT / "knowledge"))
+    note("knowledge and index")
+    release_startup_memory()
+    note("start-up garbage released")
+    return 0
 
 
 def bare() -> int:
@@ -159,13 +207,21 @@ def measure(command: list[str], env: dict[str, str], settle: float) -> dict[str,
                 raise RuntimeError(f"{command} exited with {child.returncode} before it polled")
             time.sleep(0.1)
         time.sleep(settle)
+        status = Path(f"/proc/{child.pid}/status").read_text().splitlines()
         figures["idle"] = rss_now(child.pid)
-        if os.environ.get("IDLE_SMAPS"):
-            subprocess.run([sys.executable, os.environ["IDLE_SMAPS"], str(child.pid)])
+        for line in status:  # private memory, and pages of files (libraries, mapped dictionaries)
+            if line.startswith(("RssAnon", "RssFile")):
+                figures[line.split(":")[0]] = int(line.split()[1]) / 1024
     finally:
         child.terminate()
         out, _ = child.communicate(timeout=60)
         server.close()
+    return {**figures, **noted(out)}
+
+
+def noted(out: str) -> dict[str, float]:
+    """The figures a child printed as stage lines."""
+    figures = {}
     for line in out.splitlines():
         if line.startswith(STAGE):
             name, mib = line[len(STAGE) :].rsplit(" ", 1)
@@ -176,6 +232,7 @@ def measure(command: list[str], env: dict[str, str], settle: float) -> dict[str,
 def run(args: argparse.Namespace) -> int:
     import json
     import statistics
+    import subprocess
     import tempfile
 
     from db.migrate import upgrade
@@ -197,26 +254,44 @@ def run(args: argparse.Namespace) -> int:
         "stages": [python, __file__, "--stages"],
         "bare PTB": [python, __file__, "--bare"],
     }
-    results: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    results: dict[str, list[dict[str, float]]] = {kind: [] for kind in [*kinds, "components"]}
     for round_ in range(args.rounds + 1):
         for kind, command in kinds.items():
             figures = measure(command, env, args.settle)
             if round_ > 0:  # round 0 warms the caches
                 results[kind].append(figures)
+        done = subprocess.run([python, __file__, "--components"], env=env, capture_output=True, text=True)
+        if round_ > 0:
+            results["components"].append(noted(done.stdout))
         print(f"round {round_}{' (warm-up)' if round_ == 0 else ''}: done", file=sys.stderr)
 
     def median(kind: str, name: str) -> float:
         return statistics.median(r[name] for r in results[kind])
 
+    def cumulative(kind: str, names: list[str]) -> None:
+        previous = 0.0
+        for name in names:
+            value = median(kind, name)
+            print(f"    {name:50s} {value:6.1f}  (+{value - previous:5.1f})")
+            previous = value
+
     print(f"idle RSS, median of {args.rounds} rounds (MiB):")
-    print(f"  python -m bot run          {median('run', 'idle'):6.1f}")
-    print(f"  bare PTB Application       {median('bare PTB', 'idle'):6.1f}")
-    print("  breakdown of the same start-up (cumulative, and what each step adds):")
-    previous = 0.0
-    for name in ["interpreter", "imports", "knowledge and index", "database", "idle"]:
-        value = median("stages", name)
-        print(f"    {name:22s} {value:6.1f}  (+{value - previous:5.1f})")
-        previous = value
+    for kind, label in [("run", "python -m bot run"), ("bare PTB", "bare PTB Application")]:
+        private, files = median(kind, "RssAnon"), median(kind, "RssFile")
+        print(f"  {label:24s} {median(kind, 'idle'):6.1f}  (private {private:.1f}, file pages {files:.1f})")
+    print("  the same start-up step by step (cumulative, and what each step adds):")
+    cumulative("stages", ["interpreter", "imports", "knowledge and index", "database", "idle"])
+    print("  what it loads, part by part (one process, each part on top of those above):")
+    cumulative(
+        "components",
+        [
+            "interpreter",
+            *(name for name, _ in COMPONENTS),
+            "dictionaries (mapped)",
+            "knowledge and index",
+            "start-up garbage released",
+        ],
+    )
     if args.json:
         print(json.dumps(results))
     return 0
@@ -229,11 +304,14 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="also print every round's figures")
     parser.add_argument("--stages", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--components", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stages:
         return stages()
     if args.bare:
         return bare()
+    if args.components:
+        return components()
     return run(args)
 
 

@@ -140,7 +140,7 @@ def test_the_read_dictionary_is_cached_between_processes_and_a_broken_cache_is_r
     from bot.matching import cache, english
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    stored = cache.cache_file("cedict-glosses", english.GLOSSES_FORMAT, english._source())
+    stored = cache.cache_folder("cedict-glosses", english.GLOSSES_FORMAT, english._source()) / cache.INDEX
     english._glosses.cache_clear()
     read = english._glosses()
     assert stored.is_relative_to(tmp_path) and stored.exists()

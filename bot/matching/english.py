@@ -25,11 +25,11 @@ _WORD = re.compile(r"[a-z]{3,}")
 MAX_GLOSS_WORDS = 3  # "hospital", "to register", "cabin of a plane": a longer gloss explains, not translates
 MAX_TRANSLATIONS = 12  # per English word, the shortest Chinese words first
 # Bumped whenever the reading of the dictionary changes, so that an older cache is not used.
-GLOSSES_FORMAT = 2
+GLOSSES_FORMAT = 3
 _SEPARATOR = "\t"
 
 # English word -> its Chinese words, tab-separated, shortest first: a marisa trie holds the 45,000
-# words in ~2 MiB, where dicts of tuples of strings took ~14 MiB.
+# words in ~2 MiB of files mapped from the cache, where dicts of tuples of strings took ~14 MiB.
 Glosses = tuple[marisa_trie.BytesTrie, marisa_trie.BytesTrie]
 
 

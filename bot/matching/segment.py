@@ -3,10 +3,11 @@
 jieba's dictionary (dict.txt, shipped with the package: ~350,000 words, each with its count in a corpus
 of ~60 million words and its part of speech) is what jieba's own Tokenizer holds as Python dicts, ~70 MiB
 resident with `jieba.posseg`. Here it is a marisa trie of the words plus two arrays (count, tag) indexed by
-the trie's key ids, ~5 MiB, read from the cache after the first process (`bot.matching.cache`).
+the trie's key ids, ~3 MiB of files that every process after the first maps from the cache
+(`bot.matching.cache`).
 
 `WordTable.cut` is jieba's `posseg.cut(text, HMM=False)`: the same blocks, the same DAG of dictionary
-words and the same route of greatest log-frequency, so the same words and tags (tests/test_segment.py
+words and the same route of greatest log-frequency, so the same words and tags (tests/test_dictionaries.py
 compares the two); jieba's package is needed only for its dictionary file.
 """
 
@@ -24,7 +25,7 @@ import marisa_trie
 from bot.matching.cache import cached, package_file
 
 # Bumped whenever the reading of the dictionary changes, so that an older cache is not used.
-WORDS_FORMAT = 2
+WORDS_FORMAT = 3
 UNTAGGED = "x"  # jieba's tag for what its dictionary does not tag
 
 # jieba.posseg's blocks: runs it segments, and whitespace and other characters it yields one by one.
@@ -40,8 +41,8 @@ class Dictionary:
     """jieba's dict.txt as read: `counts[i]` and `tags[tag_ids[i]]` belong to the trie's key id i."""
 
     words: marisa_trie.Trie
-    counts: array  # of unsigned 32-bit counts
-    tag_ids: bytes
+    counts: array | memoryview  # unsigned 32-bit counts (a memoryview of the mapped cache file)
+    tag_ids: array | memoryview  # unsigned bytes
     tags: tuple[str, ...]
     total: int  # the sum of every line's count, as jieba sums it
     longest: int  # characters in the longest word
@@ -60,12 +61,12 @@ def _read_dictionary() -> Dictionary:
     tags = tuple(sorted({tag for _, tag in found.values()}))
     number = {tag: i for i, tag in enumerate(tags)}
     counts = array("I", bytes(4 * len(words)))
-    tag_ids = bytearray(len(words))
+    tag_ids = array("B", bytes(len(words)))
     for word, key in words.iteritems():
         count, tag = found[word]
         counts[key] = count
         tag_ids[key] = number[tag]
-    return Dictionary(words, counts, bytes(tag_ids), tags, total, max(map(len, found)))
+    return Dictionary(words, counts, tag_ids, tags, total, max(map(len, found)))
 
 
 @lru_cache(maxsize=1)

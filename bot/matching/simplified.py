@@ -4,7 +4,7 @@ zhconv loads the tables of every variant it supports (and, to find them, pkg_res
 for 11,906 mappings we use. The zh-cn table (zh2Hans, then zh2CN over it, as zhconv builds it) is kept
 here as a marisa trie, read from zhconv's own data file once and cached (`bot.matching.cache`); the
 conversion is zhconv's: at each position the longest phrase of the table, else the character itself
-(tests/test_simplified.py compares the two).
+(tests/test_dictionaries.py compares the two).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import marisa_trie
 from bot.matching.cache import cached, package_file
 
 # Bumped whenever the reading of the table changes, so that an older cache is not used.
-TABLE_FORMAT = 2
+TABLE_FORMAT = 3
 
 
 @dataclass(frozen=True)
