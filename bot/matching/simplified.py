@@ -11,37 +11,55 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 import marisa_trie
 
 from bot.matching.cache import cached, package_file
 
 # Bumped whenever the reading of the table changes, so that an older cache is not used.
-TABLE_FORMAT = 3
+TABLE_FORMAT = 6
 
 
 @dataclass(frozen=True)
 class Table:
-    phrases: marisa_trie.BytesTrie  # phrase -> its Simplified form
-    starts: str  # the characters a phrase starts with
+    phrases: marisa_trie.Trie
+    # The Simplified form of the phrase of key id i: UTF-8 bytes forms[ends[i - 1]:ends[i]] (0 before 0).
+    forms: array | memoryview
+    ends: array | memoryview
+    starts: str  # the characters where a phrase may change the text: some phrase's first, or changed
     longest: int  # characters in the longest phrase
+
+    def form(self, key: int) -> str:
+        return bytes(self.forms[self.ends[key - 1] if key else 0 : self.ends[key]]).decode()
 
 
 def _read_table() -> Table:
     variants = json.loads(package_file("zhconv", "zhcdict.json").read_text(encoding="utf-8"))
     table = {**variants["zh2Hans"], **variants["zh2CN"]}
-    starts = "".join(sorted({phrase[0] for phrase in table}))
+    phrases = marisa_trie.Trie(table)
+    encoded = [table[phrases.restore_key(key)].encode() for key in range(len(phrases))]
+    # A character that is a phrase only of itself, mapped to itself, is passed over like any other.
+    starts = {p[0] for p in table if len(p) > 1} | {p for p, s in table.items() if len(p) == 1 and p != s}
     return Table(
-        marisa_trie.BytesTrie((k, v.encode()) for k, v in table.items()), starts, max(map(len, table))
+        phrases,
+        array("B", b"".join(encoded)),
+        array("I", accumulate(map(len, encoded))),
+        "".join(sorted(starts)),
+        max(map(len, table)),
     )
 
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[Table, re.Pattern[str]]:
     table = cached("zh-cn", TABLE_FORMAT, package_file("zhconv", "zhcdict.json"), _read_table)
-    return table, re.compile(f"[{re.escape(table.starts)}]")
+    # Every character beyond the Basic Multilingual Plane is looked at: with one in the class, re tests
+    # the class a character at a time (4 µs a search, not 0.2).
+    plane = "".join(char for char in table.starts if ord(char) <= 0xFFFF)
+    return table, re.compile(f"[{re.escape(plane)}]|[\U00010000-\U0010ffff]")
 
 
 def to_simplified(text: str) -> str:
@@ -51,10 +69,10 @@ def to_simplified(text: str) -> str:
     while (found := start.search(text, position)) is not None:  # text between phrases stays as it is
         out.append(text[position : found.start()])
         position = found.start()
-        phrases = table.phrases.prefixes(text[position : position + table.longest])
+        phrases = list(table.phrases.iter_prefixes_with_ids(text[position : position + table.longest]))
         if phrases:
-            phrase = max(phrases, key=len)
-            out.append(table.phrases[phrase][0].decode())
+            phrase, key = phrases[-1]  # the longest: marisa gives the shortest first
+            out.append(table.form(key))
             position += len(phrase)
         else:
             out.append(text[position])
