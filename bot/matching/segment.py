@@ -124,32 +124,34 @@ class WordTable:
         """The route through the block's dictionary words with the greatest product of frequencies;
         single Latin letters and digits on it are joined into one `eng` word."""
         n = len(block)
-        log_total = math.log(self.total)
+        log, log_total = math.log, math.log(self.total)
         words, counts, longest = self.shipped.words, self.shipped.counts, self.shipped.longest
-        best: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)  # from position i: (log-probability, end)
+        # From position i: (log-probability of the best route on, the last position of its first word,
+        # that word's key id in the dictionary or -1); ties go to the longer word, as in jieba.
+        best: list[tuple[float, int, int]] = [(0.0, 0, -1)] * (n + 1)
         for start in range(n - 1, -1, -1):
-            within = block[start : start + longest]
-            ends = {start + len(word): counts[key] for word, key in words.iter_prefixes_with_ids(within)}
+            routes = [
+                (log(counts[key]) - log_total + best[start + len(word)][0], start + len(word) - 1, key)
+                for word, key in words.iter_prefixes_with_ids(block[start : start + longest])
+            ]
             for word in self._added_by_first.get(block[start], ()):
                 if block.startswith(word, start):
-                    ends[start + len(word)] = self.added[word][0]
-            if not ends:
-                ends = {start + 1: 0}  # a character the dictionary lacks stands alone
-            best[start] = max(
-                (math.log(count or 1) - log_total + best[end][0], end - 1) for end, count in ends.items()
-            )
+                    end = start + len(word)
+                    routes.append((log(self.added[word][0]) - log_total + best[end][0], end - 1, -1))
+            # A character the dictionary lacks stands alone, counted once.
+            best[start] = max(routes) if routes else (best[start + 1][0] - log_total, start, -1)
         latin = ""
         start = 0
         while start < n:
-            end = best[start][1] + 1
-            word = block[start:end]
+            _, last, key = best[start]
+            word = block[start : last + 1]
             if _LATIN_CHAR.match(word):
                 latin += word
             else:
                 if latin:
                     yield latin, "eng"
                     latin = ""
-                yield word, self.tag(word)
-            start = end
+                yield word, self.shipped.tags[self.shipped.tag_ids[key]] if key >= 0 else self.tag(word)
+            start = last + 1
         if latin:
             yield latin, "eng"
