@@ -42,6 +42,7 @@ bench: $(STAMP)
 score: $(STAMP)
 	$(PY) ../shared/eval/score.py ../shared/eval/dev.jsonl
 	$(PY) ../shared/eval/score.py ../shared/eval/dev2.jsonl
+	$(PY) ../shared/eval/score.py eval/blind.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info

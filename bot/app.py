@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import operator
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
@@ -26,7 +27,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.admin import reload as knowledge
-from bot.booking.actions import REJECT_REASONS
+from bot.admin.archive import UPLOAD_SUFFIXES
 from bot.commands import COMMANDS, Command, menu_of
 from bot.handlers import (
     admin,
@@ -49,7 +50,7 @@ from bot.kb.schema import ENTRY_ID
 from bot.runtime.leader import Leadership
 from bot.runtime.updates import AcknowledgingQueue, OrderedUpdateProcessor, UpdateLedger
 from bot.services import Services
-from bot.texts import Lang
+from bot.texts import REJECT_REASONS, Lang
 
 REPOST_EVERY = timedelta(minutes=5)
 OUTBOX_EVERY = timedelta(seconds=10)  # retries of notifications Telegram did not take at once
@@ -65,11 +66,8 @@ RETENTION_AT = time(3, 30)  # in TIMEZONE: a quiet hour
 KNOWLEDGE_CHECK_EVERY = timedelta(seconds=30)  # how soon an instance follows a version another installed
 
 # Knowledge files an admin may send as a document (a CSV is the card-holder registry).
-KNOWLEDGE_UPLOADS = (
-    filters.Document.FileExtension("md")
-    | filters.Document.FileExtension("yaml")
-    | filters.Document.FileExtension("yml")
-    | filters.Document.FileExtension("zip")
+KNOWLEDGE_UPLOADS = functools.reduce(
+    operator.or_, (filters.Document.FileExtension(suffix.removeprefix(".")) for suffix in UPLOAD_SUFFIXES)
 )
 
 
@@ -126,7 +124,7 @@ def staff_chat_ids(svc: Services) -> set[int]:
 
 
 def _commands(table: list[Command], lang: Lang) -> list[BotCommand]:
-    return [BotCommand(c.name, c.description[lang]) for c in table]
+    return [BotCommand(c.name, c.description(lang)) for c in table]
 
 
 async def on_start(application: Application) -> None:

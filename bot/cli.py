@@ -320,7 +320,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     async def work(knowledge: KnowledgeBase, database: Database) -> tuple[int, bytes]:
         async with database.session() as session:
             rows = await bookings_in(session, span, zone)
-        return len(rows), workbook(rows, knowledge, zone)
+        return len(rows), workbook(rows, knowledge, zone, "zh")
 
     count, data = _with_database(work)
     Path(args.file).write_bytes(data)
@@ -412,7 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Problems the operator must fix end in one line on stderr and exit code 2, never a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.runtime.checks import StartupError, first_line
+    from bot.runtime.checks import StartupError
+    from db.session import first_line
 
     args = build_parser().parse_args(argv)
     try:

@@ -10,6 +10,7 @@ from bot.answers.qa import Answerer
 from bot.clock import Clock, utc_now
 from bot.kb.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
+from bot.texts import Lang, t
 from db.session import Database
 
 
@@ -37,8 +38,8 @@ class Services:
         """One step with no await inside: a question sees the old base or the new one, never a mix."""
         self.knowledge, self.answerer = answerer.knowledge, answerer
 
-    def card_name(self, card: str | None, lang: str) -> str:
+    def card_name(self, card: str | None, lang: Lang) -> str:
         found = self.knowledge.cards.get(card or "")
         if found is None:
-            return "未选择" if lang == "zh" else "none"
+            return t("card_none", lang)
         return found.name if lang == "zh" else found.name_en

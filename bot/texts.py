@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 Lang = Literal["zh", "en"]
 
@@ -321,6 +323,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "cancel_kept": {"zh": "好的，预约保留。", "en": "OK, the booking stays."},
     "language_choose": {"zh": "请选择语言 / Choose a language:", "en": "Choose a language / 请选择语言:"},
+    "card_none": {"zh": "未选择", "en": "none"},
     "language_set": {"zh": "已切换为中文。", "en": "Language set to English."},
     "greeting": {
         "zh": "您好！直接输入您的问题即可，例如“体检在哪做”；/book 预约服务，/help 查看全部功能。",
@@ -423,6 +426,17 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "export_caption": {"zh": "预约导出：{count} 条（{span}）", "en": "Bookings export: {count} ({span})"},
     "export_all": {"zh": "全部", "en": "all"},
+    "export_column_id": {"zh": "编号", "en": "No."},
+    "export_column_type": {"zh": "服务", "en": "Service"},
+    "export_column_kind": {"zh": "类别", "en": "Kind"},
+    "export_column_status": {"zh": "状态", "en": "Status"},
+    "export_column_starts_at": {"zh": "预约时间", "en": "Appointment"},
+    "export_column_card_number": {"zh": "卡号", "en": "Card number"},
+    "export_column_holder_name": {"zh": "持卡人", "en": "Card holder"},
+    "export_column_user_id": {"zh": "Telegram 用户", "en": "Telegram user"},
+    "export_column_reason": {"zh": "原因", "en": "Reason"},
+    "export_column_created_at": {"zh": "提交时间", "en": "Submitted"},
+    "export_column_decided_at": {"zh": "处理时间", "en": "Decided"},
     "registry_imported": {
         "zh": "✅ 持卡人名单已导入：{count} 条（{encoding}）。",
         "en": "✅ Card-holder registry imported: {count} rows ({encoding}).",
@@ -455,15 +469,20 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "form_submit": {"zh": "✅ 确认提交", "en": "✅ Submit"},
     "form_edit_prefilled": {"zh": "✏️ 修改预填信息", "en": "✏️ Change the filled-in details"},
     "form_submit_question": {"zh": "确认提交吗？", "en": "Submit this booking?"},
+    "value_yes": {"zh": "是", "en": "yes"},
+    "value_no": {"zh": "否", "en": "no"},
+    "value_none": {"zh": "无", "en": "none"},
     "yes": {"zh": "是", "en": "Yes"},
     "no": {"zh": "否", "en": "No"},
-    "form_count_hint": {"zh": "（点选或输入数字）", "en": " (tap or type a number)"},
+    "form_count_field": {"zh": "{label}（点选或输入数字）：", "en": "{label} (tap or type a number):"},
+    "form_yes_no_field": {"zh": "{label}？", "en": "{label}?"},
     "form_names_hint": {"zh": "（共 {count} 个，用逗号或顿号隔开）", "en": " ({count}, separated by commas)"},
-    "form_optional_hint": {"zh": "（没有请输入“无”）", "en": " (type 无 if none)"},
+    "form_optional_hint": {"zh": "（没有请输入“无”）", "en": " (type “none” if there is none)"},
     "form_type_field": {"zh": "请输入{label}{hint}：", "en": "{label}{hint}:"},
     "form_time_line": {"zh": "时间：{day} {at}", "en": "Time: {day} {at}"},
     "form_service_point": {"zh": "服务地点：{point}", "en": "Service point: {point}"},
     "form_prefilled": {"zh": "（已预填）", "en": " (filled in)"},
+    "form_echo": {"zh": "✓ {label}：{value}", "en": "✓ {label}: {value}"},  # the answer as the form read it
     "form_date": {"zh": "日期", "en": "Date"},
     "form_time": {"zh": "时间", "en": "Time"},
     "next_quota": {
@@ -515,6 +534,169 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "The count is {expected}: please type {expected} (you typed {given}), separated by commas.",
     },
     "use_buttons": {"zh": "请点选上面的按钮。", "en": "Please tap one of the buttons above."},
+    "field_line": {"zh": "{label}：{value}", "en": "{label}: {value}"},
+    "staff_new": {"zh": "新预约", "en": "New booking"},
+    "staff_changed": {
+        "zh": "预约已改期为 #{id}，原预约取消",
+        "en": "Changed to #{id}; this booking is cancelled",
+    },
+    "staff_cancelled": {"zh": "持卡人取消预约", "en": "Cancelled by the holder"},
+    "staff_card_holder": {"zh": "{name}（{card}）", "en": "{name} ({card})"},
+    "staff_card_line": {"zh": "卡号：{card}", "en": "Card: {card}"},
+    "staff_reason_line": {"zh": "原因：{reason}", "en": "Reason: {reason}"},
+    "button_staff_confirm": {"zh": "✅ 确认", "en": "✅ Confirm"},
+    "button_staff_reject": {"zh": "❌ 拒绝", "en": "❌ Reject"},
+    "reject_full": {"zh": "该时段已无法安排", "en": "That time can no longer be arranged"},
+    "reject_info": {"zh": "预约信息不完整或有误", "en": "The booking details are incomplete or wrong"},
+    "reject_other": {"zh": "其他原因，请致电咨询", "en": "Another reason; please call us"},
+    # Booking rules (bot.booking.rules) broken by a time.
+    "rule_in_past": {
+        "zh": "这个时间已经过去了，请选择以后的时间。",
+        "en": "That time has passed; please choose a later one.",
+    },
+    "rule_too_late_slots": {
+        "zh": "需至少提前 {hours} 小时预约。当天就医请直接致电{hospital}就医绿色通道：{phone}。",
+        "en": "Book at least {hours} hours ahead. For today, call the green channel: {phone}.",
+    },
+    "rule_too_late_typed": {
+        "zh": "{service}须在航班起飞/抵达前 {hours} 小时以前预约，现在已来不及在线预约。"
+        "请直接致电客服：{contact}，或改选更晚的航班。",
+        "en": "{service} must be booked at least {hours} hours before the flight, so it can no longer be "
+        "booked online. Please call {contact}, or choose a later flight.",
+    },
+    "weekday_range": {"zh": "{first}至{last}", "en": "{first}–{last}"},
+    "opening_hours": {"zh": "{days} {periods}", "en": "{days} {periods}"},
+    "rule_closed": {
+        "zh": "该时间不在服务时间内（{hours}）。",
+        "en": "That time is outside opening hours ({hours}).",
+    },
+    "rule_off_slot": {"zh": "请选择整点或半点的时段。", "en": "Please choose one of the offered slots."},
+    "rule_quota": {
+        "zh": "本年度 {quota} 次服务已用完。",
+        "en": "This year's {quota} uses are used up.",
+    },
+    "rule_full": {"zh": "该时段已约满，请选择其他时段。", "en": "That slot is full; please choose another."},
+    # Values typed into a booking form (bot.booking.fields, bot.booking.when), refused with an example.
+    "field_name_digits": {
+        "zh": "姓名里不能有数字，请输入如 张三 或 John Smith 的姓名。",
+        "en": "A name can't contain digits; please type one like 张三 or John Smith.",
+    },
+    "field_name_length": {
+        "zh": "姓名应为 2–20 个字，请输入如 张三 或 John Smith 的姓名。",
+        "en": "A name should be 2–20 characters long; please type one like 张三 or John Smith.",
+    },
+    "field_name_bad": {
+        "zh": "姓名格式不对，请输入 2–20 个字的中文或英文姓名，如 张三 或 John Smith。",
+        "en": "That doesn't look like a name; please type a Chinese or English name like 张三 or John Smith.",
+    },
+    "field_names_none": {
+        "zh": "请输入姓名，多人用逗号或顿号隔开，如 张三、李四。",
+        "en": "Please type at least one name; separate several with commas, like 张三, 李四.",
+    },
+    "field_names_too_many": {
+        "zh": "最多只能填 {most} 个姓名（您填了 {given} 个），请删减后重新输入，如 张三、李四。",
+        "en": "At most {most} names, please (you typed {given}); remove some and type them again, "
+        "like 张三, 李四.",
+    },
+    "field_names_one_bad": {
+        "zh": "第 {number} 个姓名“{piece}”有误：{error}",
+        "en": "Name {number} (“{piece}”): {error}",
+    },
+    "field_count_bad": {
+        "zh": "请输入 0 到 {most} 之间的整数，如 2。",
+        "en": "Please type a whole number from 0 to {most}, like 2.",
+    },
+    "field_phone_bad": {
+        "zh": "电话号码格式不对，请输入 11 位手机号（如 13812345678）或带区号的固定电话（如 020-86132888）。",
+        "en": "That doesn't look like a phone number; please type an 11-digit mobile number like "
+        "13812345678 or a landline with its area code like 020-86132888.",
+    },
+    "field_plate_hint": {
+        "zh": "请输入如 粤A12345 的车牌（新能源车如 粤AD12345），多辆用逗号隔开；没有车请输入“无”。",
+        "en": "please type one like 粤A12345 (new-energy: 粤AD12345), separating several with commas, "
+        "or “none” if there is no vehicle.",
+    },
+    "field_plate_bad": {
+        "zh": "车牌“{plate}”格式不对，{hint}",
+        "en": "“{plate}” doesn't look like a licence plate; {hint}",
+    },
+    "field_plate_i_o": {
+        "zh": "车牌“{plate}”里不会有字母 I 或 O，可能是数字 1 或 0，请检查后重新输入，如 粤A12345。",
+        "en": "A plate can't contain the letters I or O (“{plate}”) — perhaps the digits 1 or 0? "
+        "Please check and type it like 粤A12345.",
+    },
+    "field_plates_none": {"zh": "请输入车牌号，{hint}", "en": "Please type a plate number; {hint}"},
+    "field_plates_too_many": {
+        "zh": "最多只能填 {most} 个车牌（您填了 {given} 个），请删减后重新输入，如 粤A12345。",
+        "en": "At most {most} plates, please (you typed {given}); remove some and type them again, "
+        "like 粤A12345.",
+    },
+    "field_flight_bad": {
+        "zh": "航班号格式不对，请输入如 CZ3101 的航班号。",
+        "en": "That doesn't look like a flight number; please type one like CZ3101.",
+    },
+    "field_time_bad": {
+        "zh": "时间格式不对，请输入如 14:30 的时间。",
+        "en": "That doesn't look like a time; please type one like 14:30.",
+    },
+    "field_time_impossible": {
+        "zh": "没有这个时间（小时 0–23，分钟 0–59），请输入如 14:30 的时间。",
+        "en": "That time doesn't exist (hours 0–23, minutes 0–59); please type one like 14:30.",
+    },
+    "field_date_bad": {
+        "zh": "日期格式不对，请输入如 2026-12-01 或 12月1日 的日期。",
+        "en": "That doesn't look like a date; please type one like 2026-12-01 or 12/1 (month/day).",
+    },
+    "field_date_impossible": {
+        "zh": "没有{year}年{month}月{day}日这一天，请检查后重新输入，如 2026-12-01 或 12月1日。",
+        "en": "There is no such date as {year}-{month:02d}-{day:02d}; please check it and type one like "
+        "2026-12-01 or 12/1.",
+    },
+    "field_date_impossible_no_year": {
+        "zh": "没有{month}月{day}日这一天，请检查后重新输入，如 2026-12-01 或 12月1日。",
+        "en": "There is no such date as {month}/{day}; please check it and type one like 2026-12-01 or 12/1.",
+    },
+    "field_yes_no": {"zh": "请回答“是”或“否”。", "en": "Please answer “yes” or “no”."},
+    "field_text_empty": {
+        "zh": "请输入内容（1–200 个字），如 需要轮椅。",
+        "en": "Please type something (1–200 characters), like “needs a wheelchair”.",
+    },
+    "field_text_too_long": {
+        "zh": "内容太长了（{length} 个字），请控制在 200 字以内。",
+        "en": "That's too long ({length} characters); please keep it within 200.",
+    },
+    "when_no_such_day": {
+        "zh": "没有这一天，请检查后重新输入，如 12月5日、下周三 或 2026-12-05。",
+        "en": "There is no such date; please check it and type one like Dec 5, next Friday or 2026-12-05.",
+    },
+    "when_unreadable": {
+        "zh": "没看懂这个日期或时间，请输入如 明天下午3点、12月5日、下周三 或 2026-12-05 15:30。",
+        "en": "I couldn't read that date or time; try “tomorrow 3pm”, “Dec 5”, “next Friday” "
+        "or “2026-12-05 15:30”.",
+    },
+    "when_past": {
+        "zh": "{day} 已经过去了，请选择今天以后的日期。",
+        "en": "{day} has passed; please choose a later date.",
+    },
+    "command_start": {"zh": "选择卡种", "en": "Choose your card"},
+    "command_menu": {"zh": "浏览服务目录", "en": "Browse services"},
+    "command_bind": {"zh": "绑定卡号", "en": "Link your card number"},
+    "command_book": {"zh": "预约服务（接送机、就医）", "en": "Book a service"},
+    "command_mybookings": {"zh": "我的预约", "en": "My bookings"},
+    "command_reminders": {"zh": "预约提醒", "en": "Reminders"},
+    "command_language": {"zh": "切换语言 中文/English", "en": "Language 中文/English"},
+    "command_help": {"zh": "帮助", "en": "Help"},
+    "command_privacy": {"zh": "隐私说明", "en": "What we store"},
+    "command_forget": {"zh": "删除我的数据", "en": "Delete my data"},
+    "command_unanswered": {"zh": "用户没得到答案的问题（7d 或 30d）", "en": "What users missed (7d or 30d)"},
+    "command_reload": {"zh": "重新读取知识目录", "en": "Reload the knowledge folder"},
+    "command_rollback": {"zh": "恢复上一版知识库", "en": "Restore the previous knowledge"},
+    "command_stats": {"zh": "统计图表（7d 或 30d）", "en": "Statistics chart (7d or 30d)"},
+    "command_outbox": {"zh": "未能送达的消息", "en": "Undeliverable messages"},
+    "command_agenda": {"zh": "某日预约（默认今天）", "en": "Bookings of a day (today by default)"},
+    "command_pending": {"zh": "待确认的预约", "en": "Bookings waiting for a decision"},
+    "command_export": {"zh": "导出预约（Excel）", "en": "Export bookings (Excel)"},
+    "command_unbind": {"zh": "解除卡号绑定", "en": "Unlink a card number"},
     "no_token": {
         "zh": "未设置 TELEGRAM_BOT_TOKEN。获取方法：在 Telegram 里找 @BotFather，发送 /newbot，按提示起名，"
         "把得到的 token 写进 .env（参见 .env.example）。现在先进入控制台对话：",
@@ -524,11 +706,57 @@ TEXTS: dict[str, dict[Lang, str]] = {
 }
 
 
-WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+LANGUAGE_NAMES: dict[Lang, str] = {"zh": "中文", "en": "English"}  # each in its own language, for the picker
+WEEKDAYS: dict[Lang, tuple[str, ...]] = {
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+LIST_SEPARATOR: dict[Lang, str] = {"zh": "、", "en": ", "}
+REJECT_REASONS = ("full", "info", "other")  # the preset reasons staff pick for ❌: TEXTS "reject_<code>"
+
+
+@runtime_checkable
+class Localized(Protocol):
+    """Anything that can be said in either language (a Text, a knowledge Label)."""
+
+    def of(self, lang: Lang) -> str: ...
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message not yet in a language: a TEXTS key and its values. The domain returns these; whoever
+    shows one knows the reader's language. A value may itself be Localized (a nested message, a title)."""
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def of(self, lang: Lang) -> str:
+        values = {k: v.of(lang) if isinstance(v, Localized) else v for k, v in self.values.items()}
+        return t(self.key, lang, **values)
+
+
+@dataclass(frozen=True)
+class Weekday:
+    """A day of the week by its ISO number (Monday 1 .. Sunday 7)."""
+
+    number: int
+
+    def of(self, lang: Lang) -> str:
+        return WEEKDAYS[lang][self.number - 1]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Several things said as one list: 甲、乙 in Chinese, "A, B" in English."""
+
+    items: tuple[Localized | str, ...]
+
+    def of(self, lang: Lang) -> str:
+        return LIST_SEPARATOR[lang].join(i.of(lang) if isinstance(i, Localized) else i for i in self.items)
 
 
 def weekday_name(day: date, lang: Lang) -> str:
-    return WEEKDAYS_ZH[day.weekday()] if lang == "zh" else f"{day:%a}"
+    return Weekday(day.isoweekday()).of(lang)
 
 
 def t(key: str, lang: Lang, **values: object) -> str:

@@ -58,7 +58,12 @@ class Database:
         await self.engine.dispose()
 
 
+def first_line(error: BaseException) -> str:
+    """The driver's first line of a database error, for a person: never the SQL parameters below it."""
+    cause = getattr(error, "orig", None) or error
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200]
+
+
 def explain(error: DBAPIError) -> str:
-    """One line for a person: the driver's first line (never SQL parameters) and the usual remedy."""
-    reason = str(error.orig).splitlines()[0][:200] if str(error.orig) else type(error.orig).__name__
-    return f"database error ({reason}); is the schema up to date (`python -m bot db upgrade`)?"
+    """One line for a person: what the driver said and the usual remedy."""
+    return f"database error ({first_line(error)}); is the schema up to date (`python -m bot db upgrade`)?"

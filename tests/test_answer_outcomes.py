@@ -170,6 +170,11 @@ def test_shared_material_follows_the_cards_that_include_it(answerer: Answerer) -
     assert outcome(answerer, question, None)[1] == "gen.insurance"
     assert outcome(answerer, question, "baiyun")[1] != "gen.insurance"
     assert outcome(answerer, "齐惠保保费一年交多少钱", "baiyun")[1] == "gen.insurance"  # named
+    # naming the card asks about the card's own guide, not the material it includes: nothing there
+    named_card = answerer.answer("张店企业家卡保费一年交多少钱", "zhangdian")
+    assert named_card.outcome == "not_covered"
+    assert named_card.score < answerer.knowledge.matching.alternative_threshold
+    assert outcome(answerer, "张店企业家卡和齐惠保保费一年交多少钱", "zhangdian")[1] == "gen.insurance"
 
 
 # --- English ---------------------------------------------------------------------------------------
@@ -220,7 +225,13 @@ def test_a_weak_match_on_a_covered_topic_is_unsure_with_suggestions(answerer: An
 
 
 def test_shipped_aliases_send_people_to_the_hospital_they_name(shipped_answerer: Answerer) -> None:
-    for question in ["人民医院专员叫什么", "区医院绿色通道怎么走"]:
+    # a name typed in pinyin, or with a space, is still the name
+    for question in [
+        "人民医院专员叫什么",
+        "区医院绿色通道怎么走",
+        "renmin yiyuan lvse tongdao",
+        "人民 医院 电话",
+    ]:
         answer = shipped_answerer.answer(question, "zhangdian")
         assert answer.entry is not None and "人民医院" in answer.entry.title
         assert "第二" not in answer.entry.title
@@ -354,3 +365,70 @@ def test_a_word_mentioned_only_in_an_alternate_question_is_not_the_entrys_topic(
     # the check-up entry asks about 疗养 in passing; the union entry is about it
     assert outcome(focus_answerer, "每年都能去疗养吗", "baiyun") == ("answer", "by.union")
     assert outcome(focus_answerer, "每年体检几次", "baiyun") == ("answer", "by.checkup")
+
+
+def test_the_programmes_place_and_card_words_say_which_programme_not_what_about_it(
+    answerer: Answerer,
+) -> None:
+    # 白云区, 云聚英才卡: which programme; they do not make a question about opening hours covered
+    for word in ["白云区", "广州市", "张店", "云聚英才", "企业家", "人才"]:
+        assert not answerer.particular(word)
+    assert answerer.particular("图书馆")
+    scope = topic("白云区云聚英才卡图书馆几点关门", answerer.index.knows, lexicon(), answerer.particular)
+    assert {w.text for w in scope.known} == {"图书馆"}
+    assert "关门" in {w.text for w in scope.unknown}
+
+
+def test_a_verb_alone_is_no_focus(answerer: Answerer) -> None:
+    knows, lex = answerer.index.knows, lexicon()
+    assert topic("图书馆研讨室怎么预约", knows, lex).focus.text in {"图书馆", "研讨室"}
+    assert topic("怎么预约", knows, lex).focus is None  # 预约 says how, not what
+
+
+def test_a_topic_only_another_cards_guide_covers_is_not_covered_for_this_holder(answerer: Answerer) -> None:
+    assert outcome(answerer, "图书馆研讨室能免费用吗", "baiyun") == ("answer", "by.library")
+    # 研讨室 is only in the 白云 guide: for a 张店 holder the scenic-spot entry is no suggestion for it
+    assert outcome(answerer, "旅游景点图书馆研讨室能免费用吗", "zhangdian") == ("not_covered", None)
+
+
+def test_english_function_words_do_not_dilute_a_question(answerer: Answerer) -> None:
+    question = "Do I need a ticket for the scenic spots once I am inside, or is it free for him too?"
+    assert outcome(answerer, question, "zhangdian") == ("answer", "zd.ticket")
+
+
+def test_an_entry_stating_no_such_fact_does_not_answer_a_question_asking_for_one(answerer: Answerer) -> None:
+    # the library entry says the room is free to use (which answers 多少钱), but gives no hours
+    assert outcome(answerer, "图书馆研讨室要多少钱", "baiyun") == ("answer", "by.library")
+    answer = answerer.answer("图书馆研讨室几点开门", "baiyun")
+    assert answer.outcome == "unsure"
+    assert answer.alternatives[0].entry.id == "by.library"
+
+
+def test_an_entry_stating_the_fact_asked_for_answers(tmp_path: Path) -> None:
+    folder = small_knowledge(tmp_path / "knowledge")
+    entry_file(
+        folder,
+        "03-library.md",
+        id="by.library",
+        card="baiyun",
+        title="区图书馆免费开放专题研讨室",
+        body="持卡人可免费使用区图书馆专题研讨室，开放时间：9:00-17:00。",
+        questions=["图书馆研讨室能免费用吗"],
+        keywords=["图书馆", "研讨室", "免费"],
+    )
+    assert outcome(Answerer(load_knowledge(folder)), "图书馆研讨室几点开门", "baiyun") == (
+        "answer",
+        "by.library",
+    )
+
+
+def test_kb_check_reports_an_asked_fact_that_is_no_regular_expression(tmp_path: Path) -> None:
+    folder = small_knowledge(tmp_path / "knowledge")
+    settings = folder / "matching.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "\n  - {name: broken, question: '多少(钱', entry: 元}\n",
+        encoding="utf-8",
+    )
+    knowledge, problems = check_knowledge(folder)
+    assert knowledge is None
+    assert any("not a regular expression" in p.message for p in problems)

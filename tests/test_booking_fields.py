@@ -254,8 +254,8 @@ def test_refused(kind: FieldKind, raw: str, zh: str, en: str) -> None:
     parsed = parse_field(kind, raw)
     assert parsed.value == ""
     assert parsed.error is not None
-    assert zh in parsed.error.zh
-    assert en in parsed.error.en
+    assert zh in parsed.error.of("zh")
+    assert en in parsed.error.of("en")
 
 
 @pytest.mark.parametrize(
@@ -278,8 +278,8 @@ def test_max_count(kind: FieldKind, raw: str, max_count: int, value: str | None)
 def test_every_kind_refuses_nonsense_in_both_languages(kind: FieldKind) -> None:
     error = parse_field(kind, "\u2603" * 300).error  # a snowman is nothing in any field
     assert error is not None
-    assert error.zh and error.en
-    assert error.zh != error.en
+    assert error.of("zh") and error.of("en")
+    assert error.of("zh") != error.of("en")
 
 
 @given(kind=st.sampled_from(KINDS), raw=st.text(), max_count=st.integers(min_value=0, max_value=50))
@@ -289,4 +289,13 @@ def test_never_raises(kind: FieldKind, raw: str, max_count: int) -> None:
         assert parsed.value
     else:
         assert parsed.value == ""
-        assert parsed.error.zh and parsed.error.en
+        assert parsed.error.of("zh") and parsed.error.of("en")
+
+
+def test_an_error_is_a_text_key_said_in_the_readers_language_nested_ones_too() -> None:
+    error = parse_field("names", "张三、Li 4").error
+    assert error is not None and error.key == "field_names_one_bad"
+    assert error.of("en") == (
+        "Name 2 (“Li 4”): A name can't contain digits; please type one like 张三 or John Smith."
+    )
+    assert error.of("zh") == "第 2 个姓名“Li 4”有误：姓名里不能有数字，请输入如 张三 或 John Smith 的姓名。"

@@ -11,12 +11,13 @@ from bot.booking.rules import (
     bookable_days,
     check_time,
     free_slots,
+    opening_text,
     quota_violation,
     service_year,
     slot_starts,
 )
 from bot.kb.loader import KnowledgeBase
-from bot.kb.schema import BookingType
+from bot.kb.schema import BookingType, Opening
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -78,6 +79,16 @@ def test_hospital_notice_horizon_and_hours(
     assert [v.code for v in found] == codes
 
 
+def test_closed_says_the_opening_hours_in_the_readers_language(hospital: BookingType) -> None:
+    saturday, now = local("2026-11-28 09:00"), local("2026-11-23 10:00")
+    [closed] = check_time(hospital, hospital.kind("zhongyi"), saturday, now)  # type: ignore[arg-type]
+    assert closed.text.of("zh") == "该时间不在服务时间内（周一至周五 08:00–12:00、14:00–17:30）。"
+    assert closed.text.of("en") == "That time is outside opening hours (Mon–Fri 08:00–12:00, 14:00–17:30)."
+    apart = Opening.model_validate({"weekdays": [1, 3, 6], "periods": [["09:00", "11:30"]]})
+    assert opening_text(apart).of("zh") == "周一、周三、周六 09:00–11:30"
+    assert opening_text(apart).of("en") == "Mon, Wed, Sat 09:00–11:30"
+
+
 def test_same_day_hospital_request_gives_the_green_channel_phone(hospital: BookingType) -> None:
     [violation] = check_time(
         hospital,
@@ -86,7 +97,7 @@ def test_same_day_hospital_request_gives_the_green_channel_phone(hospital: Booki
         local("2026-11-23 09:00"),
     )
     phone = hospital.kind("zhongyi").phone  # type: ignore[union-attr]
-    assert phone and phone in violation.zh and phone in violation.en
+    assert phone and phone in violation.text.of("zh") and phone in violation.text.of("en")
 
 
 def test_a_31_december_booking_for_a_1_january_flight_counts_in_the_new_year() -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import DBAPIError
 
 from bot.admin.unanswered import missed_since
 from bot.answers.handover import handover_for_reply, mark_replied, open_handover, overdue, record_post
@@ -14,7 +15,7 @@ from bot.answers.qa import Answer
 from bot.holders.registry import BIND_ATTEMPTS, bind_card, import_registry, parse_registry
 from bot.holders.users import ensure_user, forget, set_card
 from db.models import Base, BindAttempt, CardHolder, Handover, QuestionLog, User, Vote
-from db.session import Database
+from db.session import Database, explain, first_line
 from tests.knowledge_factory import CARDS
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -157,3 +158,12 @@ async def test_forget_deletes_everything_of_the_user_only(database: Database) ->
         # Failed binding attempts outlive /forget until their hour is over: forgetting resets no lockout.
         assert set((await session.execute(select(BindAttempt.user_id))).scalars()) == {1, 2}
         assert (await session.scalar(select(func.count()).select_from(CardHolder))) == 3
+
+
+def test_a_database_error_is_told_in_one_line_without_its_parameters() -> None:
+    driver = ValueError("relation \"bookings\" does not exist\n[parameters: ('13800138000',)]")
+    error = DBAPIError("SELECT ...", {"phone": "13800138000"}, driver)
+    assert first_line(error) == 'relation "bookings" does not exist'
+    assert "13800138000" not in explain(error) and "db upgrade" in explain(error)
+    assert first_line(DBAPIError("SELECT 1", None, ConnectionRefusedError())) == "ConnectionRefusedError"
+    assert first_line(OSError("no route to host\nmore")) == "no route to host"  # not a driver error: itself

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -308,3 +309,52 @@ def test_regression_cases_must_name_known_entries(folder: Path) -> None:
     knowledge, problems = check_knowledge(folder)
     assert knowledge is None
     assert [str(p) for p in problems] == [f"{path}:4: case 2 ('门票'): entry 'zd.nothing' not found"]
+
+
+def test_cross_file_problems_point_at_their_lines_from_one_read_of_each_file(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The alias, contact and regression checks use the text the load read: no file is read again."""
+    entry_file(folder, "09-a.md", id="zd.a", card="zhangdian", title="甲", body="正文", aliases=["人民医院"])
+    clash = entry_file(
+        folder,
+        "10-b.md",
+        id="zd.b",
+        card="zhangdian",
+        title="乙",
+        body="正文",
+        aliases=["区医院", "人民医院"],
+    )
+    contacts = folder / "contacts.yaml"
+    contacts.write_text(
+        contacts.read_text(encoding="utf-8")
+        + "  spare:\n    phone: '123'\n    source: {note: 备用}\n    verified: 2026-11-01\n",
+        encoding="utf-8",
+    )
+    regression = folder / "regression.yaml"
+    regression.write_text("cases:\n  - q: 门票\n    entry: zd.nothing\n", encoding="utf-8")
+    reads: Counter[Path] = Counter()
+    read_bytes, read_text = Path.read_bytes, Path.read_text
+
+    def counted_bytes(path: Path) -> bytes:
+        reads[path] += 1
+        return read_bytes(path)
+
+    def counted_text(path: Path, *args: object, **kwargs: object) -> str:
+        reads[path] += 1
+        return read_text(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_bytes", counted_bytes)
+    monkeypatch.setattr(Path, "read_text", counted_text)
+    _, problems = check_knowledge(folder)
+    monkeypatch.undo()
+
+    assert set(reads) == {path for path in folder.rglob("*") if path.is_file()}
+    assert set(reads.values()) == {1}
+    alias_line = clash.read_text(encoding="utf-8").splitlines().index("- 人民医院") + 1
+    spare_line = contacts.read_text(encoding="utf-8").splitlines().index("  spare:") + 1
+    assert [str(p) for p in problems] == [
+        f"{clash}:{alias_line}: alias '人民医院' also names 'zd.a'",
+        f"{contacts}:{spare_line}: contact 'spare' is not used",
+        f"{regression}:3: case 1 ('门票'): entry 'zd.nothing' not found",
+    ]

@@ -14,7 +14,7 @@ import pytest
 
 from bot.admin import reload as knowledge
 from bot.admin.archive import UploadRefused, checksum, discard, pack, stage_upload
-from bot.admin.upload import add_question_to_file, upload
+from bot.admin.upload import add_alternate_question, add_question_to_file, upload
 from bot.answers.qa import Answerer
 from bot.cli import main
 from bot.kb.loader import load_knowledge
@@ -62,6 +62,26 @@ async def test_every_instance_follows_the_installed_version(database: Database, 
     rolled = await knowledge.rollback(second, ADMIN)
     assert rolled.status == "installed" and await knowledge.follow_installed(first)
     assert "单次2人" in first.answerer.answer(TICKET, "zhangdian").entry.body  # type: ignore[union-attr]
+
+
+async def test_an_upload_is_zipped_once_validated_once_and_served_from_the_installed_folder(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = services(small_knowledge(tmp_path / "knowledge"), database)
+    await knowledge.start(svc)
+    calls: list[str] = []
+    pack_, check_ = knowledge.pack, knowledge.check_knowledge
+    monkeypatch.setattr(knowledge, "pack", lambda folder: calls.append("pack") or pack_(folder))
+    monkeypatch.setattr(knowledge, "check_knowledge", lambda folder: calls.append("check") or check_(folder))
+    outcome = await upload(svc, "02-ticket.md", ticket_md("单次9人免门票。"), ADMIN)
+    assert outcome.status == "installed" and sorted(calls) == ["check", "pack"]
+    installed = svc.settings.knowledge_dir.resolve()
+    sources = svc.knowledge.sources
+    assert sources and all(p.resolve().is_relative_to(installed) and p.is_file() for p in sources.values())
+    assert "单次9人" in sources["zd.ticket"].read_text(encoding="utf-8")
+    added = await add_alternate_question(svc, "zd.ticket", "景区停车场在哪", ADMIN)  # reads the source
+    assert added is not None and added.status == "installed"
+    assert "景区停车场在哪" in svc.knowledge.by_id["zd.ticket"].questions
 
 
 # --- the command line -------------------------------------------------------------------------------

@@ -134,7 +134,9 @@ async def test_telegram_and_the_console_run_the_same_command_table(bot: Harness)
         "unbind",
     ]
     with pytest.raises(ValueError, match="console handler"):
-        Command("orphan", {"zh": "孤儿", "en": "Orphan"}, "user", COMMANDS[0].telegram, None)
+        Command("orphan", "user", COMMANDS[0].telegram, None)
+    with pytest.raises(ValueError, match="no TEXTS 'command_nameless'"):
+        Command("nameless", "admin", COMMANDS[0].telegram, None)
 
     await bot.say(HOLDER, "/help")
     telegram_help = bot.fake.last_text(HOLDER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -384,6 +385,21 @@ async def test_export_gives_every_field_in_an_xlsx(bot: Harness) -> None:
     assert bot.fake.last_text(STRANGER) == "仅限工作人员操作。"
     await bot.say(ADMIN, "/export 2026-12-31 2026-11-01")
     assert bot.fake.last_text(ADMIN).startswith("用法：/export")
+
+
+async def test_an_english_reader_gets_english_headings_and_service_names(bot: Harness) -> None:
+    await seed_bookings(bot.svc.db)
+    await bot.say(ADMIN, "/export 2026-12-01 2026-12-01", language_code="en")
+    sent = bot.last_message(ADMIN)
+    assert sent["caption"] == "Bookings export: 1 (2026-12-01 – 2026-12-01)"
+    sheet = load_workbook(io.BytesIO(bot.fake.files[sent["document"]["file_id"]].content)).active
+    header, row = sheet.iter_rows(values_only=True)
+    assert header[:7] == ("No.", "Service", "Kind", "Status", "Appointment", "Card number", "Card holder")
+    assert "Flight number" in header and "Plate numbers" in header
+    assert not [h for h in header if re.search(r"[\u4e00-\u9fff]", h)]
+    booked = dict(zip(header, row, strict=True))
+    assert (booked["Service"], booked["Kind"]) == ("Airport VIP pick-up / drop-off", "Domestic departure")
+    assert booked["Flight number"] == "CZ3101" and booked["Card holder"] == "王英才"  # values as typed
 
 
 async def test_the_command_line_exports_the_same_workbook(

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.admin import reload as knowledge
-from bot.admin.archive import checksum
+from bot.admin import unanswered
+from bot.admin.archive import UPLOAD_SUFFIXES, checksum
 from bot.app import set_command_menus
 from bot.handlers import admin as admin_handlers
 from bot.kb.loader import load_knowledge
@@ -229,6 +230,11 @@ async def test_a_file_that_is_not_knowledge_is_refused(bot: Harness) -> None:
     assert "larger than 2048 KB" in bot.fake.last_text(ADMIN)
     assert len([call for call, _ in bot.fake.calls if call == "download"]) == 2  # not the huge one
     assert len(await installed_versions(bot)) == 1
+    for suffix in UPLOAD_SUFFIXES:  # what the upload takes is what reaches it
+        replies = len(bot.fake.messages_to(ADMIN))
+        await send_file(bot, ADMIN, f"x{suffix}", b"\xff")
+        assert len(bot.fake.messages_to(ADMIN)) == replies + 1
+        assert bot.fake.last_text(ADMIN).startswith("❌")
 
 
 async def test_admin_commands_are_only_in_the_admins_menu(bot: Harness) -> None:
@@ -276,6 +282,40 @@ async def test_unanswered_groups_a_mix_and_an_admin_fixes_a_group_in_one_tap(bot
     assert bot.fake.callback_answers[-1]["text"] == "已标记为已处理（1 条）。"
     await bot.say(ADMIN, "/unanswered")
     assert "1 组，1 条" in bot.fake.last_text(ADMIN)
+
+
+async def test_unanswered_looks_for_the_closest_entry_of_the_groups_it_shows_only(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = [
+        "火星上能种土豆吗",
+        "今天天气怎么样",
+        "如何学习游泳",
+        "推荐一本小说",
+        "足球比赛几点开始",
+        "猫为什么怕水",
+        "怎么做红烧肉",
+        "飞机为什么会飞",
+        "月亮离地球有多远",
+        "钢琴要练多久",
+        "股票明天会涨吗",
+    ]
+    for question in asked:
+        await bot.say(ALICE, question)
+    looked_up: list[str] = []
+    closest = unanswered.closest_entry
+
+    def counting(answerer: object, question: unanswered.Missed) -> object:
+        looked_up.append(question.text)
+        return closest(answerer, question)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(unanswered, "closest_entry", counting)
+    await bot.say(ADMIN, "/unanswered")
+    listing = bot.fake.last_text(ADMIN)
+    groups = int(listing.split(" 组")[0].rsplit("（", 1)[1])
+    shown = listing.count("最接近：")
+    assert groups > admin_handlers.MAX_GROUPS >= shown > 0
+    assert len(looked_up) == shown and all(text in listing for text in looked_up)
 
 
 async def test_sighup_reloads_and_tells_the_admins(bot: Harness) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from bot.handlers.outbox_sender import drain_outbox
 from bot.holders.registry import import_registry, parse_registry
 from bot.kb.loader import KnowledgeBase
 from bot.services import Services
-from db.models import Booking, OutboxMessage
+from db.models import Booking, OutboxMessage, SlotSeat
 from db.session import Database
 from tests.knowledge_factory import CARDS
 from tests.telegram_harness import STAFF_CHAT, FakeClock, Harness, make_harness
@@ -156,6 +157,37 @@ async def test_hospital_slots_same_day_quota_free_and_rejection_with_reason(bot:
     assert "未能安排" in told and "0533-2286525" in told and "/book" in told  # why, when, what next
 
 
+async def test_a_day_and_a_full_slot_typed_together_are_refused_in_the_form(bot: Harness) -> None:
+    full = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    async with bot.svc.db.session() as session:
+        for seat in (1, 2):  # capacity_per_slot: 2
+            taken = Booking(
+                user_id=None,
+                chat_id=0,
+                card_number="ZD0001",
+                type="hospital",
+                kind="zhongyi",
+                starts_at=full,
+                status="confirmed",
+                fields={},
+                request_key=f"full-{seat}",
+                created_at=bot.clock(),
+            )
+            session.add(taken)
+            await session.flush()
+            session.add(
+                SlotSeat(type="hospital", kind="zhongyi", starts_at=full, seat=seat, booking_id=taken.id)
+            )
+    await bot.say(DOCTOR_FAN, "/book")
+    await tap(bot, DOCTOR_FAN, "区中医院")
+    await bot.say(DOCTOR_FAN, "11月25日 9:00")  # the date step: the day and the slot in one message
+    assert "这个时段已约满" in bot.fake.last_text(DOCTOR_FAN)
+    offered = [text for text, _ in bot.fake.buttons(bot.last_message(DOCTOR_FAN))]
+    assert "09:30" in offered and "09:00" not in offered
+    await bot.say(DOCTOR_FAN, "9:30")
+    assert "联系电话" in bot.fake.last_text(DOCTOR_FAN)
+
+
 async def test_mybookings_cancel_and_someone_elses_booking(bot: Harness) -> None:
     await fill_airport(bot)
     await tap(bot, HOLDER, "✅ 确认提交")
@@ -175,6 +207,40 @@ async def test_mybookings_cancel_and_someone_elses_booking(bot: Harness) -> None
         d for _, d in bot.fake.buttons(redrawn) if d.startswith("bkx:")
     ]
     assert "持卡人取消预约" in bot.fake.last_text(STAFF_CHAT)
+
+
+async def test_a_holder_with_more_bookings_than_the_list_shows_cancels_the_oldest(bot: Harness) -> None:
+    now = bot.clock()
+    async with bot.svc.db.session() as session:
+        many = [
+            Booking(
+                user_id=HOLDER,
+                chat_id=HOLDER,
+                card_number="BY0001",
+                type="airport",
+                kind="domestic-departure",
+                starts_at=now + timedelta(days=3 + n),
+                status="pending",
+                fields={},
+                request_key=f"many-{n}",
+                created_at=now,
+            )
+            for n in range(21)
+        ]
+        session.add_all(many)
+    oldest = many[0].id  # the earliest appointment: /mybookings lists the 20 latest, not this one
+    await bot.say(HOLDER, "/mybookings")
+    listing = bot.last_message(HOLDER)
+    assert f"#{oldest} " not in listing["text"] and f"#{many[1].id} " in listing["text"]
+    await bot.press(STRANGER, f"bkx:{oldest}", listing)  # someone else's id is still refused
+    assert bot.fake.callback_answers[-1]["text"].startswith("该预约无法取消")
+    await bot.press(HOLDER, f"bkx:{oldest}", listing)
+    asking = bot.last_message(HOLDER)
+    assert "确定取消预约" in asking["text"] and f"#{oldest}" in asking["text"]
+    await bot.press(HOLDER, f"bkx:{oldest}:yes", asking)
+    async with bot.svc.db.session() as session:
+        assert (await session.get(Booking, oldest)).status == "cancelled"
+        assert (await session.get(Booking, many[1].id)).status == "pending"
 
 
 async def test_a_notification_that_fails_is_retried_from_the_outbox(bot: Harness) -> None:

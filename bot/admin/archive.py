@@ -20,7 +20,7 @@ from bot.kb.loader import CARDS_FILE, ENTRY_GLOB, TOP_FILES
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # the shipped folder zips to a fraction of this
 MAX_UNPACKED_BYTES = 10 * 1024 * 1024
 MAX_FILES = 1000
-UPLOAD_SUFFIXES = (".md", ".yaml", ".yml", ".zip")
+UPLOAD_SUFFIXES = (".md", ".yaml", ".yml", ".zip")  # also what the bot takes as a knowledge upload
 README = "README.md"
 
 
@@ -99,6 +99,12 @@ class Staged:
     changed: tuple[str, ...]  # the files the upload wrote, relative to the folder
 
 
+def check_size(name: str, size: int) -> None:
+    """Refuses an upload over MAX_UPLOAD_BYTES (the chat handler asks before downloading it)."""
+    if size > MAX_UPLOAD_BYTES:
+        raise UploadRefused(f"{name}: larger than {MAX_UPLOAD_BYTES // 1024} KB")
+
+
 def _entry_place(folder: Path, file_name: str, content: bytes) -> str:
     """An uploaded entry replaces the file holding the same id, else goes under its card's folder."""
     try:
@@ -119,8 +125,7 @@ def stage_upload(installed: Path, file_name: str, content: bytes) -> Staged:
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise UploadRefused(f"{name}: send a .md entry, a .yaml file or a .zip of the knowledge folder")
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise UploadRefused(f"{name}: larger than {MAX_UPLOAD_BYTES // 1024} KB")
+    check_size(name, len(content))
     folder = Path(tempfile.mkdtemp(prefix="knowledge-upload-")) / "knowledge"
     try:
         if suffix == ".zip":

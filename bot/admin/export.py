@@ -11,23 +11,24 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kb.loader import KnowledgeBase
+from bot.texts import Lang, t
 from db.models import Booking, CardHolder
 
 SHEET = "bookings"
-# Fixed columns first; then one column per form field of every booking type (a field shared by two types,
-# such as the contact phone, is one column).
+# Fixed columns first (headed by TEXTS "export_column_<column>"); then one column per form field of every
+# booking type (a field shared by two types, such as the contact phone, is one column).
 FIXED_COLUMNS = (
-    ("id", "编号"),
-    ("type", "服务"),
-    ("kind", "类别"),
-    ("status", "状态"),
-    ("starts_at", "预约时间"),
-    ("card_number", "卡号"),
-    ("holder_name", "持卡人"),
-    ("user_id", "Telegram 用户"),
-    ("reason", "原因"),
-    ("created_at", "提交时间"),
-    ("decided_at", "处理时间"),
+    "id",
+    "type",
+    "kind",
+    "status",
+    "starts_at",
+    "card_number",
+    "holder_name",
+    "user_id",
+    "reason",
+    "created_at",
+    "decided_at",
 )
 
 
@@ -55,12 +56,13 @@ async def bookings_in(
     return [(booking, holder) for booking, holder in rows]
 
 
-def _field_columns(knowledge: KnowledgeBase) -> list[tuple[str, str]]:
+def _field_columns(knowledge: KnowledgeBase, lang: Lang) -> dict[str, str]:
+    """Field id -> its heading."""
     columns: dict[str, str] = {}
     for booking_type in knowledge.booking_types.values():
         for spec in booking_type.fields:
-            columns.setdefault(spec.id, spec.label.zh)
-    return list(columns.items())
+            columns.setdefault(spec.id, spec.label.of(lang))
+    return columns
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -69,23 +71,24 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 
 def workbook(
-    rows: list[tuple[Booking, CardHolder | None]], knowledge: KnowledgeBase, zone: ZoneInfo
+    rows: list[tuple[Booking, CardHolder | None]], knowledge: KnowledgeBase, zone: ZoneInfo, lang: Lang
 ) -> bytes:
-    """The XLSX file: a header row (Chinese labels), then one row per booking."""
+    """The XLSX file: a header row and the services' names in the reader's language, then one row per
+    booking (typed values as typed)."""
     from openpyxl import Workbook  # here, not at start-up: ~8 MiB (with PIL) for an occasional export
 
-    fields = _field_columns(knowledge)
+    fields = _field_columns(knowledge, lang)
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet.append([label for _, label in (*FIXED_COLUMNS, *fields)])
+    sheet.append([*(t(f"export_column_{column}", lang) for column in FIXED_COLUMNS), *fields.values()])
     for booking, holder in rows:
         booking_type = knowledge.booking_types.get(booking.type)
         kind = booking_type.kind(booking.kind) if booking_type else None
         fixed = {
             "id": booking.id,
-            "type": booking_type.title.zh if booking_type else booking.type,
-            "kind": kind.title.zh if kind else booking.kind,
+            "type": booking_type.title.of(lang) if booking_type else booking.type,
+            "kind": kind.title.of(lang) if kind else booking.kind,
             "status": booking.status,
             "starts_at": _local(booking.starts_at, zone),
             "card_number": booking.card_number,
@@ -95,8 +98,12 @@ def workbook(
             "created_at": _local(booking.created_at, zone),
             "decided_at": _local(booking.decided_at, zone),
         }
-        values = [fixed[key] for key, _ in FIXED_COLUMNS] + [booking.fields.get(key, "") for key, _ in fields]
-        sheet.append(values)
+        sheet.append(
+            [
+                *(fixed[column] for column in FIXED_COLUMNS),
+                *(booking.fields.get(key, "") for key in fields),
+            ]
+        )
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # a typed value starting with "=" stays text, never a formula
                 cell.data_type = "s"

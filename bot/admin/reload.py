@@ -56,15 +56,15 @@ async def build(folder: Path) -> tuple[Answerer | None, list[Problem]]:
     return await asyncio.to_thread(_build, folder)
 
 
-async def _install(svc: Services, folder: Path, candidate: Answerer) -> None:
-    """Writes KNOWLEDGE_DIR (unless the candidate was read from it) and swaps the answerer in."""
+async def _install(svc: Services, folder: Path, archive: bytes, candidate: Answerer) -> None:
+    """Writes KNOWLEDGE_DIR from `archive`, the packed `folder` (unless the candidate was read from
+    KNOWLEDGE_DIR itself), and swaps the answerer in. The candidate was validated from these very files,
+    so it is not read again: only its entries' source paths move to where the files now lie."""
     installed_dir = svc.settings.knowledge_dir
     if folder.resolve() != installed_dir.resolve():
-        await asyncio.to_thread(replace_folder, installed_dir, pack(folder))
-        rebuilt, problems = await build(installed_dir)
-        if rebuilt is None:  # the same files validated a moment ago: only a disk fault gets here
-            raise RuntimeError(f"installed knowledge does not load: {problems}")
-        candidate = rebuilt
+        await asyncio.to_thread(replace_folder, installed_dir, archive)
+        sources = candidate.knowledge.sources
+        sources.update({entry: installed_dir / path.relative_to(folder) for entry, path in sources.items()})
     svc.swap_knowledge(candidate)
 
 
@@ -82,10 +82,11 @@ async def propose(svc: Services, folder: Path, by: int | None) -> Outcome:
             if installed is not None and installed.checksum == sum_ and svc.knowledge_version == installed.id:
                 return Outcome("unchanged", diff=diff, version_id=installed.id)
             moves = tuple(await asyncio.to_thread(regression_moves, svc.answerer, candidate))
+            archive = pack(folder)
             row = await versions.record(
                 session,
                 state=versions.PENDING if moves else versions.INSTALLED,
-                archive=pack(folder),
+                archive=archive,
                 checksum=sum_,
                 parent_id=installed.id if installed else None,
                 summary=diff.summary(),
@@ -94,7 +95,7 @@ async def propose(svc: Services, folder: Path, by: int | None) -> Outcome:
             )
             if moves:
                 return Outcome("gated", diff=diff, moves=moves, version_id=row.id)
-            await _install(svc, folder, candidate)
+            await _install(svc, folder, archive, candidate)
             svc.knowledge_version = row.id
         return Outcome("installed", diff=diff, version_id=row.id)
 
@@ -126,7 +127,7 @@ async def confirm(svc: Services, version_id: int, by: int) -> Outcome:
             diff = diff_knowledge(svc.knowledge, candidate.knowledge)
             row.state, row.decided_at, row.created_by = versions.INSTALLED, svc.clock(), by
             await session.flush()
-            await _install(svc, folder, candidate)
+            await _install(svc, folder, row.archive, candidate)
         svc.knowledge_version = row.id
         return Outcome("installed", diff=diff, version_id=row.id)
 
@@ -165,7 +166,7 @@ async def rollback(svc: Services, by: int) -> Outcome:
                 by=by,
                 now=svc.clock(),
             )
-            await _install(svc, folder, candidate)
+            await _install(svc, folder, previous.archive, candidate)
         svc.knowledge_version = row.id
         return Outcome("installed", diff=diff, version_id=row.id)
 
@@ -210,7 +211,7 @@ async def follow_installed(svc: Services) -> bool:
             if candidate is None:
                 log.error("installed knowledge version #%s does not load here: %s", installed.id, problems)
                 return False
-            await _install(svc, folder, candidate)
+            await _install(svc, folder, installed.archive, candidate)
         svc.knowledge_version = installed.id
         log.info("knowledge version #%s installed (another instance published it)", installed.id)
         return True
@@ -223,9 +224,10 @@ async def publish(db: Database, folder: Path, now: datetime, *, force: bool = Fa
     candidate, problems = await build(folder)
     if candidate is None:
         return Outcome("invalid", tuple(problems))
+    sum_ = checksum(folder)
     async with db.session() as session:
         installed = await versions.current(session)
-        if installed is not None and installed.checksum == checksum(folder):
+        if installed is not None and installed.checksum == sum_:
             return Outcome(
                 "unchanged",
                 diff=diff_knowledge(candidate.knowledge, candidate.knowledge),
@@ -243,7 +245,7 @@ async def publish(db: Database, folder: Path, now: datetime, *, force: bool = Fa
             session,
             state=versions.INSTALLED,
             archive=pack(folder),
-            checksum=checksum(folder),
+            checksum=sum_,
             parent_id=installed.id if installed else None,
             summary=diff.summary(),
             by=None,

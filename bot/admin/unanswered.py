@@ -32,7 +32,6 @@ class Missed:
 @dataclass(frozen=True)
 class MissGroup:
     questions: tuple[Missed, ...]  # most asked wording first
-    closest: Entry | None
 
     @property
     def lead(self) -> Missed:
@@ -50,6 +49,10 @@ class MissGroup:
 
     def reasons(self) -> dict[str, int]:
         return dict(Counter(q.reason for q in self.questions).most_common())
+
+    def closest(self, answerer: Answerer) -> Entry | None:
+        """Asked of the groups shown only: finding it may run a search."""
+        return closest_entry(answerer, self.lead)
 
 
 async def missed_since(session: AsyncSession, since: datetime) -> list[Missed]:
@@ -85,7 +88,7 @@ def closest_entry(answerer: Answerer, question: Missed) -> Entry | None:
     return answerer.index.entries[ranked[0].position] if ranked else None
 
 
-def group_missed(questions: list[Missed], answerer: Answerer) -> list[MissGroup]:
+def group_missed(questions: list[Missed]) -> list[MissGroup]:
     """Greedy grouping: a question joins the first group whose first wording it resembles; groups by
     size, largest first."""
     by_wording = Counter(_key(q.text) for q in questions)
@@ -99,7 +102,7 @@ def group_missed(questions: list[Missed], answerer: Answerer) -> list[MissGroup]
         else:
             home.append(question)
     groups.sort(key=lambda g: (-len(g), g[0].id))
-    return [MissGroup(tuple(g), closest_entry(answerer, g[0])) for g in groups]
+    return [MissGroup(tuple(g)) for g in groups]
 
 
 def group_of(groups: list[MissGroup], question_id: int) -> MissGroup | None:

@@ -45,6 +45,7 @@ _CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!�
 _ENGLISH_CARD = re.compile(r"\bcards?\b")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _FOLLOW_UP_MARKS = re.compile(r"^(顺便问下|顺便问一下|顺便|对了|还有|另外|再问下|再问一下)[，,]?")
 
 
@@ -139,7 +140,9 @@ class Answerer:
         return bool(places) and any(n in text for n in self._generic_names)
 
     def _named_entries(self, text: str, allowed: np.ndarray | None) -> set[int]:
-        """Entries whose alias the question contains, the longest alias first: 区第二人民医院 is not 人民医院."""
+        """Entries whose alias the question contains, the longest alias first: 区第二人民医院 is not 人民医院.
+        A name is found across a space (人民 医院, as pinyin renmin yiyuan is written in characters)."""
+        text = _CJK_GAP.sub("", text)
         named: set[int] = set()
         for alias, position in self._aliases:
             if alias in text and (allowed is None or allowed[position]):
@@ -148,10 +151,11 @@ class Answerer:
         return named
 
     def _allowed(self, card: str | None, named: set[str]) -> np.ndarray | None:
-        """The user's card and the shared material it includes, plus whatever the question names;
-        everything for a user with no card who names nothing."""
+        """What the question names (a card without its shared material: 张店企业家卡有效期 asks about the
+        card, not 齐惠保's cover); else the user's card and the shared material it includes; everything
+        for a user with no card who names nothing."""
         groups = set(named)
-        if card in self.knowledge.cards:
+        if card in self.knowledge.cards and not groups & self.knowledge.cards.keys():
             groups |= self.knowledge.offered_to(card)
         if not groups:
             return None
@@ -204,7 +208,9 @@ class Answerer:
         # 人才卡, talent card: which programme, not what about it (most entries name their card)
         asked = _without(text, self._generic_names)
         ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
-        scope = topic(self.index.reader.clean(text), self.index.knows, self._lexicon)
+        scope = topic(
+            self.index.reader.clean(text), self._knows_within(allowed), self._lexicon, self.particular
+        )
         named = self._named_entries(text, allowed)
         ranked = self._names_first(ranked, named, text)
         if ranked and not named:
@@ -221,11 +227,11 @@ class Answerer:
             for s in ranked
             if s.score >= matching.alternative_threshold
         )
-        if confidence >= matching.answer_threshold:
-            top = ranked[0]
+        unstated = any(fact.unstated(text, entries[top].body) for fact in matching.asked_facts)
+        if confidence >= matching.answer_threshold and not unstated:
             return Answer(
                 question,
-                entries[top.position],
+                entries[top],
                 confidence,
                 suggestions[1 : matching.max_alternatives + 1],
                 "answer",
@@ -233,6 +239,18 @@ class Answerer:
         if suggestions and scope.unknown_share < UNSURE_SHARE:
             return Answer(question, None, confidence, suggestions[: matching.max_alternatives], "unsure")
         return Answer(question, None, confidence, (), about_card=about_card)
+
+    def _knows_within(self, allowed: np.ndarray | None) -> Callable[[str, bool], bool]:
+        """Whether the knowledge the user is answered from uses a word: a word only another card's guide
+        uses (法律咨询 asked by a 张店 holder) is not covered for this user. A homophone typo is judged by
+        the whole knowledge (its characters are not the guide's)."""
+
+        def knows(word: str, typo: bool) -> bool:
+            if not self.index.knows(word, typo):
+                return False
+            return allowed is None or not self.index.knows(word, False) or self.index.used_in(word, allowed)
+
+        return knows
 
     def _names_first(self, ranked: list[Scored], named: set[int], question: str) -> list[Scored]:
         """Entries the question names by alias (and their details) come before any others."""
@@ -311,6 +329,12 @@ class Answerer:
             )
             for _, translations in english
         )
+
+    def particular(self, word: str) -> bool:
+        """A word that can name a topic: not our place (张店区, 广州市), not a card's name or tier, and not
+        in most entries (持卡人, 服务)."""
+        place = word.rstrip("区市省")
+        return not (place in self._our_places or any(word in name for name in self._card_words))
 
     def _is_thing(self, word: str) -> bool:
         """A word naming something particular of the knowledge: not a card word, not in most entries."""

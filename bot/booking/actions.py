@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from bot.booking.form import (
     applies,
     back,
     choose,
+    expects_text,
     quota_message,
     quota_refusal,
     screen,
@@ -55,25 +56,31 @@ def _types_for(svc: Services, card: str | None) -> dict[str, BookingType]:
 
 
 async def _context(session: AsyncSession, svc: Services, user: User, draft: Draft, lang: Lang) -> FormContext:
+    """Everything a step of the form may need, read once: the quota uses of each type it can reach (all
+    of them while none is chosen) and, once the kind is known, the seats taken on every bookable day (a
+    typed "明天下午3点" picks the day and the slot in one step)."""
     zone, now = svc.settings.tz, svc.clock()
     types = _types_for(svc, user.card)
-    used: dict[int, int] = {}
+    reachable = [types[draft.type]] if draft.type is not None else list(types.values())
+    used: dict[str, dict[int, int]] = {}
     taken: dict[datetime, int] = {}
-    if draft.type is not None:
+    for booking_type in reachable:
+        if booking_type.yearly_quota is None:
+            continue
+        years = range(now.astimezone(zone).year, last_day(booking_type, now, zone).year + 1)
+        used[booking_type.id] = {
+            year: await bookings.quota_used(session, booking_type, user.card_number or "", year)
+            for year in years
+        }
+        if draft.replaces is not None:  # a change moves the old booking's use: count it as free
+            moved = await bookings.quota_year_of(session, draft.replaces)
+            if moved is not None and moved in used[booking_type.id]:
+                used[booking_type.id][moved] -= 1
+    if draft.type is not None and draft.kind is not None and types[draft.type].timing == "slots":
         booking_type = types[draft.type]
-        if booking_type.yearly_quota is not None:
-            years = range(now.astimezone(zone).year, last_day(booking_type, now, zone).year + 1)
-            for year in years:
-                used[year] = await bookings.quota_used(session, booking_type, user.card_number or "", year)
-            if draft.replaces is not None:  # a change moves the old booking's use: count it as free
-                moved = await bookings.quota_year_of(session, draft.replaces)
-                if moved is not None and moved in used:
-                    used[moved] -= 1
-        if draft.day is not None and booking_type.timing == "slots" and draft.kind is not None:
-            start = datetime.combine(date.fromisoformat(draft.day), datetime.min.time(), zone)
-            taken = await bookings.seats_taken(
-                session, booking_type, draft.kind, start, start + timedelta(days=1)
-            )
+        start = datetime.combine(now.astimezone(zone).date(), time(), zone)
+        end = datetime.combine(last_day(booking_type, now, zone) + timedelta(days=1), time(), zone)
+        taken = await bookings.seats_taken(session, booking_type, draft.kind, start, end)
     return FormContext(types, now, zone, lang, used, taken)
 
 
@@ -111,39 +118,47 @@ async def _prefill(session: AsyncSession, user: User, draft: Draft, booking_type
 
 async def begin(svc: Services, who: Who, replaces: int | None = None, type_id: str | None = None) -> FormView:
     """Start (or restart) the form. Everything that would refuse the booking at the end and can be known
-    now is checked now: a bound, valid card of a programme with booking types, and quota left."""
-    now = svc.clock()
+    now is checked now: a bound, valid card of a programme with booking types, and quota left. The view's
+    `message_id` is the message of the form this one replaces (its buttons are to go)."""
     async with svc.db.session() as session:
-        user, _ = await _load(session, svc, who)
-        if user.card_number is None:
-            return FormView(notice=t("book_needs_card", who.lang))
-        holder = await session.get(CardHolder, user.card_number)
-        if holder is not None and holder.valid_until < now.astimezone(svc.settings.tz).date():
-            return FormView(notice=t("book_card_expired", who.lang, date=f"{holder.valid_until}"))
-        types = _types_for(svc, user.card)
-        if type_id is not None:
-            types = {k: v for k, v in types.items() if k == type_id} or types
-        if not types:
-            return FormView(notice=t("book_nothing", who.lang))
-        draft = Draft(replaces=replaces)
-        if replaces is not None:
-            old = await bookings.own_booking(session, replaces, who.user_id)
-            if old is None or not bookings.changeable(old, now):
-                return FormView(notice=t("not_yours", who.lang))
-            draft.type, draft.kind = old.type, old.kind
-            draft.values = dict(old.fields)
-            draft.prefilled = list(old.fields)
-        elif len(types) == 1:
-            draft.type = next(iter(types))
-            await _prefill(session, user, draft, types[draft.type])
-        ctx = await _context(session, svc, user, draft, who.lang)
-        if draft.type is not None and replaces is None:
-            refusal = quota_refusal(ctx.types[draft.type], ctx)
-            if refusal is not None:
-                return FormView(notice=refusal)
-        await _save(session, svc, who.user_id, draft)
-        user.awaiting = AWAITING_BOOKING
-        return FormView(screen(draft, ctx))
+        user, previous = await _load(session, svc, who)
+        view = await _begin(session, svc, who, user, replaces, type_id)
+    return replace(view, message_id=previous.message_id if previous else None)
+
+
+async def _begin(
+    session: AsyncSession, svc: Services, who: Who, user: User, replaces: int | None, type_id: str | None
+) -> FormView:
+    now = svc.clock()
+    if user.card_number is None:
+        return FormView(notice=t("book_needs_card", who.lang))
+    holder = await session.get(CardHolder, user.card_number)
+    if holder is not None and holder.valid_until < now.astimezone(svc.settings.tz).date():
+        return FormView(notice=t("book_card_expired", who.lang, date=f"{holder.valid_until}"))
+    types = _types_for(svc, user.card)
+    if type_id is not None:
+        types = {k: v for k, v in types.items() if k == type_id} or types
+    if not types:
+        return FormView(notice=t("book_nothing", who.lang))
+    draft = Draft(replaces=replaces)
+    if replaces is not None:
+        old = await bookings.own_booking(session, replaces, who.user_id)
+        if old is None or not bookings.changeable(old, now):
+            return FormView(notice=t("not_yours", who.lang))
+        draft.type, draft.kind = old.type, old.kind
+        draft.values = dict(old.fields)
+        draft.prefilled = list(old.fields)
+    elif len(types) == 1:
+        draft.type = next(iter(types))
+        await _prefill(session, user, draft, types[draft.type])
+    ctx = await _context(session, svc, user, draft, who.lang)
+    if draft.type is not None and replaces is None:
+        refusal = quota_refusal(ctx.types[draft.type], ctx)
+        if refusal is not None:
+            return FormView(notice=refusal)
+    await _save(session, svc, who.user_id, draft)
+    user.awaiting = AWAITING_BOOKING
+    return FormView(screen(draft, ctx))
 
 
 async def attach_message(svc: Services, who: Who, message_id: int) -> None:
@@ -174,8 +189,13 @@ async def current(svc: Services, who: Who) -> FormView | None:
 
 async def waits_for_text(svc: Services, who: Who) -> bool:
     """Whether the open form's current step is a typed one (else its buttons are the way on)."""
-    view = await current(svc, who)
-    return view is not None and view.screen is not None and view.screen.expects_text
+    async with svc.db.session() as session:
+        user, draft = await _load(session, svc, who)
+    if draft is None:
+        return False
+    # The step depends on the draft and the types alone: no counts to read, no screen to build.
+    types = _types_for(svc, user.card)
+    return expects_text(draft, FormContext(types, svc.clock(), svc.settings.tz, who.lang))
 
 
 async def _step(
@@ -199,18 +219,12 @@ async def _step(
             error = type_text(draft, value, ctx)
         if had_type is None and draft.type is not None:
             await _prefill(session, user, draft, ctx.types[draft.type])
-            refusal = quota_refusal(
-                ctx.types[draft.type], await _context(session, svc, user, draft, who.lang)
-            )
+            refusal = quota_refusal(ctx.types[draft.type], ctx)
             if refusal is not None:
                 draft.type = None
                 error = refusal
         await _save(session, svc, who.user_id, draft)
-        return FormView(
-            screen(draft, await _context(session, svc, user, draft, who.lang)),
-            notice=error,
-            message_id=draft.message_id,
-        )
+        return FormView(screen(draft, ctx), notice=error, message_id=draft.message_id)
 
 
 async def press(svc: Services, who: Who, value: str, message_id: int | None = None) -> FormView | None:
@@ -248,7 +262,7 @@ def staff_brief(svc: Services, booking: Booking, heading: str) -> str:
         [
             f"<b>{html.escape(heading)} #{booking.id}</b>",
             html.escape(booking_type.describe(booking.kind, "zh")),
-            f"时间：{start:%Y-%m-%d %H:%M}",
+            t("form_time_line", "zh", day=f"{start:%Y-%m-%d}", at=f"{start:%H:%M}"),
         ]
     )
 
@@ -259,19 +273,17 @@ def staff_notice(svc: Services, booking: Booking, holder: CardHolder | None, hea
     kind = booking_type.kind(booking.kind)
     # The holder's name is named once: by the card line, unless a field (持卡人姓名) already says it.
     name = holder.holder_name if holder and holder.holder_name not in booking.fields.values() else ""
-    card = (
-        f"{html.escape(name)}（{html.escape(booking.card_number)}）"
-        if name
-        else html.escape(booking.card_number)
-    )
-    lines = [staff_brief(svc, booking, heading), f"卡号：{card}"]
+    number = html.escape(booking.card_number)
+    card = t("staff_card_holder", "zh", name=html.escape(name), card=number) if name else number
+    lines = [staff_brief(svc, booking, heading), t("staff_card_line", "zh", card=card)]
     if kind and kind.service_point:
-        lines.append(f"服务地点：{html.escape(kind.service_point)}")
+        lines.append(t("form_service_point", "zh", point=html.escape(kind.service_point)))
     for spec in booking_type.fields:
         if spec.id in booking.fields and applies(spec, booking.kind, booking.fields):
-            lines.append(f"{html.escape(spec.label.zh)}：{html.escape(booking.fields[spec.id])}")
+            label, value = html.escape(spec.label.zh), html.escape(booking.fields[spec.id])
+            lines.append(t("field_line", "zh", label=label, value=value))
     if booking.reason:
-        lines.append(f"原因：{html.escape(booking.reason)}")
+        lines.append(t("staff_reason_line", "zh", reason=html.escape(booking.reason)))
     return "\n".join(lines)
 
 
@@ -286,7 +298,12 @@ def log_state_change(booking_id: int, status: str, detail: str) -> None:
 def staff_buttons(booking_id: int) -> list[list[tuple[str, str]]]:
     # The id alone is safe: ids are never reused (db.models.NEVER_REUSED), so an old button cannot reach
     # a later booking.
-    return [[("✅ 确认", f"st:ok:{booking_id}"), ("❌ 拒绝", f"st:no:{booking_id}")]]
+    return [
+        [
+            (t("button_staff_confirm", "zh"), f"st:ok:{booking_id}"),
+            (t("button_staff_reject", "zh"), f"st:no:{booking_id}"),
+        ]
+    ]
 
 
 def staff_chat(svc: Services, booking_type: BookingType) -> int | None:
@@ -336,12 +353,12 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         chat = staff_chat(svc, booking_type)
         if chat is not None:
             for old in replaced:
-                notice = staff_brief(svc, old, f"预约已改期为 #{booking.id}，原预约取消")
+                notice = staff_brief(svc, old, t("staff_changed", "zh", id=booking.id))
                 await outbox.enqueue(session, chat, notice, now, user_id=who.user_id)
             await outbox.enqueue(
                 session,
                 chat,
-                staff_notice(svc, booking, holder, "新预约"),
+                staff_notice(svc, booking, holder, t("staff_new", "zh")),
                 now,
                 buttons=staff_buttons(booking.id),
                 user_id=who.user_id,
@@ -356,17 +373,17 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
         return FormView(notice=t("book_busy", who.lang))
     if placed.booking is None:  # the slot filled up, the quota ran out, or time moved past the notice limit
         violation = placed.violations[0]
-        reason = violation.zh if who.lang == "zh" else violation.en
+        reason = violation.text.of(who.lang)
         if violation.code == "quota":  # no date would do: close the form rather than leave a dead button
             await abandon(svc, who)
             return FormView(notice=quota_message(violation, booking_type, who.lang))
         async with svc.db.session() as session:  # back to the time step, so the holder can pick another
             user, draft = await _load(session, svc, who)
-            if draft is not None:
-                draft.at = None
-                await _save(session, svc, who.user_id, draft)
-        view = await current(svc, who)
-        return FormView(view.screen if view else None, notice=reason)
+            if draft is None:
+                return FormView(notice=reason)
+            draft.at = None
+            await _save(session, svc, who.user_id, draft)
+            return FormView(screen(draft, await _context(session, svc, user, draft, who.lang)), notice=reason)
     if draft.replaces is not None:
         log_state_change(draft.replaces, "cancelled", "changed by the holder")
     log_state_change(placed.booking.id, placed.booking.status, f"{placed.booking.type}/{placed.booking.kind}")
@@ -377,8 +394,6 @@ async def confirm(svc: Services, who: Who, token: str) -> FormView:
     )
 
 
-# Preset reasons for ❌ (staff may also reply to the notice with a reason of their own).
-REJECT_REASONS = {"full": "该时段已无法安排", "info": "预约信息不完整或有误", "other": "其他原因，请致电咨询"}
 UNDO_WINDOW = timedelta(minutes=5)  # a rejection can be taken back this long; the holder hears after it
 
 
@@ -471,7 +486,7 @@ async def undo_rejection(svc: Services, booking_id: int) -> Booking | str:
         if result is None:
             return t("staff_undo_late", "zh")
         if isinstance(result, Violation):
-            return t("staff_undo_taken", "zh", reason=result.zh)
+            return t("staff_undo_taken", "zh", reason=result.text.of("zh"))
         if decided_at is not None and not await outbox.withdraw(session, result.chat_id, decided_at):
             user = await session.get(User, result.user_id)
             await outbox.enqueue(
@@ -495,7 +510,7 @@ async def cancel_booking(svc: Services, who: Who, booking_id: int) -> Cancelled 
         cancelled = await reminders.cancel_for(session, booking.id)
         booking_type = svc.knowledge.booking_types[booking.type]
         if (chat := staff_chat(svc, booking_type)) is not None:
-            notice = staff_brief(svc, booking, "持卡人取消预约")
+            notice = staff_brief(svc, booking, t("staff_cancelled", "zh"))
             await outbox.enqueue(session, chat, notice, now, user_id=who.user_id)
         result = Cancelled(booking, cancelled)
     log_state_change(booking.id, booking.status, "cancelled by the holder")
@@ -563,6 +578,12 @@ async def mute_reminder(svc: Services, who: Who, reminder_id: int) -> bool:
 async def my_bookings(svc: Services, who: Who) -> list[Booking]:
     async with svc.db.session() as session:
         return await bookings.bookings_of(session, who.user_id)
+
+
+async def own_booking(svc: Services, who: Who, booking_id: int) -> Booking | None:
+    """One of the holder's bookings by id, however old (None: no such booking, or someone else's)."""
+    async with svc.db.session() as session:
+        return await bookings.own_booking(session, booking_id, who.user_id)
 
 
 def booking_line(svc: Services, booking: Booking, lang: Lang) -> str:

@@ -15,24 +15,29 @@ from typing import assert_never
 
 from bot.holders.user_text import clean_text
 from bot.kb.schema import FieldKind
+from bot.texts import Lang, Text, t
 
-__all__ = ["FieldError", "FieldKind", "Parsed", "parse_field"]
+__all__ = ["NONE", "NO", "YES", "FieldKind", "Parsed", "parse_field", "shown_value"]
 
-
-@dataclass(frozen=True)
-class FieldError:
-    zh: str
-    en: str
+# The stored answers yes, no and "nothing": staff read them as stored, a holder through `shown_value`.
+YES, NO, NONE = "是", "否", "无"
+_SHOWN = {YES: "value_yes", NO: "value_no", NONE: "value_none"}
 
 
 @dataclass(frozen=True)
 class Parsed:
     value: str  # normalised text, stored as is and shown in summaries
-    error: FieldError | None = None  # value == "" when error
+    error: Text | None = None  # value == "" when error; said in the reader's language
 
 
-def _bad(zh: str, en: str) -> Parsed:
-    return Parsed("", FieldError(zh, en))
+def shown_value(value: str, lang: Lang) -> str:
+    """A stored value as the reader reads it: yes, no and "nothing" in their language, the rest as typed."""
+    key = _SHOWN.get(value)
+    return t(key, lang) if key else value
+
+
+def _bad(key: str, **values: object) -> Parsed:
+    return Parsed("", Text(key, values))
 
 
 def _clean(raw: str) -> str:
@@ -55,9 +60,6 @@ _LATIN_NAME = re.compile(f"[{_LATIN}]+(?:[ '-][{_LATIN}]+)*")
 _DOTS = re.compile(r"\s*[·•・‧∙⋅]\s*")
 _NAME_SEPARATORS = re.compile(f"[,、;]|(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
 
-_NAME_EXAMPLE_ZH = "如 张三 或 John Smith"
-_NAME_EXAMPLE_EN = "like 张三 or John Smith"
-
 
 def _name_text(text: str) -> str:
     spaced = re.sub(r"\s+", " ", _DOTS.sub("·", text))
@@ -67,44 +69,25 @@ def _name_text(text: str) -> str:
 def _name(text: str) -> Parsed:
     name = _name_text(text)
     if any(unicodedata.category(c) == "Nd" for c in name):
-        return _bad(
-            f"姓名里不能有数字，请输入{_NAME_EXAMPLE_ZH} 的姓名。",
-            f"A name can't contain digits; please type one {_NAME_EXAMPLE_EN}.",
-        )
+        return _bad("field_name_digits")
     if name and not 2 <= len(name) <= 20:
-        return _bad(
-            f"姓名应为 2–20 个字，请输入{_NAME_EXAMPLE_ZH} 的姓名。",
-            f"A name should be 2–20 characters long; please type one {_NAME_EXAMPLE_EN}.",
-        )
+        return _bad("field_name_length")
     if _CHINESE_NAME.fullmatch(name) or _LATIN_NAME.fullmatch(name):
         return Parsed(name)
-    return _bad(
-        f"姓名格式不对，请输入 2–20 个字的中文或英文姓名，{_NAME_EXAMPLE_ZH}。",
-        f"That doesn't look like a name; please type a Chinese or English name {_NAME_EXAMPLE_EN}.",
-    )
+    return _bad("field_name_bad")
 
 
 def _names(text: str, max_count: int) -> Parsed:
     pieces = [p.strip() for p in _NAME_SEPARATORS.split(_name_text(text)) if p.strip()]
     if not pieces:
-        return _bad(
-            "请输入姓名，多人用逗号或顿号隔开，如 张三、李四。",
-            "Please type at least one name; separate several with commas, like 张三, 李四.",
-        )
+        return _bad("field_names_none")
     if len(pieces) > max_count:
-        return _bad(
-            f"最多只能填 {max_count} 个姓名（您填了 {len(pieces)} 个），请删减后重新输入，如 张三、李四。",
-            f"At most {max_count} names, please (you typed {len(pieces)}); "
-            "remove some and type them again, like 张三, 李四.",
-        )
+        return _bad("field_names_too_many", most=max_count, given=len(pieces))
     names = []
     for number, piece in enumerate(pieces, start=1):
         parsed = _name(piece)
         if parsed.error:
-            return _bad(
-                f"第 {number} 个姓名“{_quote(piece)}”有误：{parsed.error.zh}",
-                f"Name {number} (“{_quote(piece)}”): {parsed.error.en}",
-            )
+            return _bad("field_names_one_bad", number=number, piece=_quote(piece), error=parsed.error)
         names.append(parsed.value)
     return Parsed("、".join(names))
 
@@ -150,10 +133,7 @@ def _count(text: str, max_count: int) -> Parsed:
     match = re.fullmatch(rf"([0-9]{{1,4}}|{_CHINESE_NUMBER})\s*[人位辆个]?", text)
     number = _number(match.group(1)) if match else None
     if number is None or number > max_count:
-        return _bad(
-            f"请输入 0 到 {max_count} 之间的整数，如 2。",
-            f"Please type a whole number from 0 to {max_count}, like 2.",
-        )
+        return _bad("field_count_bad", most=max_count)
     return Parsed(str(number))
 
 
@@ -173,11 +153,7 @@ def _phone(text: str) -> Parsed:
     landline = _LANDLINE.fullmatch(compact)
     if landline:
         return Parsed(f"0{landline.group(1)}-{landline.group(2)}")
-    return _bad(
-        "电话号码格式不对，请输入 11 位手机号（如 13812345678）或带区号的固定电话（如 020-86132888）。",
-        "That doesn't look like a phone number; please type an 11-digit mobile number like "
-        "13812345678 or a landline with its area code like 020-86132888.",
-    )
+    return _bad("field_phone_bad")
 
 
 # --- plates -----------------------------------------------------------------------------------------
@@ -187,11 +163,7 @@ _PLATE = re.compile(f"([{_PROVINCES}])([A-Za-z])([A-Za-z0-9]{{5,6}})")
 # Guangdong's cross-border Hong Kong / Macao plates (粤Z·1234港), common at Guangzhou's airport.
 _CROSS_BORDER = re.compile("粤[Zz][A-Za-z0-9]{4}[港澳]")
 _NO_VEHICLE = {"无", "没有", "none", "no"}
-_PLATE_HINT_ZH = "请输入如 粤A12345 的车牌（新能源车如 粤AD12345），多辆用逗号隔开；没有车请输入“无”。"
-_PLATE_HINT_EN = (
-    "please type one like 粤A12345 (new-energy: 粤AD12345), separating several with commas, "
-    "or “none” if there is no vehicle."
-)
+_PLATE_HINT = Text("field_plate_hint")
 
 
 def _plate(token: str) -> Parsed:
@@ -199,43 +171,29 @@ def _plate(token: str) -> Parsed:
         return Parsed(token.upper())
     match = _PLATE.fullmatch(token)
     if not match:
-        return _bad(
-            f"车牌“{_quote(token)}”格式不对，{_PLATE_HINT_ZH}",
-            f"“{_quote(token)}” doesn't look like a licence plate; {_PLATE_HINT_EN}",
-        )
+        return _bad("field_plate_bad", plate=_quote(token), hint=_PLATE_HINT)
     plate = token.upper()
     serial = plate[2:]
     if "I" in serial or "O" in serial:
-        return _bad(
-            f"车牌“{plate}”里不会有字母 I 或 O，可能是数字 1 或 0，请检查后重新输入，如 粤A12345。",
-            f"A plate can't contain the letters I or O (“{plate}”) — perhaps the digits 1 or 0? "
-            "Please check and type it like 粤A12345.",
-        )
+        return _bad("field_plate_i_o", plate=plate)
     # Six characters is a new-energy plate: D/F (electric/hybrid) first on cars, last on buses and lorries.
     if len(serial) == 6 and not (serial[0] in "DF" or serial[-1] in "DF"):
-        return _bad(
-            f"车牌“{plate}”格式不对，{_PLATE_HINT_ZH}",
-            f"“{plate}” doesn't look like a licence plate; {_PLATE_HINT_EN}",
-        )
+        return _bad("field_plate_bad", plate=plate, hint=_PLATE_HINT)
     return Parsed(plate)
 
 
 def _plates(text: str, max_count: int) -> Parsed:
     if text.lower() in _NO_VEHICLE:
-        return Parsed("无")
+        return Parsed(NONE)
     tokens = []
     for piece in re.split(r"[,、;]", text):
         # Spaces and dots may sit inside a plate (粤A·12345), so plates are told apart by their province.
         compact = re.sub(r"[\s·•・.\-]", "", piece)
         tokens += [t for t in re.split(f"(?=[{_PROVINCES}])", compact) if t]
     if not tokens:
-        return _bad(f"请输入车牌号，{_PLATE_HINT_ZH}", f"Please type a plate number; {_PLATE_HINT_EN}")
+        return _bad("field_plates_none", hint=_PLATE_HINT)
     if len(tokens) > max_count:
-        return _bad(
-            f"最多只能填 {max_count} 个车牌（您填了 {len(tokens)} 个），请删减后重新输入，如 粤A12345。",
-            f"At most {max_count} plates, please (you typed {len(tokens)}); "
-            "remove some and type them again, like 粤A12345.",
-        )
+        return _bad("field_plates_too_many", most=max_count, given=len(tokens))
     plates = []
     for token in tokens:
         parsed = _plate(token)
@@ -254,10 +212,7 @@ def _flight_no(text: str) -> Parsed:
     match = _FLIGHT.fullmatch(re.sub(r"[\s\-]", "", text))
     if match and re.search(r"[A-Za-z]", match.group(1)):  # an all-digit airline code does not exist
         return Parsed(match.group(0).upper())
-    return _bad(
-        "航班号格式不对，请输入如 CZ3101 的航班号。",
-        "That doesn't look like a flight number; please type one like CZ3101.",
-    )
+    return _bad("field_flight_bad")
 
 
 # --- time -------------------------------------------------------------------------------------------
@@ -286,13 +241,8 @@ _PERIODS: dict[str, range] = {
 }
 _PERIOD_WORD = re.compile("(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|早|晚)?(.*)")
 _AM_PM = re.compile(r"(.*?)(am|pm|a\.m\.|p\.m\.)")
-_TIME_BAD = _bad(
-    "时间格式不对，请输入如 14:30 的时间。", "That doesn't look like a time; please type one like 14:30."
-)
-_TIME_IMPOSSIBLE = _bad(
-    "没有这个时间（小时 0–23，分钟 0–59），请输入如 14:30 的时间。",
-    "That time doesn't exist (hours 0–23, minutes 0–59); please type one like 14:30.",
-)
+_TIME_BAD = _bad("field_time_bad")
+_TIME_IMPOSSIBLE = _bad("field_time_impossible")
 
 
 def _clock(text: str) -> tuple[int, int] | None:
@@ -356,21 +306,15 @@ def _date(text: str) -> Parsed:
     month = _number(match.group("m")) if match else None
     day = _number(match.group("d")) if match else None
     if match is None or month is None or day is None:
-        return _bad(
-            "日期格式不对，请输入如 2026-12-01 或 12月1日 的日期。",
-            "That doesn't look like a date; please type one like 2026-12-01 or 12/1 (month/day).",
-        )
+        return _bad("field_date_bad")
     year = match.groupdict().get("y")
     try:
         # Without a year, check against a leap year so that 2月29日 is allowed.
         date(int(year) if year else 2000, month, day)
     except ValueError:
-        shown_zh = f"{year}年{month}月{day}日" if year else f"{month}月{day}日"
-        shown_en = f"{year}-{month:02d}-{day:02d}" if year else f"{month}/{day}"
-        return _bad(
-            f"没有{shown_zh}这一天，请检查后重新输入，如 2026-12-01 或 12月1日。",
-            f"There is no such date as {shown_en}; please check it and type one like 2026-12-01 or 12/1.",
-        )
+        if year:
+            return _bad("field_date_impossible", year=year, month=month, day=day)
+        return _bad("field_date_impossible_no_year", month=month, day=day)
     return Parsed(f"{year}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}")
 
 
@@ -383,26 +327,20 @@ _NO = {"否", "无", "没有", "不", "不要", "不需要", "不用", "no", "n"
 def _yes_no(text: str) -> Parsed:
     answer = re.sub(r"[.!。~]+$", "", text).strip().lower()
     if answer in _YES:
-        return Parsed("是")
+        return Parsed(YES)
     if answer in _NO:
-        return Parsed("否")
-    return _bad("请回答“是”或“否”。", "Please answer “yes” or “no”.")
+        return Parsed(NO)
+    return _bad("field_yes_no")
 
 
 def _text(raw: str) -> Parsed:
     # Not NFKC: it would turn Chinese punctuation (，！？) into ASCII in what staff read.
-    text = clean_text(raw)
-    if not text:
-        return _bad(
-            "请输入内容（1–200 个字），如 需要轮椅。",
-            "Please type something (1–200 characters), like “needs a wheelchair”.",
-        )
-    if len(text) > 200:
-        return _bad(
-            f"内容太长了（{len(text)} 个字），请控制在 200 字以内。",
-            f"That's too long ({len(text)} characters); please keep it within 200.",
-        )
-    return Parsed(text)
+    cleaned = clean_text(raw)
+    if not cleaned:
+        return _bad("field_text_empty")
+    if len(cleaned) > 200:
+        return _bad("field_text_too_long", length=len(cleaned))
+    return Parsed(cleaned)
 
 
 def parse_field(kind: FieldKind, raw: str, *, max_count: int = 20) -> Parsed:

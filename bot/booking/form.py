@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.booking.fields import parse_field
+from bot.booking.fields import NO, NONE, YES, parse_field, shown_value
 from bot.booking.rules import Violation, bookable_days, check_time, free_slots, last_day, quota_violation
 from bot.booking.when import parse_when
 from bot.kb.schema import BookingField, BookingType
@@ -76,8 +76,11 @@ class FormContext:
     now: datetime
     zone: ZoneInfo
     lang: Lang
-    quota_used: Mapping[int, int] = field(default_factory=dict)  # uses per service year
-    taken: Mapping[datetime, int] = field(default_factory=dict)  # seats per slot on the chosen day
+    quota_used: Mapping[str, Mapping[int, int]] = field(default_factory=dict)  # per type: uses per year
+    taken: Mapping[datetime, int] = field(default_factory=dict)  # seats per slot, every bookable day
+
+    def used(self, booking: BookingType, year: int) -> int:
+        return self.quota_used.get(booking.id, {}).get(year, 0)
 
 
 def _label(spec: BookingField, ctx: FormContext) -> str:
@@ -120,6 +123,14 @@ def step_of(draft: Draft, ctx: FormContext) -> Step:
     return "confirm"
 
 
+def expects_text(draft: Draft, ctx: FormContext) -> bool:
+    """Whether the current step takes typed input, as its screen says, without building the screen."""
+    step = step_of(draft, ctx)
+    if step == "field":
+        return next_field(draft, ctx).kind != "yes_no"  # type: ignore[union-attr]
+    return step in ("date", "time")
+
+
 def next_field(draft: Draft, ctx: FormContext) -> BookingField | None:
     booking = ctx.types[draft.type]  # type: ignore[index]
     return next(
@@ -139,7 +150,7 @@ def quota_line(booking: BookingType, year: int, ctx: FormContext) -> str:
     """Uses of the service year shown (near the year's end the calendar reaches into the next one)."""
     if booking.yearly_quota is None:
         return ""
-    used = ctx.quota_used.get(year, 0)
+    used = ctx.used(booking, year)
     if year == ctx.now.astimezone(ctx.zone).year:
         return t("form_quota", ctx.lang, used=used, quota=booking.yearly_quota)
     return t("form_quota_year", ctx.lang, year=year, used=used, quota=booking.yearly_quota)
@@ -151,7 +162,7 @@ def open_days(booking: BookingType, draft: Draft, ctx: FormContext) -> list[date
     days = bookable_days(booking, kind, ctx.now, ctx.zone)  # type: ignore[arg-type]
     if booking.yearly_quota is None:
         return days
-    return [d for d in days if ctx.quota_used.get(d.year, 0) < booking.yearly_quota]
+    return [d for d in days if ctx.used(booking, d.year) < booking.yearly_quota]
 
 
 def quota_refusal(booking: BookingType, ctx: FormContext) -> str | None:
@@ -160,15 +171,14 @@ def quota_refusal(booking: BookingType, ctx: FormContext) -> str | None:
         return None
     today = ctx.now.astimezone(ctx.zone).date()
     years = range(today.year, last_day(booking, ctx.now, ctx.zone).year + 1)
-    if any(ctx.quota_used.get(year, 0) < booking.yearly_quota for year in years):
+    if any(ctx.used(booking, year) < booking.yearly_quota for year in years):
         return None
     return quota_message(quota_violation(booking, booking.yearly_quota), booking, ctx.lang)  # type: ignore[arg-type]
 
 
 def quota_message(violation: Violation, booking: BookingType, lang: Lang) -> str:
     """The yearly quota is used up: why, and whom to call."""
-    reason = violation.zh if lang == "zh" else violation.en
-    return reason + t("next_quota", lang, contact=booking.changes_contact or "")
+    return violation.text.of(lang) + t("next_quota", lang, contact=booking.changes_contact or "")
 
 
 def screen(draft: Draft, ctx: FormContext) -> Screen:
@@ -236,14 +246,14 @@ def _field_screen(spec: BookingField, draft: Draft, ctx: FormContext) -> Screen:
     offer = draft.offers.get(spec.id)
     if offer and spec.count is not None and len(offer.split("、")) != int(draft.values.get(spec.count, "0")):
         offer = None  # last time's names, but the count changed: they must be typed
-    choices: list[Choice] = [Choice(f"✓ {offer}", OFFERED)] if offer else []
+    choices: list[Choice] = [Choice(f"✓ {shown_value(offer, ctx.lang)}", OFFERED)] if offer else []
     if spec.kind == "yes_no":
-        choices += [Choice(t("yes", ctx.lang), "是"), Choice(t("no", ctx.lang), "否")]
-        return Screen("field", f"{label}？", tuple(choices), columns=2)
+        choices += [Choice(t("yes", ctx.lang), YES), Choice(t("no", ctx.lang), NO)]
+        return Screen("field", t("form_yes_no_field", ctx.lang, label=label), tuple(choices), columns=2)
     if spec.kind == "count":
         choices += [Choice(str(n), str(n)) for n in range(spec.min_count, spec.min_count + 4)]
-        hint = t("form_count_hint", ctx.lang)
-        return Screen("field", f"{label}{hint}：", tuple(choices), expects_text=True, columns=4)
+        text = t("form_count_field", ctx.lang, label=label)
+        return Screen("field", text, tuple(choices), expects_text=True, columns=4)
     if spec.count is not None:
         count = draft.values.get(spec.count, "")
         hint = t("form_names_hint", ctx.lang, count=count)
@@ -304,8 +314,7 @@ def summary(draft: Draft, ctx: FormContext) -> str:
     booking = ctx.types[draft.type]  # type: ignore[index]
     kind = booking.kind(draft.kind)  # type: ignore[arg-type]
     lines = [
-        f"{booking.title.zh if ctx.lang == 'zh' else booking.title.en} · "
-        f"{kind.title.zh if ctx.lang == 'zh' else kind.title.en}",  # type: ignore[union-attr]
+        f"{booking.title.of(ctx.lang)} · {kind.title.of(ctx.lang)}",  # type: ignore[union-attr]
         t("form_time_line", ctx.lang, day=_day_text(draft, ctx), at=draft.at),
     ]
     if kind.service_point:  # type: ignore[union-attr]
@@ -313,8 +322,10 @@ def summary(draft: Draft, ctx: FormContext) -> str:
     marker = t("form_prefilled", ctx.lang)
     for spec in booking.fields:
         if spec.id in draft.values and applies(spec, draft.kind, draft.values):
-            shown = draft.values[spec.id] + (marker if spec.id in draft.prefilled else "")
-            lines.append(f"{_label(spec, ctx)}：{shown}")
+            shown = shown_value(draft.values[spec.id], ctx.lang) + (
+                marker if spec.id in draft.prefilled else ""
+            )
+            lines.append(t("field_line", ctx.lang, label=_label(spec, ctx), value=shown))
     if booking.yearly_quota is not None:
         lines.append(quota_line(booking, _year(draft, ctx), ctx).strip("（）() "))
     return "\n".join(lines)
@@ -352,9 +363,9 @@ def choose(draft: Draft, value: str, ctx: FormContext) -> str | None:
     return None
 
 
-def _echo(raw: str, shown: str, label: str) -> str:
+def _echo(raw: str, shown: str, label: str, lang: Lang) -> str:
     typed = raw.strip()
-    return f"✓ {label}：{shown}" if typed == shown else f"✓ {label}：{typed} → {shown}"
+    return t("form_echo", lang, label=label, value=shown if typed == shown else f"{typed} → {shown}")
 
 
 def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
@@ -363,7 +374,7 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
     kind = booking.kind(draft.kind)  # type: ignore[arg-type]
     parsed = parse_when(raw, ctx.now.astimezone(ctx.zone).date())
     if parsed.error:
-        return parsed.error.zh if ctx.lang == "zh" else parsed.error.en
+        return parsed.error.of(ctx.lang)
     day = parsed.day or (date.fromisoformat(draft.day) if draft.day else None)
     if day is None:
         return t("date_first", ctx.lang)
@@ -371,30 +382,26 @@ def _typed_when(draft: Draft, raw: str, ctx: FormContext) -> str | None:
         return _closed_day(booking, day, ctx)
     draft.day, draft.month, draft.at = day.isoformat(), _month_of(day), None
     shown = f"{day:%Y-%m-%d} {weekday_name(day, ctx.lang)}"
-    draft.note = _echo(raw, shown, t("form_date", ctx.lang))
+    draft.note = _echo(raw, shown, t("form_date", ctx.lang), ctx.lang)
     if parsed.at is None:
         return None
     at = datetime.combine(day, time.fromisoformat(parsed.at), ctx.zone)
     if booking.timing == "slots":
         if parsed.at not in {c.value for c in _screen(draft, ctx).choices}:
             problems = check_time(booking, kind, at, ctx.now)  # type: ignore[arg-type]
-            return (
-                (problems[0].zh if ctx.lang == "zh" else problems[0].en)
-                if problems
-                else t("slot_taken", ctx.lang)
-            )
+            return problems[0].text.of(ctx.lang) if problems else t("slot_taken", ctx.lang)
     else:
         problems = check_time(booking, kind, at, ctx.now)  # type: ignore[arg-type]
         if problems:
-            return problems[0].zh if ctx.lang == "zh" else problems[0].en
+            return problems[0].text.of(ctx.lang)
     draft.at = parsed.at
-    draft.note = _echo(raw, f"{shown} {parsed.at}", t("form_time", ctx.lang))
+    draft.note = _echo(raw, f"{shown} {parsed.at}", t("form_time", ctx.lang), ctx.lang)
     return None
 
 
 def _closed_day(booking: BookingType, day: date, ctx: FormContext) -> str:
     """Why a typed day cannot be booked, and what to do instead."""
-    if booking.yearly_quota is not None and ctx.quota_used.get(day.year, 0) >= booking.yearly_quota:
+    if booking.yearly_quota is not None and ctx.used(booking, day.year) >= booking.yearly_quota:
         return t("quota_year_used", ctx.lang, year=day.year, contact=booking.changes_contact or "")
     if day > last_day(booking, ctx.now, ctx.zone):
         return t(
@@ -413,11 +420,11 @@ def type_text(draft: Draft, raw: str, ctx: FormContext) -> str | None:
         assert spec is not None
         text = raw.strip()
         if not spec.required and text.lower() in _NONE_WORDS:
-            draft.values[spec.id], draft.note = "无", None
+            draft.values[spec.id], draft.note = NONE, None
             return None
         parsed = parse_field(spec.kind, text)
         if parsed.error:
-            return parsed.error.zh if ctx.lang == "zh" else parsed.error.en
+            return parsed.error.of(ctx.lang)
         if spec.kind == "count" and int(parsed.value) < spec.min_count:
             return t("count_too_small", ctx.lang, least=spec.min_count)
         if spec.count is not None:
@@ -425,7 +432,7 @@ def type_text(draft: Draft, raw: str, ctx: FormContext) -> str | None:
             if given != expected:
                 return t("count_mismatch", ctx.lang, expected=expected, given=given)
         draft.values[spec.id] = parsed.value
-        draft.note = _echo(text, parsed.value, _label(spec, ctx))
+        draft.note = _echo(text, shown_value(parsed.value, ctx.lang), _label(spec, ctx), ctx.lang)
         return None
     return t("use_buttons", ctx.lang)
 

@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.kb.schema import BookingKind, BookingType
-from bot.texts import WEEKDAYS_ZH
+from bot.kb.schema import BookingKind, BookingType, Opening
+from bot.texts import Listed, Text, Weekday
 
 
 @dataclass(frozen=True)
 class Violation:
     code: str  # in_past | too_late | too_far | closed | off_slot | full | quota
-    zh: str
-    en: str
+    text: Text  # why, and what to do instead, in the reader's language
 
 
 def min_notice(booking: BookingType, kind: BookingKind) -> timedelta:
@@ -47,18 +46,18 @@ def is_open(booking: BookingType, start: datetime) -> bool:
     return any(a <= begins and end <= b and end > begins for a, b in opening.periods)
 
 
-def opening_text(booking: BookingType) -> str:
-    """The opening hours as people write them, from the data: 周一至周五 08:00–12:00、14:00–17:30."""
-    if booking.opening is None:
-        return ""
-    days = sorted(booking.opening.weekdays)
+def opening_text(opening: Opening) -> Text:
+    """The opening hours as people write them, from the data: 周一至周五 08:00–12:00、14:00–17:30 (Mon–Fri
+    08:00–12:00, 14:00–17:30)."""
+    days = sorted(opening.weekdays)
     consecutive = days == list(range(days[0], days[-1] + 1)) and len(days) > 2
     names = (
-        f"{WEEKDAYS_ZH[days[0] - 1]}至{WEEKDAYS_ZH[days[-1] - 1]}"
+        Text("weekday_range", {"first": Weekday(days[0]), "last": Weekday(days[-1])})
         if consecutive
-        else "、".join(WEEKDAYS_ZH[d - 1] for d in days)
+        else Listed(tuple(Weekday(d) for d in days))
     )
-    return f"{names} " + "、".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in booking.opening.periods)
+    periods = Listed(tuple(f"{a:%H:%M}–{b:%H:%M}" for a, b in opening.periods))
+    return Text("opening_hours", {"days": names, "periods": periods})
 
 
 def slot_starts(booking: BookingType, day: date, zone: ZoneInfo) -> list[datetime]:
@@ -85,52 +84,30 @@ def check_time(booking: BookingType, kind: BookingKind, start: datetime, now: da
     zone = start.tzinfo
     assert isinstance(zone, ZoneInfo), "appointment times carry the rules' zone"
     if start <= now:
-        return [
-            Violation(
-                "in_past",
-                "这个时间已经过去了，请选择以后的时间。",
-                "That time has passed; please choose a later one.",
-            )
-        ]
+        return [Violation("in_past", Text("rule_in_past"))]
     problems = []
     notice = min_notice(booking, kind)
     if start - now < notice:
         if booking.timing == "slots":
-            zh = f"需至少提前 {_hours(notice)} 小时预约。当天就医请直接致电{kind.title.zh}就医绿色通道：{kind.phone}。"
-            en = f"Book at least {_hours(notice)} hours ahead. For today, call the green channel: {kind.phone}."
+            why = Text(
+                "rule_too_late_slots", {"hours": _hours(notice), "hospital": kind.title, "phone": kind.phone}
+            )
         else:
-            contact = booking.changes_contact or ""
-            zh = (
-                f"{kind.title.zh}须在航班起飞/抵达前 {_hours(notice)} 小时以前预约，现在已来不及在线预约。"
-                f"请直接致电客服：{contact}，或改选更晚的航班。"
+            why = Text(
+                "rule_too_late_typed",
+                {"hours": _hours(notice), "service": kind.title, "contact": booking.changes_contact or ""},
             )
-            en = (
-                f"{kind.title.en} must be booked at least {_hours(notice)} hours before the flight, so it can "
-                f"no longer be booked online. Please call {contact}, or choose a later flight."
-            )
-        problems.append(Violation("too_late", zh, en))
+        problems.append(Violation("too_late", why))
     if start.date() > last_day(booking, now, zone):
-        problems.append(
-            Violation(
-                "too_far",
-                f"最多可提前 {booking.horizon_days} 天预约，请选择 {last_day(booking, now, zone)} 之前的日期。",
-                f"Bookings open {booking.horizon_days} days ahead at most; choose a date up to "
-                f"{last_day(booking, now, zone)}.",
-            )
-        )
+        last = f"{last_day(booking, now, zone)}"
+        problems.append(Violation("too_far", Text("too_far", {"days": booking.horizon_days, "last": last})))
     if booking.timing == "slots":
-        if not is_open(booking, start):
+        if booking.opening is not None and not is_open(booking, start):
             problems.append(
-                Violation(
-                    "closed",
-                    f"该时间不在服务时间内（{opening_text(booking)}）。",
-                    "That time is outside opening hours.",
-                )
+                Violation("closed", Text("rule_closed", {"hours": opening_text(booking.opening)}))
             )
         elif start not in slot_starts(booking, start.date(), zone):
-            problems.append(
-                Violation("off_slot", "请选择整点或半点的时段。", "Please choose one of the offered slots.")
-            )
+            problems.append(Violation("off_slot", Text("rule_off_slot")))
     return problems
 
 
@@ -141,16 +118,12 @@ def service_year(start: datetime) -> int:
 
 def quota_violation(booking: BookingType, used: int) -> Violation | None:
     if booking.yearly_quota is not None and used >= booking.yearly_quota:
-        return Violation(
-            "quota",
-            f"本年度 {booking.yearly_quota} 次服务已用完。",
-            f"This year's {booking.yearly_quota} uses are used up.",
-        )
+        return Violation("quota", Text("rule_quota", {"quota": booking.yearly_quota}))
     return None
 
 
 def full_violation() -> Violation:
-    return Violation("full", "该时段已约满，请选择其他时段。", "That slot is full; please choose another.")
+    return Violation("full", Text("rule_full"))
 
 
 def bookable_days(booking: BookingType, kind: BookingKind, now: datetime, zone: ZoneInfo) -> list[date]:

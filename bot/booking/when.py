@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.booking.fields import FieldError, parse_field
+from bot.booking.fields import parse_field
+from bot.texts import Text
 
 _CN_DIGITS = "零〇一二两三四五六七八九十"
 _NUM = rf"[0-9]{{1,2}}|[{_CN_DIGITS}]{{1,3}}"
@@ -98,11 +99,11 @@ _IN_DAYS = re.compile(rf"in (?P<en>[0-9]{{1,2}}) days?\b|(?P<zh>{_NUM}) ?天(?:�
 class When:
     day: date | None = None
     at: str | None = None  # HH:MM
-    error: FieldError | None = None
+    error: Text | None = None  # said in the reader's language
 
 
-def _bad(zh: str, en: str) -> When:
-    return When(error=FieldError(zh, en))
+def _bad(key: str, **values: object) -> When:
+    return When(error=Text(key, values))
 
 
 def _number(text: str) -> int | None:
@@ -187,26 +188,16 @@ def parse_when(raw: str, today: date) -> When:
     text = re.sub(r"\s+", " ", folded).strip()
     day, rest, named = _date_part(text, today)
     if named and day is None:
-        return _bad(
-            "没有这一天，请检查后重新输入，如 12月5日、下周三 或 2026-12-05。",
-            "There is no such date; please check it and type one like Dec 5, next Friday or 2026-12-05.",
-        )
+        return _bad("when_no_such_day")
     rest = re.sub(r"^(?:at|@) ", "", rest.strip())
     at = None
     if rest:
         parsed = parse_field("time", rest)
         if parsed.error:
             if day is None:
-                return _bad(
-                    "没看懂这个日期或时间，请输入如 明天下午3点、12月5日、下周三 或 2026-12-05 15:30。",
-                    "I couldn't read that date or time; try “tomorrow 3pm”, “Dec 5”, “next Friday” "
-                    "or “2026-12-05 15:30”.",
-                )
+                return _bad("when_unreadable")
             return When(error=parsed.error)
         at = parsed.value
     if day is not None and day < today:
-        return _bad(
-            f"{day:%Y-%m-%d} 已经过去了，请选择今天以后的日期。",
-            f"{day:%Y-%m-%d} has passed; please choose a later date.",
-        )
+        return _bad("when_past", day=f"{day:%Y-%m-%d}")
     return When(day, at)

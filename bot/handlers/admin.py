@@ -14,7 +14,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ContextTypes
 
 from bot.admin import reload as knowledge
-from bot.admin.archive import MAX_UPLOAD_BYTES, UploadRefused
+from bot.admin.archive import UploadRefused, check_size
 from bot.admin.reload import Outcome
 from bot.admin.unanswered import MissGroup, group_missed, group_of, mark_handled, missed_since
 from bot.admin.upload import add_alternate_question, upload
@@ -22,6 +22,7 @@ from bot.answers.render import TELEGRAM_LIMIT, Block, html_chunks, plain_text
 from bot.booking import outbox
 from bot.handlers.access import is_admin
 from bot.handlers.common import SERVICES_KEY, args_of, lang_of, services
+from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import Lang, t
 
@@ -116,16 +117,12 @@ async def upload_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     svc, message, lang = services(context), update.effective_message, lang_of(update, context)
     document = message.document
     name = document.file_name or "upload"
-    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
-        reason = f"{name}: larger than {MAX_UPLOAD_BYTES // 1024} KB"
-        await message.reply_text(html.escape(t("kb_refused", lang, reason=reason)))
-        return
-    content = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
     try:
+        check_size(name, document.file_size or 0)  # before downloading it
+        content = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
         outcome = await upload(svc, name, content, update.effective_user.id)
     except UploadRefused as refused:
-        reason = str(refused)
-        await message.reply_text(html.escape(t("kb_refused", lang, reason=reason)))
+        await message.reply_text(html.escape(t("kb_refused", lang, reason=str(refused))))
         return
     await report(context.bot, update.effective_chat.id, outcome, lang)
 
@@ -160,16 +157,15 @@ async def _groups(svc: Services, days: int) -> list[MissGroup]:
     await svc.questions.flush()  # this instance's latest questions too
     async with svc.db.session() as session:
         missed = await missed_since(session, svc.clock() - timedelta(days=days))
-    return group_missed(missed, svc.answerer)
+    return group_missed(missed)
 
 
-def _group_text(n: int, group: MissGroup, lang: Lang) -> str:
+def _group_text(n: int, group: MissGroup, closest: Entry | None, lang: Lang) -> str:
     wordings = " / ".join(
         f"「{html.escape(text[:80])}」" + (f"×{count}" if count > 1 else "")
         for text, count in group.wordings()[:4]
     )
     reasons = ", ".join(f"{reason} {count}" for reason, count in group.reasons().items())
-    closest = html.escape(f"{group.closest.title} ({group.closest.id})") if group.closest else "—"
     return t(
         "unanswered_group",
         lang,
@@ -178,7 +174,7 @@ def _group_text(n: int, group: MissGroup, lang: Lang) -> str:
         wordings=wordings,
         cards=", ".join(group.cards()) or "—",
         reasons=reasons,
-        closest=closest,
+        closest=html.escape(f"{closest.title} ({closest.id})") if closest else "—",
     )
 
 
@@ -192,14 +188,15 @@ async def list_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     lines = [t("unanswered_title", lang, days=days, groups=len(groups), count=count)]
     rows = []
     for n, group in enumerate(groups[:MAX_GROUPS], start=1):
-        text = _group_text(n, group, lang)
+        closest = group.closest(svc.answerer)
+        text = _group_text(n, group, closest, lang)
         if len("\n\n".join([*lines, text])) > TELEGRAM_LIMIT:
             break
         lines.append(text)
         row = [
             InlineKeyboardButton(t("button_handled", lang, n=n), callback_data=f"un:h:{days}:{group.lead.id}")
         ]
-        if group.closest is not None:
+        if closest is not None:
             row.append(
                 InlineKeyboardButton(
                     t("button_add_question", lang, n=n), callback_data=f"un:a:{days}:{group.lead.id}"
@@ -228,8 +225,8 @@ async def unanswered_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(t("unanswered_marked", lang, count=group.count))
         return
     await query.answer()
-    wording = group.wordings()[0][0]
-    outcome = await add_alternate_question(svc, group.closest.id, wording, me) if group.closest else None
+    wording, closest = group.wordings()[0][0], group.closest(svc.answerer)
+    outcome = await add_alternate_question(svc, closest.id, wording, me) if closest else None
     if outcome is None:
         await query.message.reply_text(t("unanswered_gone", lang))
         return
@@ -237,7 +234,7 @@ async def unanswered_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         async with svc.db.session() as session:
             await mark_handled(session, group, me, svc.clock())
         await query.message.reply_text(
-            html.escape(t("question_added", lang, question=wording, entry=group.closest.id)),
+            html.escape(t("question_added", lang, question=wording, entry=closest.id)),  # type: ignore[union-attr]
         )
     await report(context.bot, update.effective_chat.id, outcome, lang)
 

@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.booking import actions as booking_actions
-from bot.booking.actions import REJECT_REASONS, UNDO_WINDOW, FormView
+from bot.booking.actions import UNDO_WINDOW, FormView
 from bot.booking.form import EDIT_PREFILLED
 from bot.booking.store import changeable
 from bot.handlers.common import edited, services, text_of, who
@@ -19,7 +19,7 @@ from bot.handlers.staff import is_staff
 from bot.holders.actions import Who
 from bot.kb.schema import FORM_CALLBACK_PREFIX
 from bot.services import Services
-from bot.texts import Lang, t
+from bot.texts import REJECT_REASONS, Lang, t
 from db.models import Booking
 
 PLACEHOLDER = "bk:n"  # a calendar day that cannot be booked: answered, never acted on
@@ -76,9 +76,7 @@ async def _send_form(message: Message, svc: Services, me: Who, view: FormView) -
 
 
 async def start_form(message: Message, svc: Services, me: Who, type_id: str | None = None) -> None:
-    previous = await booking_actions.form_message(svc, me)
-    view = await booking_actions.begin(svc, me, type_id=type_id)
-    await _send_form(message, svc, me, FormView(view.screen, view.notice, message_id=previous))
+    await _send_form(message, svc, me, await booking_actions.begin(svc, me, type_id=type_id))
 
 
 async def book(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -180,12 +178,12 @@ async def cancel_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     booking_id = int(parts[1])
     if len(parts) == 2:
-        mine = [b for b in await booking_actions.my_bookings(svc, me) if b.id == booking_id]
-        if not mine or not changeable(mine[0], svc.clock()):
+        mine = await booking_actions.own_booking(svc, me, booking_id)
+        if mine is None or not changeable(mine, svc.clock()):
             await query.answer(t("booking_not_cancellable", me.lang), show_alert=True)
             return
         await query.answer()
-        line = html.escape(booking_actions.booking_line(svc, mine[0], me.lang))
+        line = html.escape(booking_actions.booking_line(svc, mine, me.lang))
         keyboard = InlineKeyboardMarkup(
             [
                 [
@@ -218,16 +216,16 @@ async def change_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """A change is a new booking under the same rules; the old one is cancelled when it is placed."""
     svc, me, query = services(context), who(update, context), update.callback_query
     await query.answer()
-    previous = await booking_actions.form_message(svc, me)
     view = await booking_actions.begin(svc, me, replaces=int(query.data.removeprefix("bkm:")))
-    await _send_form(query.message, svc, me, FormView(view.screen, view.notice, message_id=previous))
+    await _send_form(query.message, svc, me, view)
 
 
 def _reject_keyboard(booking_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(text, callback_data=f"st:rj:{booking_id}:{code}")]
-            for code, text in REJECT_REASONS.items()
+            # Staff may also reply to the notice with a reason of their own.
+            [InlineKeyboardButton(t(f"reject_{code}", "zh"), callback_data=f"st:rj:{booking_id}:{code}")]
+            for code in REJECT_REASONS
         ]
     )
 
@@ -296,7 +294,11 @@ async def staff_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if action == "rj":
         if not await reject(
-            context, query.message, int(booking_id), REJECT_REASONS[reason[0]], query.from_user.first_name
+            context,
+            query.message,
+            int(booking_id),
+            t(f"reject_{reason[0]}", "zh"),
+            query.from_user.first_name,
         ):
             await query.answer(t("staff_already", "zh"), show_alert=True)
             return

@@ -60,7 +60,7 @@ async def export_bookings(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     async with svc.db.session() as session:
         rows = await export.bookings_in(session, span, svc.settings.tz)
-    data = await asyncio.to_thread(export.workbook, rows, svc.knowledge, svc.settings.tz)
+    data = await asyncio.to_thread(export.workbook, rows, svc.knowledge, svc.settings.tz, lang)
     label = f"{span.first or '…'} – {span.last or '…'}" if args else t("export_all", lang)
     await message.reply_document(
         data,

@@ -19,7 +19,7 @@ from bot.handlers.common import (
 )
 from bot.holders import actions as holder_actions
 from bot.holders.registry import BindResult
-from bot.texts import Lang, t
+from bot.texts import LANGUAGE_NAMES, Lang, t
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -45,12 +45,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     me = who(update, context)
     keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("中文", callback_data="lang:zh"),
-                InlineKeyboardButton("English", callback_data="lang:en"),
-            ]
-        ]
+        [[InlineKeyboardButton(name, callback_data=f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]]
     )
     await update.effective_message.reply_text(t("language_choose", me.lang), reply_markup=keyboard)
 

@@ -129,7 +129,7 @@ def _header_problems(fieldnames: list[str]) -> list[str]:
 
 
 def _row_problems(
-    values: dict[str, str], cards: Mapping[str, Collection[str]], seen: dict[str, int]
+    values: dict[str, str], cards: Mapping[str, Collection[str]], every_tier: set[str], seen: dict[str, int]
 ) -> list[str]:
     problems = [f"empty {key}" for key in COLUMNS if not values[key]]
     for key in COLUMNS:  # the mobile is checked in its normalised form below
@@ -138,7 +138,6 @@ def _row_problems(
     number, card, tier = values["card_number"], values["card"], values["tier"]
     if number and not _CARD_NUMBER.fullmatch(number):
         problems.append(f"card_number '{number}' may hold only letters, digits, '-' and '_'")
-    every_tier = set().union(*cards.values())
     if card and card not in cards:
         problems.append(f"unknown card '{card}' (known: {', '.join(sorted(cards))})")
     if tier and tier not in every_tier:
@@ -167,6 +166,7 @@ def parse_registry(text: str, cards: Mapping[str, Collection[str]]) -> Registry:
         registry.problems.extend(RowProblem(1, p) for p in header)
         return registry
     seen: dict[str, int] = {}
+    every_tier = set().union(*cards.values())
     for row in reader:
         line = reader.line_num  # the physical line, right even when a quoted value spans lines
         if row.get(_EXTRA):
@@ -177,7 +177,7 @@ def parse_registry(text: str, cards: Mapping[str, Collection[str]]) -> Registry:
         if not any(values.values()):
             continue  # Excel leaves blank lines at the end
         values["card_number"] = normalize_card_number(values["card_number"])
-        problems = _row_problems(values, cards, seen)
+        problems = _row_problems(values, cards, every_tier, seen)
         seen.setdefault(values["card_number"], line)
         if problems:
             registry.problems.extend(RowProblem(line, p) for p in problems)

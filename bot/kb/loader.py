@@ -232,23 +232,24 @@ def _load_yaml_model(
     problems: list[Problem],
     references: References | None = None,
     optional: bool = False,
-) -> Any:
+) -> tuple[Any, list[str]]:
+    """The validated model (None if it is not valid) and the file's lines, for cross-file messages."""
     if not path.is_file():
         if optional:
-            return model()
+            return model(), []
         problems.append(Problem(path, 1, "file is missing"))
-        return None
+        return None, []
     read = _read_yaml(path, problems)
     if read is None:
-        return None
+        return None, []
     data, lines = read
     if references is not None:
         data = references.resolve(data, path, lines, problems)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), lines
     except ValidationError as exc:
         problems.extend(_validation_problems(path, exc, lines, 1))
-        return None
+        return None, lines
 
 
 def _load_entry(
@@ -282,13 +283,14 @@ def _load_entry(
         return None, lines
 
 
-def _alias_problems(entries: list[Entry], sources: dict[str, Path]) -> list[Problem]:
+def _alias_problems(
+    entries: list[Entry], sources: dict[str, Path], lines_of: dict[str, list[str]]
+) -> list[Problem]:
     """An alias names one entry: the same alias (after folding) on two entries is ambiguous."""
     problems = []
     owner: dict[str, str] = {}
     for entry in entries:
-        path = sources[entry.id]
-        lines = path.read_text(encoding="utf-8").splitlines()
+        path, lines = sources[entry.id], lines_of[entry.id]
         for index, alias in enumerate(entry.aliases):
             key = fold_question(alias)
             if key in owner and owner[key] != entry.id:
@@ -302,8 +304,8 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     problems: list[Problem] = []
     if not directory.is_dir():
         return None, [Problem(directory, 1, "knowledge folder not found")]
-    cards_file = _load_yaml_model(directory / CARDS_FILE, CardsFile, problems)
-    matching = _load_yaml_model(directory / MATCHING_FILE, MatchingConfig, problems)
+    cards_file, _ = _load_yaml_model(directory / CARDS_FILE, CardsFile, problems)
+    matching, _ = _load_yaml_model(directory / MATCHING_FILE, MatchingConfig, problems)
     cards = {card.id: card for card in cards_file.cards} if cards_file else {}
     shared = {material.id: material for material in cards_file.shared} if cards_file else {}
     for card in cards.values():
@@ -311,9 +313,11 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
             problems.append(
                 Problem(directory / CARDS_FILE, 1, f"card '{card.id}': unknown shared '{missing}'")
             )
-    contacts_file = _load_yaml_model(directory / CONTACTS_FILE, ContactsFile, problems, optional=True)
+    contacts_file, contacts_lines = _load_yaml_model(
+        directory / CONTACTS_FILE, ContactsFile, problems, optional=True
+    )
     references = References(contacts_file.contacts if contacts_file else {})
-    bookings_file = _load_yaml_model(directory / BOOKINGS_FILE, BookingsFile, problems, references)
+    bookings_file, _ = _load_yaml_model(directory / BOOKINGS_FILE, BookingsFile, problems, references)
     booking_types = {b.id: b for b in bookings_file.booking_types} if bookings_file else {}
     for booking_type in booking_types.values():
         if cards and booking_type.card not in cards:
@@ -327,7 +331,7 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
 
     entries: list[Entry] = []
     sources: dict[str, Path] = {}
-    parent_lines: dict[str, int] = {}
+    lines_of: dict[str, list[str]] = {}  # entry id -> its file's lines as read: no second read for messages
     broken_ids: set[str] = set()
     for path in sorted(directory.glob(ENTRY_GLOB)):
         entry, lines = _load_entry(path, problems, references)
@@ -361,21 +365,27 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
             continue
         entries.append(entry)
         sources[entry.id] = path
-        parent_lines[entry.id] = _key_line(lines, "parent", id_line)
+        lines_of[entry.id] = lines
     for entry in entries:
         if entry.parent is not None and entry.parent not in sources and entry.parent not in broken_ids:
-            problems.append(
-                Problem(sources[entry.id], parent_lines[entry.id], f"parent '{entry.parent}' not found")
-            )
-    problems.extend(_alias_problems(entries, sources))
+            lines = lines_of[entry.id]
+            line = _key_line(lines, "parent", _key_line(lines, "id", 1))
+            problems.append(Problem(sources[entry.id], line, f"parent '{entry.parent}' not found"))
+    problems.extend(_alias_problems(entries, sources, lines_of))
     if not entries and not problems:
         problems.append(Problem(directory, 1, "no entries (*/*.md) found"))
     if contacts_file is not None:
-        problems.extend(_unused_contacts(directory / CONTACTS_FILE, contacts_file, references.used))
-    regression = _load_yaml_model(directory / REGRESSION_FILE, RegressionFile, problems, optional=True)
+        problems.extend(
+            _unused_contacts(directory / CONTACTS_FILE, contacts_lines, contacts_file, references.used)
+        )
+    regression, regression_lines = _load_yaml_model(
+        directory / REGRESSION_FILE, RegressionFile, problems, optional=True
+    )
     if regression is not None:
         known = set(sources) | broken_ids
-        problems.extend(_unknown_regression_entries(directory / REGRESSION_FILE, regression, known))
+        problems.extend(
+            _unknown_regression_entries(directory / REGRESSION_FILE, regression_lines, regression, known)
+        )
     if problems or cards_file is None or matching is None or bookings_file is None or regression is None:
         return None, problems
     return KnowledgeBase(
@@ -391,8 +401,7 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     ), []
 
 
-def _unused_contacts(path: Path, contacts: ContactsFile, used: set[str]) -> list[Problem]:
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+def _unused_contacts(path: Path, lines: list[str], contacts: ContactsFile, used: set[str]) -> list[Problem]:
     return [
         Problem(path, _key_line([line.strip() for line in lines], name, 1), f"contact '{name}' is not used")
         for name in contacts.contacts
@@ -400,8 +409,9 @@ def _unused_contacts(path: Path, contacts: ContactsFile, used: set[str]) -> list
     ]
 
 
-def _unknown_regression_entries(path: Path, regression: RegressionFile, known: set[str]) -> list[Problem]:
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+def _unknown_regression_entries(
+    path: Path, lines: list[str], regression: RegressionFile, known: set[str]
+) -> list[Problem]:
     entry_lines = [n for n, line in enumerate(lines, start=1) if re.search(r"\bentry\s*:", line)]
     return [
         Problem(

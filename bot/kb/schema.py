@@ -54,6 +54,28 @@ class CardsFile(_Strict):
     generic_names: list[str] = Field(default_factory=list)
 
 
+class AskedFact(_Strict):
+    """A kind of fact a question may ask for (a price, an hour) and how an entry states one."""
+
+    name: str
+    question: re.Pattern[str]  # the question asks for it: 多少钱, 几点
+    entry: re.Pattern[str]  # the entry states it: 10元, 8:30
+
+    @field_validator("question", "entry", mode="before")
+    @classmethod
+    def _compiled(cls, value: object) -> re.Pattern[str]:
+        if not isinstance(value, str):
+            raise ValueError("give a regular expression as a string")
+        try:
+            return re.compile(value, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+
+    def unstated(self, question: str, entry_text: str) -> bool:
+        """The question asks for this kind of fact and the entry's text states none."""
+        return bool(self.question.search(question)) and not self.entry.search(entry_text)
+
+
 class MatchingConfig(_Strict):
     answer_threshold: float = Field(gt=0, lt=1)
     alternative_threshold: float = Field(gt=0, lt=1)
@@ -62,6 +84,8 @@ class MatchingConfig(_Strict):
     stopwords_en: list[str]
     # Districts next to ours: a question about one of them is not about our programmes.
     other_places: list[str]
+    # A question asking for one of these is answered only by an entry that states one.
+    asked_facts: list[AskedFact] = []
 
 
 class Source(_Strict):

@@ -158,16 +158,23 @@ class SearchIndex:
             self._statements[position] = statement
         return word in statement
 
-    def entry_share(self, word: str) -> float:
-        """Share of the entries whose text holds every character pair of the word."""
-        pairs = [word[i : i + 2] for i in range(len(word) - 1)] or [word]
+    def _holding(self, word: str) -> np.ndarray:
+        """The entries whose text holds every character pair of the word."""
         holding: np.ndarray | None = None
-        for pair in pairs:
+        for pair in [word[i : i + 2] for i in range(len(word) - 1)] or [word]:
             postings = self._postings.get(pair)
             if postings is None:
-                return 0.0
+                return np.zeros(0, dtype=np.int64)
             holding = postings[0] if holding is None else np.intersect1d(holding, postings[0])
-        return len(holding) / max(len(self.entries), 1) if holding is not None else 0.0
+        return holding if holding is not None else np.zeros(0, dtype=np.int64)
+
+    def entry_share(self, word: str) -> float:
+        """Share of the entries whose text holds every character pair of the word."""
+        return len(self._holding(word)) / max(len(self.entries), 1)
+
+    def used_in(self, word: str, allowed: np.ndarray) -> bool:
+        """Whether one of the allowed entries (a mask) holds the word."""
+        return bool(allowed[self._holding(word)].any())
 
     def _unit_importance(self, unit: Unit) -> float:
         known = [idf for token, _ in unit.alternatives if (idf := self._postings.idf(token)) is not None]

@@ -111,8 +111,9 @@ class Topic:
 
     @property
     def focus(self) -> Word | None:
-        """The known word that says most about the topic (入学 in 入学申请交给谁, not 申请 or 交给)."""
-        return max(self.known, key=self.weight, default=None)
+        """The known noun that says most about the topic (入学 in 入学申请交给谁, not 申请 or 交给): the
+        thing asked about, which a verb alone (申请, 预约) does not name."""
+        return max((w for w in self.known if w.tag.startswith("n")), key=self.weight, default=None)
 
     @property
     def unknown_share(self) -> float:
@@ -129,13 +130,20 @@ class Topic:
         return missing / total if total else 0.0
 
 
-def topic(text: str, knows: Callable[[str, bool], bool], lex: Lexicon) -> Topic:
+def topic(
+    text: str,
+    knows: Callable[[str, bool], bool],
+    lex: Lexicon,
+    particular: Callable[[str], bool] = lambda word: True,
+) -> Topic:
     """Topic words of folded text: its uncommon words, each known to the knowledge or not. A compound
-    is judged whole: 商标注册 is not covered because 注册 is."""
+    is judged whole: 商标注册 is not covered because 注册 is. Words that name nothing `particular` to
+    the knowledge (the programme's place or card, 持卡人, words in most entries) say which programme is
+    meant, not what about it, and are left out."""
     known: list[Word] = []
     unknown: list[Word] = []
     for word in lex.words(text):
-        if len(word.text) < 2 or lex.is_common(word.text):
+        if len(word.text) < 2 or lex.is_common(word.text) or not particular(word.text):
             continue
         # A common word is what the user meant; a rare or unknown one (申批, 报命) may be a homophone typo.
         (known if knows(word.text, word.salience >= lex.typo_salience) else unknown).append(word)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.kb.loader import KnowledgeBase
 from bot.settings import Settings
 from db.migrate import head_revision
-from db.session import make_engine
+from db.session import first_line, make_engine
 
 UPGRADE_HINT = "run `python -m bot db upgrade`"
 CONNECT_TIMEOUT_SECONDS = 10
@@ -26,11 +26,6 @@ def _where(url: str) -> str:
     if parsed.get_backend_name() == "sqlite":
         return parsed.database or ":memory:"
     return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
-
-
-def first_line(exc: BaseException) -> str:
-    cause = getattr(exc, "orig", None) or exc
-    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 async def _schema_revision(url: str) -> str | None:
