@@ -39,6 +39,8 @@ import httpx  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
+from benchmarks.measure import rss_now  # noqa: E402
+
 STAFF_CHAT, STAFFER = -100777, 999_999
 SECRET = "load-secret"
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -226,11 +228,6 @@ def cpu_and_rss(pid: int) -> tuple[float, float]:
         return cpu, int(hwm) / 1024
     except (FileNotFoundError, ProcessLookupError, StopIteration):
         return float("nan"), float("nan")
-
-
-def rss_now(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
 
 
 async def leader_of(client: httpx.AsyncClient, health_ports: list[int]) -> int | None:

@@ -202,6 +202,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import build_application
     from bot.log_privacy import configure_logging
+    from bot.runtime.memory import release_startup_memory
     from bot.runtime.webhook import serve_webhook
     from bot.services import Services
 
@@ -213,6 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     asyncio.run(check_database(settings.database_url))
     with single_instance(services):
         application = build_application(services, webhook=args.webhook)
+        release_startup_memory()
         if args.webhook:
             serve_webhook(application, settings)
         else:

@@ -123,33 +123,34 @@ def test_the_array_built_postings_hold_each_entrys_tokens_with_its_strongest_fie
         assert found == expected, entry.id
 
 
-def test_a_knowledge_reload_reads_neither_jieba_nor_the_dictionary_again(
+def test_a_knowledge_reload_reads_no_dictionary_again(
     small_answerer: Answerer, shipped: KnowledgeBase
 ) -> None:
-    from bot.matching import english, scope
+    from bot.matching import english, pinyin, segment, simplified
 
-    dictionary, segmenter = english._glosses.cache_info().misses, scope._tokenizer.cache_info().misses
+    readers = [english._glosses, segment.dictionary, pinyin._readings, simplified._table]
+    misses = [reader.cache_info().misses for reader in readers]
     Answerer(shipped)
-    assert english._glosses.cache_info().misses == dictionary
-    assert scope._tokenizer.cache_info().misses == segmenter
+    assert [reader.cache_info().misses for reader in readers] == misses
 
 
 def test_the_read_dictionary_is_cached_between_processes_and_a_broken_cache_is_read_afresh(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.matching import english
+    from bot.matching import cache, english
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    stored = cache.cache_folder("cedict-glosses", english.GLOSSES_FORMAT, english._source()) / cache.INDEX
     english._glosses.cache_clear()
     read = english._glosses()
-    assert english.cache_file().is_relative_to(tmp_path) and english.cache_file().exists()
-    assert "hospital" in read[0] and "医院" in read[0]["hospital"]
+    assert stored.is_relative_to(tmp_path) and stored.exists()
+    assert "医院" in english._chinese(read[0], "hospital")
 
     english._glosses.cache_clear()  # a new process: the cache file is read, not the dictionary
     with monkeypatch.context() as patched:
         patched.setattr(english, "_read_glosses", lambda: pytest.fail("dictionary read again"))
-        assert english._glosses() == read
+        assert english._chinese(english._glosses()[0], "hospital") == english._chinese(read[0], "hospital")
 
-    english.cache_file().write_bytes(b"not a pickle")
+    stored.write_bytes(b"not a pickle")
     english._glosses.cache_clear()
-    assert english._glosses() == read
+    assert english._chinese(english._glosses()[0], "hospital") == english._chinese(read[0], "hospital")

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,6 +75,8 @@ def workbook(
 ) -> bytes:
     """The XLSX file: a header row and the services' names in the reader's language, then one row per
     booking (typed values as typed)."""
+    from openpyxl import Workbook  # here, not at start-up: ~8 MiB (with PIL) for an occasional export
+
     fields = _field_columns(knowledge, lang)
     book = Workbook()
     sheet = book.active

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from icalendar import Alarm, Calendar, Event
-
 
 def booking_uid(booking_id: int) -> str:
     return f"booking-{booking_id}@cardbot"
@@ -23,6 +21,8 @@ def booking_ics(
     reminders: list[int],
     created: datetime,
 ) -> str:
+    from icalendar import Alarm, Calendar, Event  # here: ~3 MiB resident, for confirmed bookings only
+
     calendar = Calendar()
     calendar.add("prodid", "-//cardbot//bookings//ZH")
     calendar.add("version", "2.0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import zhconv
+from bot.matching.simplified import to_simplified
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Runs of Chinese characters, of Latin letters (two or more: the "s" of "people's" says nothing), of
@@ -21,7 +21,7 @@ def fold(text: str) -> str:
 
 def fold_question(text: str) -> str:
     """Like `fold`, plus Traditional to Simplified: users type either."""
-    return zhconv.convert(fold(text), "zh-cn")
+    return to_simplified(fold(text))
 
 
 def runs(text: str) -> list[str]:

@@ -33,40 +33,62 @@ Posting = tuple[np.ndarray, np.ndarray]  # entry ids (sorted), the strongest fie
 
 class Postings:
     """Token -> its posting and inverse document frequency. Characters, pairs, numbers and English
-    words are built at once; sounds on first use, from the pairs read so."""
+    words are built at once; sounds on first use, from the pairs read so.
 
-    def __init__(self, built: dict[str, Posting], sounds: dict[str, list[str]], entries: int) -> None:
-        self._built = built
+    The built postings are one array of entry ids and one of weights, token after token (`bounds[row]`
+    to `bounds[row + 1]` for the token of that row): a posting is a view made when asked for, where a
+    pair of arrays per token (~7,000 tokens on the shipped base) held ~3 MiB of array headers."""
+
+    def __init__(
+        self,
+        tokens: list[str],
+        postings: Posting,
+        bounds: list[int],
+        sounds: dict[str, list[str]],
+        entries: int,
+    ) -> None:
+        self._rows = {token: row for row, token in enumerate(tokens)}
+        self._ids, self._weights = postings
+        self._bounds = bounds
         self._sounds = sounds  # sound token -> the pair tokens that may be read so
+        self._made: dict[str, Posting] = {}  # sound token -> its union, made when first asked for
         self._entries = max(entries, 1)
-        self._idf = {token: self._inverse(posting) for token, posting in built.items()}
 
-    def _inverse(self, posting: Posting) -> float:
-        return math.log(1 + self._entries / len(posting[0]))
+    def _inverse(self, holders: int) -> float:
+        return math.log(1 + self._entries / holders)
 
     def __contains__(self, token: str) -> bool:
-        return token in self._built or token in self._sounds
+        return token in self._rows or token in self._sounds
 
     def __iter__(self) -> Iterator[str]:
-        built = list(self._built)  # a copy: another thread may add a sound meanwhile
-        yield from built
-        yield from (sound for sound in self._sounds if sound not in self._built)
+        yield from self._rows
+        yield from (sound for sound in self._sounds if sound not in self._rows)
+
+    def _built(self, row: int) -> Posting:
+        start, end = self._bounds[row], self._bounds[row + 1]
+        return self._ids[start:end], self._weights[start:end]
 
     def get(self, token: str) -> Posting | None:
-        posting = self._built.get(token)
+        row = self._rows.get(token)
+        if row is not None:
+            return self._built(row)
+        posting = self._made.get(token)
         if posting is None and token in self._sounds:
-            # Kept in `_sounds` too: a question answered meanwhile in another thread (the regression
-            # gate) finds the sound either way, at worst making its union twice.
-            pairs = [self._built[pair] for pair in self._sounds[token]]
+            # A question answered meanwhile in another thread (the regression gate) makes the same
+            # union, at worst twice.
+            pairs = [self._built(self._rows[pair]) for pair in self._sounds[token]]
             posting = pairs[0]
             for other in pairs[1:]:
                 posting = _merged(posting, other)
-            self._built[token] = posting
-            self._idf[token] = self._inverse(posting)
+            self._made[token] = posting
         return posting
 
     def idf(self, token: str) -> float | None:
-        return self._idf[token] if self.get(token) is not None else None
+        row = self._rows.get(token)
+        if row is not None:
+            return self._inverse(self._bounds[row + 1] - self._bounds[row])
+        posting = self.get(token)
+        return self._inverse(len(posting[0])) if posting is not None else None
 
     def items(self) -> Iterator[tuple[str, Posting]]:
         for token in list(self):
@@ -117,17 +139,18 @@ def build_postings(texts: Sequence[tuple[int, float, str]], joined: str, entries
     weight = np.array(strengths)[key & np.int64((1 << _RANK_BITS) - 1)]
 
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    ends = np.r_[starts[1:], len(code)]
     distinct = code[starts]
     names = _names(distinct, {number: token for token, number in words.items()})
-    built = _character_postings(*characters, entries, np.array(strengths))
-    built.update(
-        (name, (position[start:end], weight[start:end]))
-        for name, start, end in zip(names, starts.tolist(), ends.tolist())
+    chars, (char_entries, char_weights), char_bounds = _character_postings(
+        *characters, entries, np.array(strengths)
     )
     is_pair = (distinct >> np.int64(2 * _SHIFT)) == np.int64(1)
     return Postings(
-        built, _sounds(distinct[is_pair], [n for n, p in zip(names, is_pair.tolist()) if p]), entries
+        chars + names,
+        (np.concatenate([char_entries, position]), np.concatenate([char_weights, weight])),
+        char_bounds[:-1] + (starts + char_bounds[-1]).tolist() + [char_bounds[-1] + len(position)],
+        _sounds(distinct[is_pair], [n for n, p in zip(names, is_pair.tolist()) if p]),
+        entries,
     )
 
 
@@ -213,9 +236,10 @@ def _cjk_codes(
 
 def _character_postings(
     points: np.ndarray, position: np.ndarray, rank: np.ndarray, entries: int, strengths: np.ndarray
-) -> dict[str, Posting]:
+) -> tuple[list[str], Posting, list[int]]:
     """Per character, the entries holding it and the strongest field: a (character, entry) table
-    filled weakest field first, so that a stronger one overwrites it."""
+    filled weakest field first, so that a stronger one overwrites it. The characters, then their
+    postings one after another, and where each starts (and the last ends)."""
     present = np.zeros(0x10000, dtype=bool)  # our Chinese ranges are in the Basic Multilingual Plane
     present[points] = True
     characters = np.flatnonzero(present)
@@ -230,10 +254,7 @@ def _character_postings(
     holder, entry = np.divmod(held, entries)
     weight = strengths[table[held]]
     bounds = np.searchsorted(holder, np.arange(len(characters) + 1)).tolist()
-    return {
-        chr(point): (entry[bounds[i] : bounds[i + 1]], weight[bounds[i] : bounds[i + 1]])
-        for i, point in enumerate(characters.tolist())
-    }
+    return [chr(point) for point in characters.tolist()], (entry, weight), bounds
 
 
 def _names(codes: np.ndarray, words: dict[int, str]) -> list[str]:

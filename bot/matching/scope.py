@@ -1,23 +1,20 @@
 """What a question is about, in general-language terms: its words and how much each says.
 
-jieba's dictionary (shipped with the package) counts how often each word occurs in ordinary Chinese. A
-rare word (退休, 商标, 护照) carries a question's topic; a frequent one (办, 申请, 可以) does not. A question
-whose topic words the knowledge never uses is about something the guides do not cover, however many of
-its common words match. Places are words jieba tags as place names (ns).
+jieba's dictionary (shipped with the package, read by `bot.matching.segment`) counts how often each word
+occurs in ordinary Chinese. A rare word (退休, 商标, 护照) carries a question's topic; a frequent one (办,
+申请, 可以) does not. A question whose topic words the knowledge never uses is about something the guides
+do not cover, however many of its common words match. Places are words jieba tags as place names (ns).
 """
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import jieba
-import jieba.posseg
-
 from bot.matching.normalize import is_cjk
+from bot.matching.segment import WordTable, dictionary
 
 PLACE_TAG = "ns"
 # Words this frequent (per jieba's corpus of ~60 million words) say nothing about a topic on their own.
@@ -38,31 +35,23 @@ class Word:
         return self.tag == PLACE_TAG
 
 
-@lru_cache(maxsize=1)
-def _tokenizer() -> jieba.posseg.POSTokenizer:
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba.posseg.dt
-
-
 class Lexicon:
-    """Segmentation and general-language frequencies, loaded once per process (jieba takes ~1 s)."""
+    """Segmentation and general-language frequencies, loaded once per process."""
 
     def __init__(self) -> None:
-        self._posseg = _tokenizer()
-        self._frequencies = jieba.dt.FREQ
-        self._total = jieba.dt.total
+        self._table = WordTable(dictionary())
+        self._total = self._table.total
         # A word jieba does not know (a name, a typo) is rare.
         self.unknown_salience = math.log(self._total)
         self._common = math.log(self._total / COMMON_FREQUENCY)
         self.typo_salience = math.log(self._total / TYPO_FREQUENCY)
 
     def salience(self, word: str) -> float:
-        frequency = self._frequencies.get(word, 0)
+        frequency = self._table.count(word)
         return math.log(self._total / frequency) if frequency else self.unknown_salience
 
     def is_word(self, word: str) -> bool:
-        return self._frequencies.get(word, 0) > 0
+        return self._table.count(word) > 0
 
     def is_common(self, word: str) -> bool:
         return self.salience(word) <= self._common
@@ -71,16 +60,14 @@ class Lexicon:
     def words(self, text: str) -> tuple[Word, ...]:
         """The Chinese words of folded text (other scripts and punctuation are left out)."""
         return tuple(
-            Word(pair.word, pair.flag, self.salience(pair.word))
-            for pair in self._posseg.cut(text, HMM=False)
-            if is_cjk(pair.word)
+            Word(word, tag, self.salience(word)) for word, tag in self._table.cut(text) if is_cjk(word)
         )
 
     def learn(self, words: Iterable[str]) -> None:
         """Segment the knowledge's own terms that jieba would cut into characters (齐惠保) as words."""
         for word in set(words):
-            if len(word) > 2 and is_cjk(word) and not self._frequencies.get(word) and not self.parts(word):
-                jieba.add_word(word, freq=LEARNED_FREQUENCY, tag="n")
+            if len(word) > 2 and is_cjk(word) and not self._table.count(word) and not self.parts(word):
+                self._table.add(word, LEARNED_FREQUENCY, "n")
 
     def parts(self, word: str) -> list[str]:
         """A compound's dictionary words, left to right without overlap (商标注册: 商标, 注册)."""
@@ -90,7 +77,7 @@ class Lexicon:
             if start < end:
                 continue
             for stop in range(len(word) - (start == 0), start + 1, -1):
-                if self._frequencies.get(word[start:stop], 0) > 0:
+                if self._table.count(word[start:stop]) > 0:
                     found.append(word[start:stop])
                     end = stop
                     break

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.kb.loader import KnowledgeBase
 from bot.settings import Settings
-from db.migrate import alembic_config
+from db.migrate import head_revision
 from db.session import first_line, make_engine
 
 UPGRADE_HINT = "run `python -m bot db upgrade`"
@@ -49,7 +48,7 @@ async def check_database(url: str) -> None:
         raise StartupError(f"database unreachable at {_where(url)}: no answer in 10 s") from None
     except (SQLAlchemyError, OSError) as exc:
         raise StartupError(f"database unreachable at {_where(url)}: {first_line(exc)}") from None
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    head = head_revision()
     if revision is None:
         raise StartupError(f"database at {_where(url)} has no tables yet: {UPGRADE_HINT}")
     if revision != head:
