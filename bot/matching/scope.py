@@ -138,8 +138,8 @@ def topic(
 ) -> Topic:
     """Topic words of folded text: its uncommon words, each known to the knowledge or not. A compound
     is judged whole: 商标注册 is not covered because 注册 is. Words that name nothing `particular` to
-    the knowledge (the programme's place or card, 持卡人, words in most entries) say which programme is
-    meant, not what about it, and are left out."""
+    the knowledge (the programme's place or card name: 张店区, 云聚英才) say which programme is meant, not
+    what about it, and are left out."""
     known: list[Word] = []
     unknown: list[Word] = []
     for word in lex.words(text):
