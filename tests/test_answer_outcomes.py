@@ -15,6 +15,19 @@ from bot.texts import t
 from tests.knowledge_factory import entry_file, small_knowledge
 
 
+def library_entry(folder: Path, body: str) -> None:
+    entry_file(
+        folder,
+        "03-library.md",
+        id="by.library",
+        card="baiyun",
+        title="区图书馆免费开放专题研讨室",
+        body=body,
+        questions=["图书馆研讨室能免费用吗"],
+        keywords=["图书馆", "研讨室", "免费"],
+    )
+
+
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
     folder = small_knowledge(tmp_path_factory.mktemp("kb") / "knowledge")
@@ -40,16 +53,7 @@ def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
         keywords=["区第二人民医院", "第二人民医院", "二院", "绿色通道", "看病", "预约专家"],
         aliases=["区第二人民医院", "第二人民医院", "二院"],
     )
-    entry_file(
-        folder,
-        "03-library.md",
-        id="by.library",
-        card="baiyun",
-        title="区图书馆免费开放专题研讨室",
-        body="持卡人可免费使用区图书馆专题研讨室，办理预约后使用。",
-        questions=["图书馆研讨室能免费用吗"],
-        keywords=["图书馆", "研讨室", "免费"],
-    )
+    library_entry(folder, "持卡人可免费使用区图书馆专题研讨室，办理预约后使用。")
     return Answerer(load_knowledge(folder))
 
 
@@ -406,16 +410,7 @@ def test_an_entry_stating_no_such_fact_does_not_answer_a_question_asking_for_one
 
 def test_an_entry_stating_the_fact_asked_for_answers(tmp_path: Path) -> None:
     folder = small_knowledge(tmp_path / "knowledge")
-    entry_file(
-        folder,
-        "03-library.md",
-        id="by.library",
-        card="baiyun",
-        title="区图书馆免费开放专题研讨室",
-        body="持卡人可免费使用区图书馆专题研讨室，开放时间：9:00-17:00。",
-        questions=["图书馆研讨室能免费用吗"],
-        keywords=["图书馆", "研讨室", "免费"],
-    )
+    library_entry(folder, "持卡人可免费使用区图书馆专题研讨室，开放时间：9:00-17:00。")
     assert outcome(Answerer(load_knowledge(folder)), "图书馆研讨室几点开门", "baiyun") == (
         "answer",
         "by.library",
