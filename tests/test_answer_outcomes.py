@@ -427,3 +427,9 @@ def test_kb_check_reports_an_asked_fact_that_is_no_regular_expression(tmp_path: 
     knowledge, problems = check_knowledge(folder)
     assert knowledge is None
     assert any("not a regular expression" in p.message for p in problems)
+
+
+def test_an_english_question_of_common_words_only_names_nothing(answerer: Answerer) -> None:
+    # "use" matches the library entry's 使用, but says nothing about what is asked
+    assert outcome(answerer, "Can I use it?", "baiyun") == ("not_covered", None)
+    assert outcome(answerer, "Can I use the library room for free?", "baiyun") == ("answer", "by.library")

@@ -224,7 +224,12 @@ class Answerer:
         ranked = self._names_first(ranked, named, text)
         if ranked and not named:
             ranked = self._focus_first(ranked, scope)
-        if not ranked or scope.unknown_share >= UNCOVERED_SHARE or self._about_the_card(text, scope):
+        if (
+            not ranked
+            or scope.unknown_share >= UNCOVERED_SHARE
+            or self._about_the_card(text, scope)
+            or not self._english_names_something(text)
+        ):
             return Answer(question, None, ranked[0].score if ranked else 0.0, (), about_card=about_card)
         top = ranked[0].position
         confidence = _confidence(ranked[0].score, scope.uncovered_share(lambda w: self.index.holds(top, w)))
@@ -344,6 +349,22 @@ class Answerer:
         in most entries (持卡人, 服务)."""
         place = word.rstrip("区市省")
         return not (place in self._our_places or any(word in name for name in self._card_words))
+
+    def _english_names_something(self, text: str) -> bool:
+        """A question in English names something the knowledge has: a word translating to an uncommon
+        Chinese word it uses (hospital: 医院), or a word of its `keywords_en` that is not a common one
+        (vip). Common words alone ("what is 17 times 23": 时间) match entries by accident. Questions with
+        Chinese or pinyin are judged by scope."""
+        if _CJK_CHAR.search(text):
+            return True
+        for word, translations in self.index.reader.english_words(text):
+            if translations is None:
+                return True  # pinyin: a Chinese word
+            if any(not self._lexicon.is_common(chinese) for chinese in translations):
+                return True
+            if self.index.english_token(word) and not translations:
+                return True
+        return False
 
     def _is_thing(self, word: str) -> bool:
         """A word naming something particular of the knowledge: not a card word, not in most entries."""

@@ -147,6 +147,10 @@ class SearchIndex:
                 return False
         return True
 
+    def english_token(self, word: str) -> bool:
+        """Whether the knowledge has the English word (or its singular) in its `keywords_en`."""
+        return ENGLISH + stem(word) in self._postings
+
     def states(self, position: int, word: str) -> bool:
         """Whether the entry's own text (title, keywords, aliases, body) holds the word: an alternate
         question may mention a neighbouring topic only in passing (体检和疗养能都要吗 on the check-up)."""
