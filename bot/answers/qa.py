@@ -345,10 +345,13 @@ class Answerer:
         )
 
     def particular(self, word: str) -> bool:
-        """A word that can name a topic: not our place (张店区, 广州市), not a card's name or tier, and not
-        in most entries (持卡人, 服务)."""
-        place = word.rstrip("区市省")
-        return not (place in self._our_places or any(word in name for name in self._card_words))
+        """A word that can name a topic: not our place (张店区, 广州市), not a card word (云聚英才, 企业家):
+        those say which programme is meant, not what about it."""
+        return word.rstrip("区市省") not in self._our_places and not self._is_card_word(word)
+
+    def _is_card_word(self, word: str) -> bool:
+        """Part of a card's name, alias or tier, or of a generic card name (人才卡)."""
+        return any(word in name for name in self._card_words)
 
     def _english_names_something(self, text: str) -> bool:
         """A question in English names something the knowledge has: a word translating to an uncommon
@@ -368,9 +371,7 @@ class Answerer:
 
     def _is_thing(self, word: str) -> bool:
         """A word naming something particular of the knowledge: not a card word, not in most entries."""
-        return not any(word in name for name in self._card_words) and (
-            self.index.entry_share(word) < GENERIC_SHARE
-        )
+        return not self._is_card_word(word) and self.index.entry_share(word) < GENERIC_SHARE
 
 
 def _confidence(score: float, uncovered: float) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 from bot.kb.schema import MatchingConfig
@@ -18,12 +19,17 @@ def _folded(text: str) -> str:
     return re.sub(r"\s+", " ", folded)
 
 
+@lru_cache(maxsize=8)  # the words of the knowledge in use (and of the one before a reload)
+def _folded_words(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_folded(w) for w in words)
+
+
 def small_talk(text: str, matching: MatchingConfig) -> SmallTalk | None:
     """A greeting or thanks (the words of `matching.yaml`) when that is all the message says."""
     folded = _folded(text)
-    if folded in {_folded(w) for w in matching.greetings}:
+    if folded in _folded_words(tuple(matching.greetings)):
         return "greeting"
-    thanks = {_folded(w) for w in matching.thanks}
+    thanks = _folded_words(tuple(matching.thanks))
     if folded in thanks or folded.replace(",", "") in thanks:
         return "thanks"
     return None

@@ -95,7 +95,7 @@ class Translator:
     """English word -> the Chinese words of the knowledge it may stand for."""
 
     def __init__(self, knows: Callable[[str, bool], bool], stem: Callable[[str], str]) -> None:
-        _glosses()  # read the dictionary now (once per process; see `cache_file`), not on a user's question
+        _glosses()  # read the dictionary now (once per process; see bot/matching/cache.py), not on a question
         self._knows = knows
         self._stem = stem
         self._cache: dict[str, tuple[str, ...]] = {}
