@@ -417,6 +417,25 @@ def test_an_entry_stating_the_fact_asked_for_answers(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "stating"),
+    [
+        ("图书馆研讨室预约要准备哪些材料", "凭本人身份证原件预约。"),  # documents
+        ("图书馆研讨室预约要等多久", "预约后1个工作日内回复。"),  # how long
+    ],
+)
+def test_each_kind_of_asked_fact_needs_an_entry_stating_one(
+    tmp_path: Path, question: str, stating: str
+) -> None:
+    silent = small_knowledge(tmp_path / "silent")
+    library_entry(silent, "持卡人可免费使用区图书馆专题研讨室。")
+    answer = Answerer(load_knowledge(silent)).answer(question, "baiyun")
+    assert (answer.outcome, answer.alternatives[0].entry.id) == ("unsure", "by.library")
+    stated = small_knowledge(tmp_path / "stated")
+    library_entry(stated, f"持卡人可免费使用区图书馆专题研讨室，{stating}")
+    assert outcome(Answerer(load_knowledge(stated)), question, "baiyun") == ("answer", "by.library")
+
+
 def test_kb_check_reports_an_asked_fact_that_is_no_regular_expression(tmp_path: Path) -> None:
     folder = small_knowledge(tmp_path / "knowledge")
     settings = folder / "matching.yaml"
