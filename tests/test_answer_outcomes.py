@@ -265,6 +265,12 @@ def test_pinyin_words_are_written_as_the_knowledges_words_and_english_words_are_
     assert answerer.written_in_characters("can i book the tushuguan") == "can i book the tushuguan"
 
 
+def test_pinyin_typed_a_syllable_at_a_time_is_read_as_one_word(answerer: Answerer) -> None:
+    # di er is 第二: read apart, they are two syllables and the name found is 人民医院, the wrong hospital
+    assert answerer.written_in_characters("di er renmin yiyuan").split() == ["第二", "人民", "医院"]
+    assert outcome(answerer, "di er renmin yiyuan dianhua", "zhangdian") == ("answer", "zd.dier")
+
+
 # --- a topic word the matched entry does not cover --------------------------------------------------
 
 
