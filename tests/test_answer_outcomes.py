@@ -395,6 +395,14 @@ def test_a_verb_alone_is_no_focus(answerer: Answerer) -> None:
     assert topic("怎么预约", knows, lex).focus is None  # 预约 says how, not what
 
 
+def test_a_word_said_twice_weighs_once(answerer: Answerer) -> None:
+    # 调理调理 is colloquial emphasis, not twice as much topic the guides do not cover
+    knows, lex = answerer.index.knows, lexicon()
+    once, twice = topic("图书馆研讨室调理", knows, lex), topic("图书馆研讨室调理调理", knows, lex)
+    assert [w.text for w in twice.unknown] == ["调理"]
+    assert twice.unknown_share == once.unknown_share
+
+
 def test_a_topic_only_another_cards_guide_covers_is_not_covered_for_this_holder(answerer: Answerer) -> None:
     assert outcome(answerer, "图书馆研讨室能免费用吗", "baiyun") == ("answer", "by.library")
     # 研讨室 is only in the 白云 guide: for a 张店 holder the scenic-spot entry is no suggestion for it

@@ -144,7 +144,7 @@ def topic(
     what about it, and are left out."""
     known: list[Word] = []
     unknown: list[Word] = []
-    for word in lex.words(text):
+    for word in dict.fromkeys(lex.words(text)):  # a word said twice (调理调理) is one topic word
         if len(word.text) < 2 or lex.is_common(word.text) or not particular(word.text):
             continue
         # A common word is what the user meant; a rare or unknown one (申批, 报命) may be a homophone typo.
