@@ -436,6 +436,7 @@ def test_an_entry_stating_the_fact_asked_for_answers(tmp_path: Path) -> None:
     [
         ("图书馆研讨室预约要准备哪些材料", "凭本人身份证原件预约。"),  # documents
         ("图书馆研讨室预约要等多久", "预约后1个工作日内回复。"),  # how long
+        ("图书馆研讨室周末开不开", "开放时间：工作日9:00-17:00。"),  # the weekend: opening hours
         ("图书馆哪个研讨室好", "馆员可按人数推荐研讨室。"),  # an opinion: guides state facts, not rankings
         ("图书馆研讨室的门禁卡丢了咋办", "门禁卡遗失的，到服务台补办。"),  # replacing a lost thing
     ],
