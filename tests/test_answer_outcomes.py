@@ -147,6 +147,20 @@ def test_questions_about_the_card_name_the_programmes_contact(
     assert contact and contact in answer_text(answer, answerer.knowledge, "zh")
 
 
+@pytest.mark.parametrize(
+    ("question", "card", "entry"),
+    [
+        ("我的卡可以接送机吗", "baiyun", "by.airport"),  # 接送机: a verb, and a service
+        ("用这张卡看病能优先挂号吗", "baiyun", "by.hospital"),
+        ("这卡能看病吗 中医院的", "zhangdian", "zd.hospital"),
+    ],
+)
+def test_the_card_and_a_service_named_by_a_verb_is_a_question_about_the_service(
+    answerer: Answerer, question: str, card: str, entry: str
+) -> None:
+    assert outcome(answerer, question, card) == ("answer", entry)
+
+
 # --- places and cards ------------------------------------------------------------------------------
 
 
@@ -263,6 +277,14 @@ def test_pinyin_words_are_written_as_the_knowledges_words_and_english_words_are_
     # "change" spells chang+e, but it is English; an English question keeps its pinyin names
     assert answerer.written_in_characters("change 研讨室") == "change 研讨室"
     assert answerer.written_in_characters("can i book the tushuguan") == "can i book the tushuguan"
+
+
+def test_a_question_wholly_in_pinyin_reads_its_english_looking_words_as_pinyin_too(
+    answerer: Answerer,
+) -> None:
+    # "ban" (办) is an English word too: the question is still pinyin, not English with pinyin names
+    assert answerer.written_in_characters("jieji zenme ban").split()[:2] == ["接机", "怎么"]
+    assert outcome(answerer, "jieji songji zenme ban", "baiyun") == ("answer", "by.airport")
 
 
 def test_pinyin_typed_a_syllable_at_a_time_is_read_as_one_word(answerer: Answerer) -> None:

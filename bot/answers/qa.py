@@ -196,8 +196,17 @@ class Answerer:
         characters. English words (CC-CEDICT glosses by them) and `keywords_en` stay as they are, and so
         does a question in English: its pinyin words (Zibo, Zhongyi) are names its English is read with."""
 
+        reader = self.index.reader
+        latin = [w for w in _LATIN_WORD.findall(text) if w not in self.knowledge.matching.stopwords_en]
+        if not _CJK_CHAR.search(text) and not all(reader.syllables(w) for w in latin):
+            return text  # English: its pinyin words are names
+        # Wholly in pinyin, a word that is English too (baiyun, ban) is pinyin; among characters, English.
+        in_pinyin = not _CJK_CHAR.search(text)
+
         def pinyin(run: str) -> list[str] | None:
-            return None if is_english(run) else self.index.reader.pinyin_syllables(run)
+            if in_pinyin:
+                return reader.syllables(run)
+            return None if is_english(run) else reader.pinyin_syllables(run)
 
         def spelled(words: list[str]) -> str | None:
             syllables = [pinyin(w) for w in words]
@@ -222,9 +231,6 @@ class Answerer:
                 words = words[end:]
             return " ".join(written)
 
-        latin = [w for w in _LATIN_WORD.findall(text) if w not in self.knowledge.matching.stopwords_en]
-        if not _CJK_CHAR.search(text) and not all(pinyin(w) for w in latin):
-            return text
         return _LATIN_RUN.sub(write, text)
 
     def _answer_one(self, question: str, card: str | None) -> Answer:
@@ -345,12 +351,16 @@ class Answerer:
 
     def _about_the_card(self, text: str, scope: Topic) -> bool:
         """The card itself is the question's subject (applying for it, losing it, its tiers): the card is
-        named and no other thing the knowledge knows is (its known topic words are card words, or words
-        most entries use, such as 办理). English is judged by the Chinese words it translates to."""
+        named and no other thing the knowledge knows is (its known topic words are card words, words
+        most entries use, such as 办理, or what one does with a card: `card_actions`). A thing is named
+        by a noun or a verb: a service is often a verb (体检, 接送机). English is judged by the Chinese words it translates to."""
         if not (self._names_programme(text) or _CARD_WORD.search(text)):
             return False
         if scope.known or scope.unknown:
-            return not any(w.tag.startswith("n") and self._is_thing(w.text) for w in scope.known)
+            return not any(
+                w.tag[:1] in "nv" and w.text not in self.knowledge.card_actions and self._is_thing(w.text)
+                for w in scope.known
+            )
         if not _ENGLISH_CARD.search(text):
             return False  # in English, "card" says the card is the subject ("entrepreneur" alone does not)
         english = self.index.reader.english_words(_ENGLISH_CARD.sub(" ", _without(text, self._card_words)))
