@@ -164,6 +164,12 @@ def test_the_card_and_a_service_named_by_a_verb_is_a_question_about_the_service(
 # --- places and cards ------------------------------------------------------------------------------
 
 
+def test_a_card_named_by_its_common_name_gets_its_own_guide(shipped_answerer: Answerer) -> None:
+    # 企业家卡 is what people call the 张店 card; with no other place named, it is ours, not 白云's
+    answer = shipped_answerer.answer("企业家卡体检在哪做", None)
+    assert answer.answered and answer.entry.card == "zhangdian"
+
+
 @pytest.mark.parametrize(
     "question",
     [
