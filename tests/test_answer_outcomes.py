@@ -162,18 +162,19 @@ def test_the_card_and_a_service_named_by_a_verb_is_a_question_about_the_service(
 
 
 @pytest.mark.parametrize(
-    ("question", "card"),
+    ("question", "card", "meant"),
     [
-        ("这卡有什么用", "zhangdian"),
-        ("英才卡有哪些福利", None),  # names its card: that card's services
-        ("what can this card do", "baiyun"),
+        ("这卡有什么用", "zhangdian", "zhangdian"),
+        ("英才卡有哪些福利", None, "baiyun"),  # names its card: that card's services
+        ("what can this card do", "baiyun", "baiyun"),
+        ("云聚英才卡", "zhangdian", "baiyun"),  # the card named alone: its services
+        ("这张卡", "baiyun", "baiyun"),
     ],
 )
 def test_what_the_card_gives_is_an_overview_of_its_services(
-    answerer: Answerer, question: str, card: str | None
+    answerer: Answerer, question: str, card: str | None, meant: str
 ) -> None:
     answer = answerer.answer(question, card)
-    meant = card or "baiyun"
     assert (answer.outcome, answer.about_card) == ("overview", meant)
     assert [s.entry for s in answer.alternatives] == answerer.knowledge.sections(meant)
 

@@ -42,9 +42,11 @@ GENERIC_SHARE = 0.3
 # that are each long enough to be a question (高考 志愿 咨询 is one question in three words).
 _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s]+(?=[\u4e00-\u9fff]{4})")
 # "the card" as a thing: 这卡, 我的卡, 卡丢了, 卡在哪办; not 信息卡, 持卡, 卡在两个部门之间 (stuck).
-_CHINESE_CARD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])")
+_CHINESE_CARD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这那该此]?[张本个]|[这该此的])卡(?!在[^哪])")
 _ENGLISH_CARD = re.compile(r"\bcards?\b")
+_THE_CARD = re.compile(f"{_CHINESE_CARD.pattern}|\\b(?:this|that|my|the|your|our)\\s+cards?\\b")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
+_CONTENT = re.compile(r"[\u4e00-\u9fffa-z]")
 _LATIN_RUN = re.compile(r"[a-z]{2,}(?:\s+[a-z]{2,})*")
 # At most this many pinyin words are read together as one word (di er ren min: 第二人民).
 MAX_PINYIN_WORDS = 4
@@ -106,12 +108,12 @@ class Answerer:
         self._our_places = _folded(p for card in knowledge.cards.values() for p in card.places)
         self._neighbours = _folded(knowledge.matching.other_places)
         self._generic_names = _folded(knowledge.generic_names)
-        self._card_words = _folded(
-            [
-                *knowledge.generic_names,
-                *(n for c in knowledge.cards.values() for n in [c.name, *c.aliases, *c.tiers.values()]),
-            ]
-        )
+        card_words = [
+            *knowledge.generic_names,
+            *(n for c in knowledge.cards.values() for n in [c.name, *c.aliases, *c.tiers.values()]),
+        ]
+        # longest first, so that taking them out of a question leaves no piece (云聚英才卡, not 云聚)
+        self._card_words = _folded(sorted(card_words, key=len, reverse=True))
         self._aliases = sorted(
             (
                 (fold_question(alias), position)
@@ -248,9 +250,9 @@ class Answerer:
         allowed = self._allowed(card, named_groups)
         matching = self.knowledge.matching
         # 人才卡, talent card: which programme, not what about it (most entries name their card)
-        # 人才卡, 这卡: which programme, not what about it (many entries say 持卡 or 凭卡 in passing). An
-        # English "card" stays: it may be an ID card.
-        asked = _CHINESE_CARD.sub(" ", _without(text, self._generic_names))
+        # 人才卡, 这卡, this card: which programme, not what about it (many entries say 持卡 or 凭卡 in
+        # passing). Any other English "card" stays: it may be an ID card.
+        asked = _THE_CARD.sub(" ", _without(text, self._generic_names))
         ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
         scope = topic(
             self.index.reader.clean(text), self._knows_within(allowed), self._lexicon, self.particular
@@ -395,13 +397,16 @@ class Answerer:
         )
 
     def _asks_what_the_card_gives(self, text: str) -> bool:
-        """The card is named and asked only what it gives (这卡有什么用, 英才卡有哪些福利): a benefit word
-        (`card_benefits`), and besides the card's own words no thing the knowledge knows and nothing one
-        does with a card (英才卡到期了还有福利吗 asks about renewing it)."""
+        """The card is named and asked only what it gives (这卡有什么用, 英才卡有哪些福利), or named alone
+        (云聚英才卡): a benefit word (`card_benefits`) or nothing else, and besides the card's own words no
+        thing the knowledge knows and nothing one does with a card (英才卡到期了还有福利吗 asks about
+        renewing it)."""
         benefits = self.knowledge.card_benefits
-        if not any(b in text for b in benefits):
+        rest = _ENGLISH_CARD.sub(
+            " ", _THE_CARD.sub(" ", _without(_without(text, self._card_words), benefits))
+        )
+        if not any(b in text for b in benefits) and _CONTENT.search(self.index.reader.clean(rest)):
             return False
-        rest = _ENGLISH_CARD.sub(" ", _without(_without(text, self._card_words), benefits))
         if any(action in rest for action in self.knowledge.card_actions):
             return False
         if self.index.reader.english_words(rest):
