@@ -147,6 +147,14 @@ def topic(
     for word in dict.fromkeys(lex.words(text)):  # a word said twice (调理调理) is one topic word
         if len(word.text) < 2 or lex.is_common(word.text) or not particular(word.text):
             continue
-        # A common word is what the user meant; a rare or unknown one (申批, 报命) may be a homophone typo.
-        (known if knows(word.text, word.salience >= lex.typo_salience) else unknown).append(word)
+        (known if _known(word, knows, lex) else unknown).append(word)
     return Topic(tuple(known), tuple(unknown))
+
+
+def _known(word: Word, knows: Callable[[str, bool], bool], lex: Lexicon) -> bool:
+    """Whether the knowledge uses the word, or each dictionary word it is made of (科研项目: 科研, 项目).
+    A common word is what the user meant; a rare or unknown one (申批, 报命) may be a homophone typo."""
+    if knows(word.text, word.salience >= lex.typo_salience):
+        return True
+    parts = lex.parts(word.text)
+    return len(parts) > 1 and "".join(parts) == word.text and all(knows(part, False) for part in parts)
