@@ -135,6 +135,7 @@ def test_not_covered_names_where_such_questions_go_and_offers_staff(answerer: An
         ("这张卡在哪里申请办理", "baiyun", "baiyun"),
         ("我的卡过期了还能续吗", "zhangdian", "zhangdian"),
         ("保障卡不小心丢了要去哪补", None, "zhangdian"),  # names the card: its programme, not the user's
+        ("这卡能给家人用吗", "baiyun", "baiyun"),  # 家人 says who, not what: the card is the subject
         ("How do I apply for this card?", "baiyun", "baiyun"),  # English: judged by its translations
     ],
 )
@@ -484,6 +485,12 @@ def test_a_verb_alone_is_no_focus(answerer: Answerer) -> None:
     knows, lex = answerer.index.knows, lexicon()
     assert topic("图书馆研讨室怎么预约", knows, lex).focus.text in {"图书馆", "研讨室"}
     assert topic("怎么预约", knows, lex).focus is None  # 预约 says how, not what
+
+
+@pytest.mark.parametrize("question", ["我老公想借研讨室", "我儿子女儿能用研讨室吗"])
+def test_the_people_a_question_is_for_are_no_topic(answerer: Answerer, question: str) -> None:
+    # 老公, 儿子: whose case it is, not something the guides would have to cover
+    assert outcome(answerer, question, "baiyun") == ("answer", "by.library")
 
 
 def test_a_word_said_twice_weighs_once(answerer: Answerer) -> None:

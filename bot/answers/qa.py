@@ -382,6 +382,8 @@ class Answerer:
                 w.tag[:1] in "nv" and w.text not in self.knowledge.card_actions and self._is_thing(w.text)
                 for w in scope.known
             )
+        if _CJK_CHAR.search(text):
+            return True  # the card and no topic word (这卡能给家人用吗): the card is what is asked about
         if not _ENGLISH_CARD.search(text):
             return False  # in English, "card" says the card is the subject ("entrepreneur" alone does not)
         english = self.index.reader.english_words(_ENGLISH_CARD.sub(" ", _without(text, self._card_words)))
@@ -417,7 +419,11 @@ class Answerer:
     def particular(self, word: str) -> bool:
         """A word that can name a topic: not our place (张店区, 广州市), not a card word (云聚英才, 企业家):
         those say which programme is meant, not what about it."""
-        return word.rstrip("区市省") not in self._our_places and not self._is_card_word(word)
+        return (
+            word.rstrip("区市省") not in self._our_places
+            and not self._is_card_word(word)
+            and word not in self.knowledge.matching.people
+        )
 
     def _is_card_word(self, word: str) -> bool:
         """Part of a card's name, alias or tier, or of a generic card name (人才卡)."""

@@ -92,6 +92,7 @@ class MatchingConfig(_Strict):
     stopwords_en: list[str]
     # Districts next to ours: a question about one of them is not about our programmes.
     other_places: list[str]
+    people: list[str] = Field(default_factory=list)
     # A question asking for one of these is answered only by an entry that states one.
     asked_facts: list[AskedFact] = []
     # Messages that are only a greeting or thanks; words opening a second question.
