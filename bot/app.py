@@ -47,6 +47,7 @@ from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
 from bot.holders.user_text import ID_PATTERN
 from bot.kb.schema import ENTRY_ID
+from bot.runtime.json_request import JsonRequest
 from bot.runtime.leader import Leadership
 from bot.runtime.updates import AcknowledgingQueue, OrderedUpdateProcessor, UpdateLedger
 from bot.services import Services
@@ -279,8 +280,11 @@ def build_application(
         .post_shutdown(on_shutdown)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
     )
-    if request is not None:
-        builder = builder.request(request()).get_updates_request(request())
+    if request is None:  # JSON bodies (see JsonRequest), PTB's pool sizes: 256 for calls, 1 for getUpdates
+        calls, updates = JsonRequest(connection_pool_size=256), JsonRequest(connection_pool_size=1)
+    else:
+        calls, updates = request(), request()
+    builder = builder.request(calls).get_updates_request(updates)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter())
     ledger = UpdateLedger(svc.db, svc.clock)
