@@ -61,6 +61,7 @@ LEAD_EVERY = timedelta(seconds=5)  # how soon another instance takes over the jo
 RESTORE_EVERY = timedelta(minutes=1)  # reminders scheduled by an instance that died are picked up
 PRUNE_UPDATES_EVERY = timedelta(hours=1)
 CONCURRENT_UPDATES = 64  # chats handled at once; one chat's updates stay in order
+CONNECTIONS = 256  # to the Bot API (PTB's default; getUpdates has one of its own)
 LEADERSHIP_KEY = "leadership"
 LEDGER_KEY = "update_ledger"
 RETENTION_AT = time(3, 30)  # in TIMEZONE: a quiet hour
@@ -280,8 +281,8 @@ def build_application(
         .post_shutdown(on_shutdown)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
     )
-    if request is None:  # JSON bodies (see JsonRequest), PTB's pool sizes: 256 for calls, 1 for getUpdates
-        calls, updates = JsonRequest(connection_pool_size=256), JsonRequest(connection_pool_size=1)
+    if request is None:  # JSON bodies (see JsonRequest), PTB's pool sizes
+        calls, updates = JsonRequest(connection_pool_size=CONNECTIONS), JsonRequest(connection_pool_size=1)
     else:
         calls, updates = request(), request()
     builder = builder.request(calls).get_updates_request(updates)
