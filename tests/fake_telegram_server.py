@@ -27,6 +27,13 @@ READY_WITHIN = 20.0  # seconds for the process to import and listen
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
 
 
+def relay(
+    fake: FakeBotApi, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+) -> httpx.Response:
+    """One HTTP request handed to the fake as the httpx.Request the in-process transport would give it."""
+    return fake(httpx.Request(method, f"http://fake{target}", headers=headers, content=body))
+
+
 async def _connection(fake: FakeBotApi, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while True:
