@@ -43,6 +43,7 @@ score: $(STAMP)
 	$(PY) ../shared/eval/score.py ../shared/eval/dev.jsonl
 	$(PY) ../shared/eval/score.py ../shared/eval/dev2.jsonl
 	$(PY) ../shared/eval/score.py eval/blind.jsonl
+	$(PY) ../shared/eval/score.py eval/blind2.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -147,7 +147,27 @@ def test_questions_about_the_card_name_the_programmes_contact(
     assert contact and contact in answer_text(answer, answerer.knowledge, "zh")
 
 
+@pytest.mark.parametrize(
+    ("question", "card", "entry"),
+    [
+        ("我的卡可以接送机吗", "baiyun", "by.airport"),  # 接送机: a verb, and a service
+        ("用这张卡看病能优先挂号吗", "baiyun", "by.hospital"),
+        ("这卡能看病吗 中医院的", "zhangdian", "zd.hospital"),
+    ],
+)
+def test_the_card_and_a_service_named_by_a_verb_is_a_question_about_the_service(
+    answerer: Answerer, question: str, card: str, entry: str
+) -> None:
+    assert outcome(answerer, question, card) == ("answer", entry)
+
+
 # --- places and cards ------------------------------------------------------------------------------
+
+
+def test_a_card_named_by_its_common_name_gets_its_own_guide(shipped_answerer: Answerer) -> None:
+    # 企业家卡 is what people call the 张店 card; with no other place named, it is ours, not 白云's
+    answer = shipped_answerer.answer("企业家卡体检在哪做", None)
+    assert answer.answered and answer.entry.card == "zhangdian"
 
 
 @pytest.mark.parametrize(
@@ -263,6 +283,20 @@ def test_pinyin_words_are_written_as_the_knowledges_words_and_english_words_are_
     # "change" spells chang+e, but it is English; an English question keeps its pinyin names
     assert answerer.written_in_characters("change 研讨室") == "change 研讨室"
     assert answerer.written_in_characters("can i book the tushuguan") == "can i book the tushuguan"
+
+
+def test_a_question_wholly_in_pinyin_reads_its_english_looking_words_as_pinyin_too(
+    answerer: Answerer,
+) -> None:
+    # "ban" (办) is an English word too: the question is still pinyin, not English with pinyin names
+    assert answerer.written_in_characters("jieji zenme ban").split()[:2] == ["接机", "怎么"]
+    assert outcome(answerer, "jieji songji zenme ban", "baiyun") == ("answer", "by.airport")
+
+
+def test_pinyin_typed_a_syllable_at_a_time_is_read_as_one_word(answerer: Answerer) -> None:
+    # di er is 第二: read apart, they are two syllables and the name found is 人民医院, the wrong hospital
+    assert answerer.written_in_characters("di er renmin yiyuan").split() == ["第二", "人民", "医院"]
+    assert outcome(answerer, "di er renmin yiyuan dianhua", "zhangdian") == ("answer", "zd.dier")
 
 
 # --- a topic word the matched entry does not cover --------------------------------------------------
@@ -389,6 +423,14 @@ def test_a_verb_alone_is_no_focus(answerer: Answerer) -> None:
     assert topic("怎么预约", knows, lex).focus is None  # 预约 says how, not what
 
 
+def test_a_word_said_twice_weighs_once(answerer: Answerer) -> None:
+    # 调理调理 is colloquial emphasis, not twice as much topic the guides do not cover
+    knows, lex = answerer.index.knows, lexicon()
+    once, twice = topic("图书馆研讨室调理", knows, lex), topic("图书馆研讨室调理调理", knows, lex)
+    assert [w.text for w in twice.unknown] == ["调理"]
+    assert twice.unknown_share == once.unknown_share
+
+
 def test_a_topic_only_another_cards_guide_covers_is_not_covered_for_this_holder(answerer: Answerer) -> None:
     assert outcome(answerer, "图书馆研讨室能免费用吗", "baiyun") == ("answer", "by.library")
     # 研讨室 is only in the 白云 guide: for a 张店 holder the scenic-spot entry is no suggestion for it
@@ -415,6 +457,28 @@ def test_an_entry_stating_the_fact_asked_for_answers(tmp_path: Path) -> None:
         "answer",
         "by.library",
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "stating"),
+    [
+        ("图书馆研讨室预约要准备哪些材料", "凭本人身份证原件预约。"),  # documents
+        ("图书馆研讨室预约要等多久", "预约后1个工作日内回复。"),  # how long
+        ("图书馆研讨室周末开不开", "开放时间：工作日9:00-17:00。"),  # the weekend: opening hours
+        ("图书馆哪个研讨室好", "馆员可按人数推荐研讨室。"),  # an opinion: guides state facts, not rankings
+        ("图书馆研讨室的门禁卡丢了咋办", "门禁卡遗失的，到服务台补办。"),  # replacing a lost thing
+    ],
+)
+def test_each_kind_of_asked_fact_needs_an_entry_stating_one(
+    tmp_path: Path, question: str, stating: str
+) -> None:
+    silent = small_knowledge(tmp_path / "silent")
+    library_entry(silent, "持卡人可免费使用区图书馆专题研讨室。")
+    answer = Answerer(load_knowledge(silent)).answer(question, "baiyun")
+    assert (answer.outcome, answer.alternatives[0].entry.id) == ("unsure", "by.library")
+    stated = small_knowledge(tmp_path / "stated")
+    library_entry(stated, f"持卡人可免费使用区图书馆专题研讨室，{stating}")
+    assert outcome(Answerer(load_knowledge(stated)), question, "baiyun") == ("answer", "by.library")
 
 
 def test_kb_check_reports_an_asked_fact_that_is_no_regular_expression(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from bot.answers.qa import Answerer
 from bot.kb.loader import REFERENCE, KnowledgeBase
+from bot.matching.scope import Lexicon
 
 
 def top_id(answerer: Answerer, question: str, card: str | None = None) -> str | None:
@@ -154,3 +155,13 @@ def test_the_read_dictionary_is_cached_between_processes_and_a_broken_cache_is_r
     stored.write_bytes(b"not a pickle")
     english._glosses.cache_clear()
     assert english._chinese(english._glosses()[0], "hospital") == english._chinese(read[0], "hospital")
+
+
+def test_knowledge_terms_segment_the_same_whatever_order_they_are_learned_in() -> None:
+    # a set's order changes from one process to the next: the learned words must not
+    segmentations = set()
+    for terms in (["工信局", "区工信局"], ["区工信局", "工信局"]):
+        lex = Lexicon()
+        lex.learn(terms)
+        segmentations.add(tuple(w.text for w in lex.words("区工信局企业发展科")))
+    assert segmentations == {("区工信局", "企业", "发展", "科")}

@@ -44,6 +44,9 @@ _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s
 _CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])|\bcards?\b")
 _ENGLISH_CARD = re.compile(r"\bcards?\b")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
+_LATIN_RUN = re.compile(r"[a-z]{2,}(?:\s+[a-z]{2,})*")
+# At most this many pinyin words are read together as one word (di er ren min: 第二人民).
+MAX_PINYIN_WORDS = 4
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
@@ -193,18 +196,42 @@ class Answerer:
         characters. English words (CC-CEDICT glosses by them) and `keywords_en` stay as they are, and so
         does a question in English: its pinyin words (Zibo, Zhongyi) are names its English is read with."""
 
+        reader = self.index.reader
+        latin = [w for w in _LATIN_WORD.findall(text) if w not in self.knowledge.matching.stopwords_en]
+        if not _CJK_CHAR.search(text) and not all(reader.syllables(w) for w in latin):
+            return text  # English: its pinyin words are names
+        # Wholly in pinyin, a word that is English too (baiyun, ban) is pinyin; among characters, English.
+        in_pinyin = not _CJK_CHAR.search(text)
+
         def pinyin(run: str) -> list[str] | None:
-            return None if is_english(run) else self.index.reader.pinyin_syllables(run)
+            if in_pinyin:
+                return reader.syllables(run)
+            return None if is_english(run) else reader.pinyin_syllables(run)
+
+        def spelled(words: list[str]) -> str | None:
+            syllables = [pinyin(w) for w in words]
+            if not all(syllables):
+                return None
+            joined = [s for word in syllables for s in word or ()]
+            found = [w for w in self.index.spellings(joined) if self._lexicon.is_word(w)]
+            return found[0] if found else None
 
         def write(match: re.Match[str]) -> str:
-            syllables = pinyin(match.group())
-            words = [w for w in self.index.spellings(syllables or []) if self._lexicon.is_word(w)]
-            return f" {words[0]} " if words else match.group()
+            # Words of one syllable are typed apart (di er: 第二): the longest run of words that spells
+            # a word is written as it, from the left.
+            words, written = match.group().split(), []
+            while words:
+                for end in range(min(len(words), MAX_PINYIN_WORDS), 0, -1):
+                    if chinese := spelled(words[:end]):
+                        written.append(f" {chinese} ")
+                        break
+                else:
+                    end = 1
+                    written.append(words[0])
+                words = words[end:]
+            return " ".join(written)
 
-        latin = [w for w in _LATIN_WORD.findall(text) if w not in self.knowledge.matching.stopwords_en]
-        if not _CJK_CHAR.search(text) and not all(pinyin(w) for w in latin):
-            return text
-        return _LATIN_WORD.sub(write, text)
+        return _LATIN_RUN.sub(write, text)
 
     def _answer_one(self, question: str, card: str | None) -> Answer:
         text = self.written_in_characters(fold_question(question))
@@ -324,12 +351,16 @@ class Answerer:
 
     def _about_the_card(self, text: str, scope: Topic) -> bool:
         """The card itself is the question's subject (applying for it, losing it, its tiers): the card is
-        named and no other thing the knowledge knows is (its known topic words are card words, or words
-        most entries use, such as 办理). English is judged by the Chinese words it translates to."""
+        named and no other thing the knowledge knows is (its known topic words are card words, words
+        most entries use, such as 办理, or what one does with a card: `card_actions`). A thing is named
+        by a noun or a verb: a service is often a verb (体检, 接送机). English is judged by the Chinese words it translates to."""
         if not (self._names_programme(text) or _CARD_WORD.search(text)):
             return False
         if scope.known or scope.unknown:
-            return not any(w.tag.startswith("n") and self._is_thing(w.text) for w in scope.known)
+            return not any(
+                w.tag[:1] in "nv" and w.text not in self.knowledge.card_actions and self._is_thing(w.text)
+                for w in scope.known
+            )
         if not _ENGLISH_CARD.search(text):
             return False  # in English, "card" says the card is the subject ("entrepreneur" alone does not)
         english = self.index.reader.english_words(_ENGLISH_CARD.sub(" ", _without(text, self._card_words)))

@@ -66,6 +66,7 @@ class KnowledgeBase:
     regression: tuple[RegressionCase, ...] = ()
     shared: dict[str, SharedMaterial] = field(default_factory=dict)
     generic_names: tuple[str, ...] = ()
+    card_actions: frozenset[str] = frozenset()
     by_id: dict[str, Entry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -398,6 +399,7 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         regression=tuple(regression.cases),
         shared=shared,
         generic_names=tuple(cards_file.generic_names),
+        card_actions=frozenset(cards_file.card_actions),
     ), []
 
 

@@ -52,6 +52,9 @@ class CardsFile(_Strict):
     # Words that name a card programme without saying whose (人才卡, 企业家卡): with another place, another
     # place's programme.
     generic_names: list[str] = Field(default_factory=list)
+    # What a holder does with the card itself (申请, 挂失, 续期): with the card named and nothing else the
+    # guides know, a question about the card, not about a service (体检, 接送机) it gives.
+    card_actions: list[str] = Field(default_factory=list)
 
 
 class AskedFact(_Strict):

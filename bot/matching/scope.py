@@ -64,8 +64,10 @@ class Lexicon:
         )
 
     def learn(self, words: Iterable[str]) -> None:
-        """Segment the knowledge's own terms that jieba would cut into characters (齐惠保) as words."""
-        for word in set(words):
+        """Segment the knowledge's own terms that jieba would cut into characters (齐惠保) as words. The
+        longer terms come first, so a name and the shorter name inside it (区工信局, 工信局) are both
+        learned, whatever order the terms come in: the longest name is then cut whole."""
+        for word in sorted(set(words), key=lambda w: (-len(w), w)):
             if len(word) > 2 and is_cjk(word) and not self._table.count(word) and not self.parts(word):
                 self._table.add(word, LEARNED_FREQUENCY, "n")
 
@@ -142,7 +144,7 @@ def topic(
     what about it, and are left out."""
     known: list[Word] = []
     unknown: list[Word] = []
-    for word in lex.words(text):
+    for word in dict.fromkeys(lex.words(text)):  # a word said twice (调理调理) is one topic word
         if len(word.text) < 2 or lex.is_common(word.text) or not particular(word.text):
             continue
         # A common word is what the user meant; a rare or unknown one (申批, 报命) may be a homophone typo.

@@ -135,7 +135,11 @@ class QuestionReader:
 
     def pinyin_syllables(self, run: str) -> list[str] | None:
         """The syllables of a Latin word written as pinyin (ruxue: ru, xue); None for an English word."""
-        return None if stem(run) in self._english else split_syllables(run, self._syllables)
+        return None if stem(run) in self._english else self.syllables(run)
+
+    def syllables(self, run: str) -> list[str] | None:
+        """The syllables a Latin word can be read as, English or not (baiyun, ban); None if it can't."""
+        return split_syllables(run, self._syllables)
 
     def english_words(self, question: str) -> list[tuple[str, tuple[str, ...] | None]]:
         """The English words of a question with the Chinese words they translate to (None: spelled as
