@@ -3,15 +3,19 @@ ledger, handlers, question log), side by side with a bare PTB Application that a
 a constant text (the framework's ceiling), in the same run; on SQLite and, if reachable, PostgreSQL.
 
     .venv/bin/python benchmarks/production_throughput.py [--questions 2000] [--rounds 3] [--postgres URL]
+        [--bot-api in-process|server|both]
 
 The Bot API is the fake of the tests, two ways, both for bare PTB and cardbot alike (same request class,
 JsonRequest, and pool): in process (its httpx MockTransport: the fake's parsing, HTML and limit checks and
 reply building, which stand in for Telegram's servers, are billed to the bot's process), and as a local
 HTTP server in a process of its own (tests/fake_telegram_server.py: the bot pays for real HTTP, as in
 production, and not for Telegram's side; its busy share is printed, so a saturated server, which would cap
-bare PTB and flatter the ratio, shows). AIORateLimiter is off (else Telegram's own 30/s is what gets
-measured). Targets (issue 12): cardbot on SQLite >= 0.3 x bare and >= 300 questions/s; PostgreSQL no
-slower than SQLite. Reported as medians of the rounds, with their ratios.
+bare PTB and flatter the ratio, shows). With real HTTP, httpx's client (httpcore's connection pool scans
+its connections and queued requests on every request, and probes each idle connection) costs the bot
+more than everything else, so that ratio says little about the handlers: the in-process one does.
+AIORateLimiter is off (else Telegram's own 30/s is what gets measured). Targets (issue 12): cardbot on
+SQLite >= 0.3 x bare and >= 300 questions/s; PostgreSQL no slower than SQLite. Reported as medians of the
+rounds, with their ratios.
 """
 
 from __future__ import annotations
