@@ -60,4 +60,4 @@ class Services:
         found = self.knowledge.cards.get(card or "")
         if found is None:
             return t("card_none", lang)
-        return found.name if lang == "zh" else found.name_en
+        return found.name_in(lang)

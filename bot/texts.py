@@ -23,6 +23,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "这个问题我不太确定您想问哪一项。您是不是想问：",
         "en": "I'm not sure which service you mean. Did you mean:",
     },
+    "overview": {
+        "zh": "{card}提供以下服务，点按查看详情：",
+        "en": "The {card} offers these services; tap one to read more:",
+    },
     "not_covered": {
         "zh": "抱歉，服务指南里没有这方面的内容，我无法作答。",
         "en": "Sorry, the service guides don't cover this, so I can't answer it.",

@@ -161,6 +161,39 @@ def test_the_card_and_a_service_named_by_a_verb_is_a_question_about_the_service(
     assert outcome(answerer, question, card) == ("answer", entry)
 
 
+@pytest.mark.parametrize(
+    ("question", "card"),
+    [
+        ("这卡有什么用", "zhangdian"),
+        ("英才卡有哪些福利", None),  # names its card: that card's services
+        ("what can this card do", "baiyun"),
+    ],
+)
+def test_what_the_card_gives_is_an_overview_of_its_services(
+    answerer: Answerer, question: str, card: str | None
+) -> None:
+    answer = answerer.answer(question, card)
+    meant = card or "baiyun"
+    assert (answer.outcome, answer.about_card) == ("overview", meant)
+    assert [s.entry for s in answer.alternatives] == answerer.knowledge.sections(meant)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "这卡到期了还有福利吗",  # renewing the card
+        "What does the card offer for airport pickup?",  # a service
+        "这卡能约接机吗",
+    ],
+)
+def test_a_benefit_word_with_more_asked_is_no_overview(answerer: Answerer, question: str) -> None:
+    assert answerer.answer(question, "baiyun").outcome != "overview"
+
+
+def test_an_overview_needs_a_card(answerer: Answerer) -> None:
+    assert answerer.answer("这卡有什么用", None).outcome != "overview"
+
+
 # --- places and cards ------------------------------------------------------------------------------
 
 
@@ -300,6 +333,35 @@ def test_pinyin_typed_a_syllable_at_a_time_is_read_as_one_word(answerer: Answere
 
 
 # --- a topic word the matched entry does not cover --------------------------------------------------
+
+
+def test_the_entry_covering_the_topic_beats_a_close_score_that_leaves_part_of_it_out(tmp_path: Path) -> None:
+    folder = small_knowledge(tmp_path / "knowledge")
+    entry_file(
+        folder,
+        "05-museum.md",
+        id="by.museum",
+        card="baiyun",
+        title="博物馆优先预约",
+        body="持卡人凭卡参观区属博物馆，凭卡可优先预约，预约后安排专人讲解。",
+        questions=["博物馆能预约吗", "这卡能优先预约参观吗", "能预约讲解吗"],
+        keywords=["博物馆", "预约", "讲解"],
+    )
+    entry_file(
+        folder,
+        "06-checkup.md",
+        id="by.checkup",
+        card="baiyun",
+        title="定期体检服务",
+        body="持卡人每年可享受一次免费体检，请提前电话预约。",
+        questions=["每年都有免费体检吗"],
+        keywords=["体检", "免费"],
+    )
+    answerer = Answerer(load_knowledge(folder))
+    # both are verbs, so there is no focus noun: the museum's many 预约 must not outweigh 体检
+    assert outcome(answerer, "能预约体检吗", "baiyun") == ("answer", "by.checkup")
+    # nor its 凭卡: "the card" says which programme, not what about it
+    assert outcome(answerer, "这卡能预约体检吗", "baiyun") == ("answer", "by.checkup")
 
 
 def test_a_topic_word_used_elsewhere_but_not_by_the_matched_entry_lowers_confidence(

@@ -273,6 +273,21 @@ async def test_not_covered_says_so_names_the_card_contact_and_offers_staff(small
     assert [d for _, d in small_bot.fake.buttons(reply)] == [small_bot.button(reply, "ho:")]
 
 
+async def test_what_the_card_gives_is_its_services_as_buttons(small_bot: Harness) -> None:
+    await choose_card(small_bot, ALICE, "zhangdian")
+    await small_bot.say(ALICE, "这卡有什么用")
+    reply = small_bot.last_message(ALICE)
+    assert reply["text"] == t("overview", "zh", card="张店区优秀企业家服务保障卡")
+    sections = small_bot.svc.knowledge.sections("zhangdian")
+    titles = [title for title, data in small_bot.fake.buttons(reply) if data.startswith("alt:")]
+    assert titles == [f"🔎 {e.title}" for e in sections] and sections[-1].card == "general"
+    await small_bot.press(ALICE, small_bot.button(reply, "alt:"), reply)
+    assert sections[0].title in small_bot.fake.last_text(ALICE)
+    async with small_bot.svc.db.session() as session:
+        logged = (await session.execute(select(QuestionLog))).scalar_one()
+        assert logged.answered  # what was asked is answered: not a gap for /unanswered
+
+
 async def test_a_second_question_is_a_button_that_answers_it(small_bot: Harness) -> None:
     await choose_card(small_bot, ALICE, "zhangdian")
     await small_bot.say(ALICE, "中医院绿色通道电话多少？景区门票要买吗")

@@ -27,14 +27,21 @@ def question_row(user_id: int, card: str | None, answer: Answer, now: datetime) 
         "card": card,
         "entry_id": entry.id if entry else None,
         "score": answer.score,
-        "answered": answer.answered,
-        "outcome": LOGGED_OUTCOME[answer.outcome],
+        "answered": LOGGED_OUTCOME[answer.outcome][1],
+        "outcome": LOGGED_OUTCOME[answer.outcome][0],
         "created_at": now,
     }
 
 
-# How each outcome is logged: unsure offered suggestions; declined is not covered (statistics count it).
-LOGGED_OUTCOME = {"answer": "answered", "unsure": "unsure", "not_covered": "declined"}
+# How each outcome is logged, and whether it counts as answered: unsure offered suggestions; declined is not
+# covered (statistics count it); an overview of the card's services answers what was asked (it is no gap in
+# the knowledge for /unanswered to list).
+LOGGED_OUTCOME = {
+    "answer": ("answered", True),
+    "unsure": ("unsure", False),
+    "not_covered": ("declined", False),
+    "overview": ("overview", True),
+}
 
 
 async def log_question(

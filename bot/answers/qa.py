@@ -4,6 +4,7 @@
 - unsure: no answer, but "did you mean" suggestions;
 - not covered: the guides say nothing about it (its topic words are ones the knowledge never uses, it
   asks about another place's programme, or nothing matches); say so and offer staff.
+A question asking only what the card gives (这卡有什么用) gets an overview: the card's services to choose.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bot.matching.index import Scored, SearchIndex
 from bot.matching.normalize import fold_question
 from bot.matching.scope import Topic, lexicon, topic
 
-Outcome = Literal["answer", "unsure", "not_covered"]
+Outcome = Literal["answer", "unsure", "not_covered", "overview"]
 
 # A question whose topic is this much made of words the knowledge never uses is not covered.
 UNCOVERED_SHARE = 0.8
@@ -41,7 +42,7 @@ GENERIC_SHARE = 0.3
 # that are each long enough to be a question (高考 志愿 咨询 is one question in three words).
 _CLAUSE_SPLIT = re.compile(r"[。？！；?!;\n]+|(?<=[\u4e00-\u9fff]{4})[，,\s]+(?=[\u4e00-\u9fff]{4})")
 # "the card" as a thing: 这卡, 我的卡, 卡丢了, 卡在哪办; not 信息卡, 持卡, 卡在两个部门之间 (stuck).
-_CARD_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])|\bcards?\b")
+_CHINESE_CARD = re.compile(r"(?:^|[^\u4e00-\u9fff]|[这该此的张本个])卡(?!在[^哪])")
 _ENGLISH_CARD = re.compile(r"\bcards?\b")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _LATIN_RUN = re.compile(r"[a-z]{2,}(?:\s+[a-z]{2,})*")
@@ -62,7 +63,7 @@ class Answer:
     question: str
     entry: Entry | None  # the answer; None when unsure or not covered
     score: float
-    alternatives: tuple[Suggestion, ...]
+    alternatives: tuple[Suggestion, ...]  # "did you mean"; for an overview, the card's services
     outcome: Outcome = "not_covered"
     card: str | None = None  # the card of the user who asked
     # Not covered and about the card itself (applying, losing, renewing): whose programme to refer to.
@@ -146,8 +147,10 @@ class Answerer:
             return False
         if any(p in text for p in self._neighbours):
             return True
-        places = [
-            w.text for w in self._lexicon.words(text) if w.is_place and not self.index.knows(w.text, False)
+        places = [  # the card's words are no place (jieba may read 英才 of 英才卡, or 福利, as one)
+            w.text
+            for w in self._lexicon.words(_without(text, [*self._card_words, *self.knowledge.card_benefits]))
+            if w.is_place and not self.index.knows(w.text, False)
         ]
         return bool(places) and any(n in text for n in self._generic_names)
 
@@ -238,11 +241,16 @@ class Answerer:
         about_card = self._card_meant(text, card)
         if self._other_place(text):
             return Answer(question, None, 0.0, ())
+        if about_card is not None and self._asks_what_the_card_gives(text):
+            services = tuple(Suggestion(e, 1.0) for e in self.knowledge.sections(about_card))
+            return Answer(question, None, 1.0, services, "overview", about_card=about_card)
         named_groups = self.named_groups(text)
         allowed = self._allowed(card, named_groups)
         matching = self.knowledge.matching
         # 人才卡, talent card: which programme, not what about it (most entries name their card)
-        asked = _without(text, self._generic_names)
+        # 人才卡, 这卡: which programme, not what about it (many entries say 持卡 or 凭卡 in passing). An
+        # English "card" stays: it may be an ID card.
+        asked = _CHINESE_CARD.sub(" ", _without(text, self._generic_names))
         ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
         scope = topic(
             self.index.reader.clean(text), self._knows_within(allowed), self._lexicon, self.particular
@@ -250,7 +258,7 @@ class Answerer:
         named = self._named_entries(text, allowed)
         ranked = self._names_first(ranked, named, text)
         if ranked and not named:
-            ranked = self._focus_first(ranked, scope)
+            ranked = self._focus_first(self._covering_first(ranked, scope), scope)
         if (
             not ranked
             or scope.unknown_share >= UNCOVERED_SHARE
@@ -305,6 +313,17 @@ class Answerer:
         lead = [replace(s, score=max(s.score, self.knowledge.matching.answer_threshold)) for s in first[:1]]
         return lead + first[1:] + [s for s in ranked if s.position not in family]
 
+    def _covering_first(self, ranked: list[Scored], scope: Topic) -> list[Scored]:
+        """The candidates by confidence: a close score that leaves part of the topic uncovered comes after
+        one that covers it (能预约体检吗: the museum takes bookings too, but only the check-up says 体检)."""
+
+        def confidence(scored: Scored) -> float:
+            return _confidence(
+                scored.score, scope.uncovered_share(lambda w: self.index.holds(scored.position, w))
+            )
+
+        return sorted(ranked, key=lambda s: -confidence(s))
+
     def _focus_first(self, ranked: list[Scored], scope: Topic) -> list[Scored]:
         """A candidate that holds the question's focus word and covers more of its topic comes before a
         top match that lacks the word or mentions it only in an alternate question. Whole-question
@@ -344,7 +363,7 @@ class Answerer:
 
     def _card_meant(self, text: str, card: str | None) -> str | None:
         """The programme a question about a card refers to: the one it names, else the user's."""
-        if not (self._names_programme(text) or _CARD_WORD.search(text)):
+        if not (self._names_programme(text) or _names_a_card(text)):
             return None
         named = [c for c in self.named_groups(text) if c in self.knowledge.cards]
         return named[0] if len(named) == 1 else card
@@ -354,7 +373,7 @@ class Answerer:
         named and no other thing the knowledge knows is (its known topic words are card words, words
         most entries use, such as 办理, or what one does with a card: `card_actions`). A thing is named
         by a noun or a verb: a service is often a verb (体检, 接送机). English is judged by the Chinese words it translates to."""
-        if not (self._names_programme(text) or _CARD_WORD.search(text)):
+        if not (self._names_programme(text) or _names_a_card(text)):
             return False
         if scope.known or scope.unknown:
             return not any(
@@ -374,6 +393,21 @@ class Answerer:
             )
             for _, translations in english
         )
+
+    def _asks_what_the_card_gives(self, text: str) -> bool:
+        """The card is named and asked only what it gives (这卡有什么用, 英才卡有哪些福利): a benefit word
+        (`card_benefits`), and besides the card's own words no thing the knowledge knows and nothing one
+        does with a card (英才卡到期了还有福利吗 asks about renewing it)."""
+        benefits = self.knowledge.card_benefits
+        if not any(b in text for b in benefits):
+            return False
+        rest = _ENGLISH_CARD.sub(" ", _without(_without(text, self._card_words), benefits))
+        if any(action in rest for action in self.knowledge.card_actions):
+            return False
+        if self.index.reader.english_words(rest):
+            return False  # what the card offers *for* something: that thing is the question
+        scope = topic(self.index.reader.clean(rest), self.index.knows, self._lexicon, self.particular)
+        return not any(w.tag[:1] in "nv" and self._is_thing(w.text) for w in scope.known)
 
     def particular(self, word: str) -> bool:
         """A word that can name a topic: not our place (张店区, 广州市), not a card word (云聚英才, 企业家):
@@ -407,6 +441,10 @@ class Answerer:
 
 def _confidence(score: float, uncovered: float) -> float:
     return round(score * (1 - UNCOVERED_PENALTY * uncovered), 4)
+
+
+def _names_a_card(text: str) -> bool:
+    return bool(_CHINESE_CARD.search(text) or _ENGLISH_CARD.search(text))
 
 
 def _without(text: str, words: Iterable[str]) -> str:

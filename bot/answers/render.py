@@ -167,8 +167,16 @@ def answer_text(answer: Answer, knowledge: KnowledgeBase, lang: Lang, tier: str 
         if answer.follow_up:
             text += "\n\n" + t("follow_up", lang, question=answer.follow_up)
         return text
-    if answer.outcome == "unsure":
-        lines = [t("unsure", lang)]
+    if answer.outcome in ("unsure", "overview"):
+        lines = [choices_heading(answer, knowledge, lang)]
         lines.extend(f"{n}. {s.entry.title}" for n, s in enumerate(answer.alternatives, start=1))
         return "\n".join(lines)
     return "\n".join(not_covered_lines(answer, knowledge, lang))
+
+
+def choices_heading(answer: Answer, knowledge: KnowledgeBase, lang: Lang) -> str:
+    """What the entries offered as buttons are: "did you mean", or the card's services."""
+    if answer.outcome == "overview" and answer.about_card in knowledge.cards:
+        card = knowledge.cards[answer.about_card]
+        return t("overview", lang, card=card.name_in(lang))
+    return t("unsure", lang)

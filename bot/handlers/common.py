@@ -79,11 +79,7 @@ def remember_language(context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: La
 def card_keyboard(svc: Services, lang: Lang) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [
-                InlineKeyboardButton(
-                    card.name if lang == "zh" else card.name_en, callback_data=f"card:{card.id}"
-                )
-            ]
+            [InlineKeyboardButton(card.name_in(lang), callback_data=f"card:{card.id}")]
             for card in svc.knowledge.cards.values()
         ]
     )

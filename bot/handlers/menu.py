@@ -19,9 +19,7 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if card is None:
         await message.reply_text(t("choose_card_first", me.lang), reply_markup=card_keyboard(svc, me.lang))
         return
-    sections = [
-        e for e in svc.knowledge.entries if e.parent is None and e.card in svc.knowledge.offered_to(card)
-    ]
+    sections = svc.knowledge.sections(card)
     rows = [[InlineKeyboardButton(e.title, callback_data=f"entry:{e.id}")] for e in sections]
     if any(b.card == card for b in svc.knowledge.booking_types.values()):
         rows.append([InlineKeyboardButton(t("button_book", me.lang), callback_data="bk:start")])

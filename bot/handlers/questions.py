@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.answers.handover import staff_post_text
-from bot.answers.render import not_covered_lines
+from bot.answers.render import choices_heading, not_covered_lines
 from bot.booking import actions as booking_actions
 from bot.handlers import fallback
 from bot.handlers.booking import form_text_input
@@ -102,15 +102,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def reply_asked(message: Message, svc: Services, asked: Asked, lang: Lang) -> None:
-    """Confident: the answer. Unsure: no answer, "did you mean" buttons. Not covered: say so and where
-    such questions go; the hand-over button under both."""
+    """Confident: the answer. Unsure: no answer, "did you mean" buttons; an overview: the card's services
+    as buttons. Not covered: say so and where such questions go. The hand-over button under all three."""
     keyboard = answer_keyboard(svc, asked, lang)
     answer = asked.answer
     if answer.entry is not None:
         await send_entry(message, svc, answer.entry, lang, asked.tier, keyboard)
         return
-    if answer.outcome == "unsure":
-        text = t("unsure", lang)
+    if answer.outcome in ("unsure", "overview"):
+        text = choices_heading(answer, svc.knowledge, lang)
     else:
         text = "\n".join(not_covered_lines(answer, svc.knowledge, lang))
     await message.reply_text(html.escape(text), reply_markup=keyboard)

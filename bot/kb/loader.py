@@ -67,6 +67,7 @@ class KnowledgeBase:
     shared: dict[str, SharedMaterial] = field(default_factory=dict)
     generic_names: tuple[str, ...] = ()
     card_actions: frozenset[str] = frozenset()
+    card_benefits: tuple[str, ...] = ()
     by_id: dict[str, Entry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -76,6 +77,13 @@ class KnowledgeBase:
         """The entry groups a holder of this card is offered: the card's own and its shared material."""
         known = self.cards.get(card)
         return {card, *(known.shared if known else ())}
+
+    def sections(self, card: str) -> list[Entry]:
+        """The top-level entries a holder of this card is offered: its own guide's, in order, then the
+        shared material's."""
+        groups = self.offered_to(card)
+        offered = [e for e in self.entries if e.parent is None and e.card in groups]
+        return sorted(offered, key=lambda e: e.card != card)
 
 
 def _key_line(lines: list[str], key: str, default: int) -> int:
@@ -400,6 +408,7 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         shared=shared,
         generic_names=tuple(cards_file.generic_names),
         card_actions=frozenset(cards_file.card_actions),
+        card_benefits=tuple(cards_file.card_benefits),
     ), []
 
 

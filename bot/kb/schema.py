@@ -36,6 +36,9 @@ class Card(_Strict):
     # Shared material (`shared` below) its holders are offered without naming it.
     shared: list[str] = Field(default_factory=list)
 
+    def name_in(self, lang: str) -> str:
+        return self.name if lang == "zh" else self.name_en
+
 
 class SharedMaterial(_Strict):
     """Material that is not a card's (淄博齐惠保): entries with `card: <id>`."""
@@ -55,6 +58,8 @@ class CardsFile(_Strict):
     # What a holder does with the card itself (申请, 挂失, 续期): with the card named and nothing else the
     # guides know, a question about the card, not about a service (体检, 接送机) it gives.
     card_actions: list[str] = Field(default_factory=list)
+    # Words asking what the card gives (有什么用, 福利, benefits): answered with the card's services.
+    card_benefits: list[str] = Field(default_factory=list)
 
 
 class AskedFact(_Strict):
