@@ -150,9 +150,8 @@ class FakeServer:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-        import httpx
-
         from tests.fake_telegram import FakeBotApi
+        from tests.fake_telegram_server import relay
 
         fake = FakeBotApi()
         self.polls = 0
@@ -161,13 +160,10 @@ class FakeServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802  # http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                request = httpx.Request(
-                    "POST", f"http://fake{self.path}", headers=dict(self.headers), content=body
-                )
                 if self.path.lower().endswith("/getupdates"):
                     server.polls += 1
                     time.sleep(LONG_POLL_SECONDS)  # nothing to deliver: the long poll runs out
-                response = fake(request)
+                response = relay(fake, "POST", self.path, list(self.headers.items()), body)
                 try:
                     self.send_response(response.status_code)
                     self.send_header("Content-Type", "application/json")

@@ -3,16 +3,26 @@ ledger, handlers, question log), side by side with a bare PTB Application that a
 a constant text (the framework's ceiling), in the same run; on SQLite and, if reachable, PostgreSQL.
 
     .venv/bin/python benchmarks/production_throughput.py [--questions 2000] [--rounds 3] [--postgres URL]
+        [--bot-api in-process|server|both]
 
-The Bot API is the in-process fake of the tests; AIORateLimiter is off (else Telegram's own 30/s is what
-gets measured). Targets (issue 12): cardbot on SQLite >= 0.3 x bare and >= 300 questions/s; PostgreSQL no
-slower than SQLite. Reported as medians of the rounds, with their ratios.
+The Bot API is the fake of the tests, two ways, both for bare PTB and cardbot alike (same request class,
+JsonRequest, and pool): in process (its httpx MockTransport: the fake's parsing, HTML and limit checks and
+reply building, which stand in for Telegram's servers, are billed to the bot's process), and as a local
+HTTP server in a process of its own (tests/fake_telegram_server.py: the bot pays for real HTTP, as in
+production, and not for Telegram's side; its busy share is printed, so a saturated server, which would cap
+bare PTB and flatter the ratio, shows). With real HTTP, httpx's client (httpcore's connection pool scans
+its connections and queued requests on every request, and probes each idle connection) costs the bot
+more than everything else, so that ratio says little about the handlers: the in-process one does.
+AIORateLimiter is off (else Telegram's own 30/s is what gets measured). Targets (issue 12): cardbot on
+SQLite >= 0.3 x bare and >= 300 questions/s; PostgreSQL no slower than SQLite. Reported as medians of the
+rounds, with their ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import socket
 import statistics
@@ -20,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,17 +40,21 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
+from telegram.request import BaseRequest  # noqa: E402
 
 from bot.answers.qa import Answerer  # noqa: E402
-from bot.app import CONCURRENT_UPDATES, build_application, on_shutdown  # noqa: E402
+from bot.app import CONCURRENT_UPDATES, CONNECTIONS, build_application, on_shutdown  # noqa: E402
 from bot.kb.loader import KnowledgeBase, load_knowledge  # noqa: E402
+from bot.runtime.json_request import JsonRequest  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.session import Database  # noqa: E402
 from tests.fake_telegram import FakeBotApi, fake_request  # noqa: E402
+from tests.fake_telegram_server import free_port, serve  # noqa: E402
 
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+BOT_APIS = ("in-process", "server")
 
 
 def question_updates(fake: FakeBotApi, knowledge: KnowledgeBase, count: int, seed: int) -> list[dict]:
@@ -67,15 +82,34 @@ async def drive(app: Application, raw: list[dict]) -> float:
     return len(raw) / elapsed
 
 
-def bare_app(fake: FakeBotApi) -> Application:
+@dataclass(frozen=True)
+class BotApi:
+    """Where the Application's calls go: a fresh in-process fake per run, or the fake server's URL."""
+
+    name: str
+    base_url: str | None = None  # the fake server's; None: in process
+
+    def request(self, fake: FakeBotApi) -> BaseRequest:
+        if self.base_url is None:
+            return fake_request(fake)
+        return JsonRequest(connection_pool_size=CONNECTIONS)  # as in production
+
+    def settings(self, url: str) -> Settings:
+        server = {"telegram_base_url": self.base_url} if self.base_url else {}
+        return Settings(_env_file=None, telegram_bot_token="123:BENCH", database_url=url, **server)
+
+
+def bare_app(api: BotApi) -> Application:
     async def constant(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text("ok")
 
+    fake = FakeBotApi()
+    builder = Application.builder().token("123:BARE")
+    if api.base_url:
+        builder = builder.base_url(api.base_url)
     app = (
-        Application.builder()
-        .token("123:BARE")
-        .request(fake_request(fake))
-        .get_updates_request(fake_request(fake))
+        builder.request(api.request(fake))
+        .get_updates_request(api.request(fake))
         .concurrent_updates(CONCURRENT_UPDATES)
         .build()
     )
@@ -83,10 +117,10 @@ def bare_app(fake: FakeBotApi) -> Application:
     return app
 
 
-async def cardbot_rate(url: str, knowledge: KnowledgeBase, raw: list[dict], fake: FakeBotApi) -> float:
-    settings = Settings(_env_file=None, telegram_bot_token="123:BENCH", database_url=url)
-    svc = Services(settings, knowledge, Answerer(knowledge), Database(url))
-    app = build_application(svc, request=lambda: fake_request(fake), rate_limit=False)
+async def cardbot_rate(api: BotApi, url: str, knowledge: KnowledgeBase, raw: list[dict]) -> float:
+    svc = Services(api.settings(url), knowledge, Answerer(knowledge), Database(url))
+    fake = FakeBotApi()
+    app = build_application(svc, request=lambda: api.request(fake), rate_limit=False)
     try:
         return await drive(app, raw)
     finally:
@@ -114,25 +148,27 @@ def median_line(name: str, rates: list[float]) -> str:
     )
 
 
-async def main_async(questions: int, rounds: int, postgres: str | None) -> None:
-    knowledge = load_knowledge(ROOT / "knowledge")
-    rates: dict[str, list[float]] = {"bare PTB": [], "cardbot SQLite": [], "cardbot PostgreSQL": []}
-    with tempfile.TemporaryDirectory() as folder:
-        pg_url = await fresh_postgres(postgres) if postgres else None
-        if pg_url:
-            await asyncio.to_thread(upgrade, pg_url)
-        for round_ in range(rounds):
-            fake = FakeBotApi()
-            raw = question_updates(fake, knowledge, questions, seed=round_)
-            rates["bare PTB"].append(await drive(bare_app(FakeBotApi()), raw))
-            sqlite_url = f"sqlite+aiosqlite:///{folder}/bench{round_}.db"
-            await asyncio.to_thread(upgrade, sqlite_url)
-            rates["cardbot SQLite"].append(await cardbot_rate(sqlite_url, knowledge, raw, FakeBotApi()))
-            if pg_url:
-                for update in raw:  # the same questions, as new updates (the ledger keeps old ids)
-                    update["update_id"] += 10_000_000 * (round_ + 1)
-                rates["cardbot PostgreSQL"].append(await cardbot_rate(pg_url, knowledge, raw, FakeBotApi()))
-    print(f"{questions} questions per round, {rounds} rounds, 2 shared cores (noisy)")
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+Rates = dict[str, list[float]]
+
+
+async def one_round(
+    api: BotApi, knowledge: KnowledgeBase, raw: list[dict], sqlite_url: str, pg_url: str | None, rates: Rates
+) -> None:
+    rates["bare PTB"].append(await drive(bare_app(api), raw))
+    await asyncio.to_thread(upgrade, sqlite_url)
+    rates["cardbot SQLite"].append(await cardbot_rate(api, sqlite_url, knowledge, raw))
+    if pg_url:
+        rates["cardbot PostgreSQL"].append(await cardbot_rate(api, pg_url, knowledge, raw))
+
+
+def report(api: BotApi, rates: Rates) -> None:
+    print(api.name)
     medians: dict[str, float] = {}
     for name, values in rates.items():
         if values:
@@ -147,6 +183,47 @@ async def main_async(questions: int, rounds: int, postgres: str | None) -> None:
         print(f"PostgreSQL / SQLite: {ratio('cardbot PostgreSQL', 'cardbot SQLite')} (target >= 1.0)")
 
 
+async def main_async(questions: int, rounds: int, postgres: str | None, bot_apis: list[str]) -> None:
+    knowledge = load_knowledge(ROOT / "knowledge")
+    port = free_port()
+    server = serve(port) if "server" in bot_apis else None
+    apis = [
+        BotApi("Bot API: the in-process fake (its work billed to the bot's process)"),
+        BotApi(
+            f"Bot API: the fake as an HTTP server in its own process (:{port})",
+            f"http://127.0.0.1:{port}/bot",
+        ),
+    ]
+    apis = [api for api, name in zip(apis, BOT_APIS) if name in bot_apis]
+    rates = {api: {"bare PTB": [], "cardbot SQLite": [], "cardbot PostgreSQL": []} for api in apis}
+    server_busy: list[float] = []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            pg_url = await fresh_postgres(postgres) if postgres else None
+            if pg_url:
+                await asyncio.to_thread(upgrade, pg_url)
+            for round_ in range(rounds):
+                raw = question_updates(FakeBotApi(), knowledge, questions, seed=round_)
+                for number, api in enumerate(apis):
+                    # The same questions as new updates each time (a PostgreSQL ledger keeps old ids).
+                    offset = 10_000_000 * (round_ * len(apis) + number)
+                    shifted = [{**u, "update_id": u["update_id"] + offset} for u in raw]
+                    sqlite_url = f"sqlite+aiosqlite:///{folder}/bench{round_}-{number}.db"
+                    cpu, start = cpu_seconds(server.pid) if server else 0.0, time.perf_counter()
+                    await one_round(api, knowledge, shifted, sqlite_url, pg_url, rates[api])
+                    if server and api.base_url:
+                        server_busy.append((cpu_seconds(server.pid) - cpu) / (time.perf_counter() - start))
+    finally:
+        if server:
+            server.terminate()
+            server.wait()
+    print(f"{questions} questions per round, {rounds} rounds, 2 shared cores (noisy)")
+    for api in apis:
+        report(api, rates[api])
+    if server_busy:
+        print(f"fake server's CPU during its rounds: median {statistics.median(server_busy):.0%} of one core")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -156,8 +233,12 @@ def main() -> int:
     parser.add_argument(
         "--postgres", default=POSTGRES, help="server URL (a scratch database is made); '' skips"
     )
+    parser.add_argument(
+        "--bot-api", choices=[*BOT_APIS, "both"], default="both", help="where the fake Bot API runs"
+    )
     args = parser.parse_args()
-    asyncio.run(main_async(args.questions, args.rounds, args.postgres or None))
+    bot_apis = list(BOT_APIS) if args.bot_api == "both" else [args.bot_api]
+    asyncio.run(main_async(args.questions, args.rounds, args.postgres or None, bot_apis))
     return 0
 
 

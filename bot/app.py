@@ -47,6 +47,7 @@ from bot.handlers.errors import on_error
 from bot.handlers.outbox_sender import drain_outbox
 from bot.holders.user_text import ID_PATTERN
 from bot.kb.schema import ENTRY_ID
+from bot.runtime.json_request import JsonRequest
 from bot.runtime.leader import Leadership
 from bot.runtime.updates import AcknowledgingQueue, OrderedUpdateProcessor, UpdateLedger
 from bot.services import Services
@@ -60,6 +61,7 @@ LEAD_EVERY = timedelta(seconds=5)  # how soon another instance takes over the jo
 RESTORE_EVERY = timedelta(minutes=1)  # reminders scheduled by an instance that died are picked up
 PRUNE_UPDATES_EVERY = timedelta(hours=1)
 CONCURRENT_UPDATES = 64  # chats handled at once; one chat's updates stay in order
+CONNECTIONS = 256  # to the Bot API (PTB's default; getUpdates has one of its own)
 LEADERSHIP_KEY = "leadership"
 LEDGER_KEY = "update_ledger"
 RETENTION_AT = time(3, 30)  # in TIMEZONE: a quiet hour
@@ -279,8 +281,11 @@ def build_application(
         .post_shutdown(on_shutdown)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
     )
-    if request is not None:
-        builder = builder.request(request()).get_updates_request(request())
+    if request is None:  # JSON bodies (see JsonRequest), PTB's pool sizes
+        calls, updates = JsonRequest(connection_pool_size=CONNECTIONS), JsonRequest(connection_pool_size=1)
+    else:
+        calls, updates = request(), request()
+    builder = builder.request(calls).get_updates_request(updates)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter())
     ledger = UpdateLedger(svc.db, svc.clock)

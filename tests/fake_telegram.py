@@ -1,8 +1,9 @@
 """A fake Telegram Bot API server that tests talk to through the real HTTP boundary.
 
-PTB's ``HTTPXRequest`` is given an ``httpx.MockTransport(FakeBotApi())``, so every bot call
-goes through PTB's real serialisation (form / multipart encoding, JSON decoding, error mapping
-to ``telegram.error``), and the fake answers the way api.telegram.org does: the same JSON
+The bot's ``JsonRequest`` (PTB's ``HTTPXRequest`` posting JSON bodies) is given an
+``httpx.MockTransport(FakeBotApi())``, so every bot call goes through the real serialisation (JSON /
+multipart encoding, JSON decoding, error mapping to ``telegram.error``); PTB's form encoding is
+understood too, and the fake answers the way api.telegram.org does: the same JSON
 shapes, the same HTTP status codes and the same limits (4096 UTF-16 units, 64-byte
 callback_data, Telegram's HTML subset, ...). A handler that would be refused in production
 is refused here too.
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from telegram.request import HTTPXRequest
+
+from bot.runtime.json_request import JsonRequest
 
 JSON = dict[str, Any]
 ChatId = int | str
@@ -1346,9 +1348,10 @@ def _same_content(old: JSON, new: JSON) -> bool:
     return all(old.get(field) == new.get(field) for field in fields)
 
 
-def fake_request(fake: FakeBotApi) -> HTTPXRequest:
-    """An HTTPXRequest whose traffic goes to ``fake`` instead of the network.
+def fake_request(fake: FakeBotApi) -> JsonRequest:
+    """The bot's request class (JSON bodies, multipart for uploads) with its traffic going to ``fake``
+    instead of the network.
 
     Use a separate one for ``request`` and ``get_updates_request`` (PTB requires that).
     """
-    return HTTPXRequest(httpx_kwargs={"transport": httpx.MockTransport(fake)})
+    return JsonRequest(httpx_kwargs={"transport": httpx.MockTransport(fake)})
