@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -424,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, StartupError) as exc:
         print(f"cardbot: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # a ConnectionError too, but the reader's: ask --batch | head
+        # Nothing more can be said; stdout goes nowhere, so that exiting does not flush into the pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (SQLAlchemyError, ConnectionError, socket.gaierror) as exc:
         print(f"cardbot: database error: {first_line(exc)}", file=sys.stderr)
         return 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,24 @@ def test_batch_answers_every_line_in_order(tmp_path: Path, capsys: pytest.Captur
     answers = ask_json(capsys, "--batch", str(batch))
     assert [a["answered"] for a in answers] == [True, False, True]
     assert answers[0]["entry_id"] == "baiyun.union" and "86385035" in str(answers[0]["text"])
+
+
+def test_batch_read_only_in_part_ends_quietly(tmp_path: Path) -> None:
+    # ask --batch FILE | head -1: the pipe closes under the writer, which is no database error
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        "".join(json.dumps({"q": "体检在哪做"}) + "\n" for _ in range(2000)), encoding="utf-8"
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--batch", str(questions)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=SHIPPED.parent,
+    )
+    assert run.stdout is not None and json.loads(run.stdout.readline())["answered"]
+    run.stdout.close()
+    _, errors = run.communicate(timeout=60)
+    assert run.returncode == 0 and errors.decode() == ""
 
 
 def test_batch_reports_a_bad_line(tmp_path: Path) -> None:
