@@ -318,6 +318,8 @@ class Answerer:
     def _covering_first(self, ranked: list[Scored], scope: Topic) -> list[Scored]:
         """The candidates by confidence: a close score that leaves part of the topic uncovered comes after
         one that covers it (能预约体检吗: the museum takes bookings too, but only the check-up says 体检)."""
+        if not scope.known:
+            return ranked  # every candidate covers as little: the scores decide
 
         def confidence(scored: Scored) -> float:
             return _confidence(

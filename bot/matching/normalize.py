@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from bot.matching.simplified import to_simplified
 
@@ -19,6 +20,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+@lru_cache(maxsize=4096)  # a question is folded at each step of answering it
 def fold_question(text: str) -> str:
     """Like `fold`, plus Traditional to Simplified: users type either."""
     return to_simplified(fold(text))
