@@ -21,7 +21,7 @@ from bot.kb.schema import Entry
 from bot.matching.english import is_english
 from bot.matching.index import Scored, SearchIndex
 from bot.matching.normalize import fold_question
-from bot.matching.scope import Topic, lexicon, topic
+from bot.matching.scope import Topic, Word, lexicon, topic
 
 Outcome = Literal["answer", "unsure", "not_covered", "overview"]
 
@@ -375,15 +375,12 @@ class Answerer:
     def _about_the_card(self, text: str, scope: Topic) -> bool:
         """The card itself is the question's subject (applying for it, losing it, its tiers): the card is
         named and no other thing the knowledge knows is (its known topic words are card words, words
-        most entries use, such as 办理, or what one does with a card: `card_actions`). A thing is named
-        by a noun or a verb: a service is often a verb (体检, 接送机). English is judged by the Chinese words it translates to."""
+        most entries use, such as 办理, or what one does with a card: `card_actions`). English is judged
+        by the Chinese words it translates to."""
         if not (self._names_programme(text) or _names_a_card(text)):
             return False
         if scope.known or scope.unknown:
-            return not any(
-                w.tag[:1] in "nv" and w.text not in self.knowledge.card_actions and self._is_thing(w.text)
-                for w in scope.known
-            )
+            return not any(map(self._names_a_service, scope.known))
         if _CJK_CHAR.search(text):
             return True  # the card and no topic word (这卡能给家人用吗): the card is what is asked about
         if not _ENGLISH_CARD.search(text):
@@ -416,7 +413,16 @@ class Answerer:
         if self.index.reader.english_words(rest):
             return False  # what the card offers *for* something: that thing is the question
         scope = topic(self.index.reader.clean(rest), self.index.knows, self._lexicon, self.particular)
-        return not any(w.tag[:1] in "nv" and self._is_thing(w.text) for w in scope.known)
+        return not any(map(self._names_a_service, scope.known))
+
+    def _names_a_service(self, word: Word) -> bool:
+        """A known topic word naming something the guides offer, beside the card: a noun or a verb (a
+        service is often a verb: 体检, 接送机), not what one does with a card, not in most entries."""
+        return (
+            word.tag[:1] in "nv"
+            and word.text not in self.knowledge.card_actions
+            and self._is_thing(word.text)
+        )
 
     def particular(self, word: str) -> bool:
         """A word that can name a topic: not our place (张店区, 广州市), not a card word (云聚英才, 企业家):
