@@ -77,6 +77,11 @@ class Answer:
     def answered(self) -> bool:
         return self.outcome == "answer"
 
+    @property
+    def offers_choices(self) -> bool:
+        """Entries to choose from instead of an answer: "did you mean", or the card's services."""
+        return self.outcome in ("unsure", "overview")
+
 
 def follow_up_marks(words: Iterable[str]) -> re.Pattern[str]:
     """The words that open a second question (顺便问下, 对了), at the start of a part, longest first."""

@@ -167,7 +167,7 @@ def answer_text(answer: Answer, knowledge: KnowledgeBase, lang: Lang, tier: str 
         if answer.follow_up:
             text += "\n\n" + t("follow_up", lang, question=answer.follow_up)
         return text
-    if answer.outcome in ("unsure", "overview"):
+    if answer.offers_choices:
         lines = [choices_heading(answer, knowledge, lang)]
         lines.extend(f"{n}. {s.entry.title}" for n, s in enumerate(answer.alternatives, start=1))
         return "\n".join(lines)

@@ -109,7 +109,7 @@ async def reply_asked(message: Message, svc: Services, asked: Asked, lang: Lang)
     if answer.entry is not None:
         await send_entry(message, svc, answer.entry, lang, asked.tier, keyboard)
         return
-    if answer.outcome in ("unsure", "overview"):
+    if answer.offers_choices:
         text = choices_heading(answer, svc.knowledge, lang)
     else:
         text = "\n".join(not_covered_lines(answer, svc.knowledge, lang))

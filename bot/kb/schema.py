@@ -92,6 +92,7 @@ class MatchingConfig(_Strict):
     stopwords_en: list[str]
     # Districts next to ours: a question about one of them is not about our programmes.
     other_places: list[str]
+    # Words for people (老婆, 儿子): whose case a question is, so never its topic.
     people: list[str] = Field(default_factory=list)
     # A question asking for one of these is answered only by an entry that states one.
     asked_facts: list[AskedFact] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -47,7 +47,8 @@ SEAM_FACTOR = 0.5
 FUZZY_SHARE = 0.25  # weight of the whole-question similarity in the final score
 RERANK = 30  # candidates rescored with rapidfuzz
 MAX_SPELLINGS = 200  # character strings kept while spelling a pinyin word syllable by syllable
-HELD_REMEMBERED = 4096  # (entry, word) answers of `holds` kept; a few hundred KiB
+HELD_REMEMBERED = 4096  # (entry, word) answers of `holds` kept: answering one question asks it of the
+# same few candidates and topic words several times
 
 
 def _entry_fields(entry: Entry) -> dict[str, list[str]]:
@@ -74,7 +75,7 @@ class SearchIndex:
         texts: list[tuple[int, float, str]] = []
         self._phrases: dict[int, list[str]] = {}  # folded title and questions, made when first compared
         self._statements: dict[int, str] = {}  # folded text but alternate questions, made when asked
-        self._held: dict[tuple[int, str], bool] = {}  # (entry, word) -> holds
+        self.holds = lru_cache(maxsize=HELD_REMEMBERED)(self._holds)  # per index: freed with it
         for position, entry in enumerate(self.entries):
             for field, field_texts in _entry_fields(entry).items():
                 texts.extend((position, FIELD_WEIGHTS[field], text) for text in field_texts)
@@ -137,19 +138,9 @@ class SearchIndex:
 
         return sorted(found, key=lambda word: (rare_readings(word), -self.entry_share(word)))
 
-    def holds(self, position: int, word: str) -> bool:
-        """Whether the entry's text holds every character pair of the word (each character, for one).
-        Remembered for the last few thousand asked: answering one question asks it of the same few
-        candidates and topic words several times."""
-        key = (position, word)
-        found = self._held.get(key)
-        if found is None:
-            if len(self._held) >= HELD_REMEMBERED:
-                self._held.clear()
-            found = self._held[key] = self._holds(position, word)
-        return found
-
     def _holds(self, position: int, word: str) -> bool:
+        """Whether the entry's text holds every character pair of the word (each character, for one);
+        asked as `holds`, which remembers the last answers."""
         for pair in [word[i : i + 2] for i in range(len(word) - 1)] or [word]:
             posting = self._postings.get(pair)
             if posting is None:

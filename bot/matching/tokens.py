@@ -148,7 +148,7 @@ class QuestionReader:
         for run in runs(self.clean(question)):
             if is_cjk(run) or run.isdigit() or run in self._stop_en:
                 continue
-            pinyin = split_syllables(run, self._syllables)
+            pinyin = self.syllables(run)
             found.append((run, None if pinyin else self._translate(run)))
         return found
 
