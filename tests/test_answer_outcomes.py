@@ -170,6 +170,9 @@ def test_the_card_and_a_service_named_by_a_verb_is_a_question_about_the_service(
         ("what can this card do", "baiyun", "baiyun"),
         ("云聚英才卡", "zhangdian", "baiyun"),  # the card named alone: its services
         ("这张卡", "baiyun", "baiyun"),
+        ("持卡人有啥待遇", "zhangdian", "zhangdian"),  # its holders name the card
+        ("what benefits does this card give", "baiyun", "baiyun"),
+        ("what do I get with this card?", "zhangdian", "zhangdian"),
     ],
 )
 def test_what_the_card_gives_is_an_overview_of_its_services(
@@ -192,8 +195,15 @@ def test_a_benefit_word_with_more_asked_is_no_overview(answerer: Answerer, quest
     assert answerer.answer(question, "baiyun").outcome != "overview"
 
 
-def test_an_overview_needs_a_card(answerer: Answerer) -> None:
-    assert answerer.answer("这卡有什么用", None).outcome != "overview"
+@pytest.mark.parametrize("question", ["这卡有什么用", "这张卡有哪些福利", "持卡人有啥待遇", "what are this card's perks"])
+def test_what_a_card_gives_with_no_card_named_or_chosen_asks_which(answerer: Answerer, question: str) -> None:
+    answer = answerer.answer(question, None)
+    assert (answer.outcome, answer.about_card, answer.alternatives) == ("overview", None, ())
+    assert answer.asks_which_card and not answer.answered
+
+
+def test_the_holders_with_a_service_is_no_overview(answerer: Answerer) -> None:
+    assert answerer.answer("持卡人接送机有什么优惠", "baiyun").outcome != "overview"
 
 
 # --- places and cards ------------------------------------------------------------------------------

@@ -54,6 +54,13 @@ def test_english_questions_get_english_fallback(capsys: pytest.CaptureFixture[st
     assert answer["answered"] is False and "staff" in str(answer["text"])
 
 
+def test_what_a_card_gives_asked_with_no_card_lists_the_cards(capsys: pytest.CaptureFixture[str]) -> None:
+    [answer] = ask_json(capsys, "--json", "这卡有什么用")
+    assert (answer["outcome"], answer["answered"], answer["alternatives"]) == ("overview", False, [])
+    knowledge = load_knowledge(SHIPPED)
+    assert all(card.name in str(answer["text"]) for card in knowledge.cards.values())
+
+
 def test_batch_answers_every_line_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     batch = tmp_path / "q.jsonl"
     lines = [

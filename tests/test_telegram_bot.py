@@ -288,6 +288,20 @@ async def test_what_the_card_gives_is_its_services_as_buttons(small_bot: Harness
         assert logged.answered  # what was asked is answered: not a gap for /unanswered
 
 
+async def test_what_the_card_gives_before_choosing_a_card_asks_which_and_then_lets_it_be_chosen(
+    small_bot: Harness,
+) -> None:
+    await small_bot.say(ALICE, "这张卡有哪些福利")
+    reply = small_bot.last_message(ALICE)
+    assert reply["text"] == t("choose_card_first", "zh")
+    data = [d for _, d in small_bot.fake.buttons(reply)]
+    assert data[:-1] == [f"card:{card}" for card in small_bot.svc.knowledge.cards] and data[-1].startswith("ho:")
+    await small_bot.press(ALICE, "card:baiyun", reply)
+    assert "白云区云聚英才卡" in small_bot.fake.last_text(ALICE)
+    await small_bot.say(ALICE, "这张卡有哪些福利")
+    assert small_bot.last_message(ALICE)["text"] == t("overview", "zh", card="白云区云聚英才卡")
+
+
 async def test_a_second_question_is_a_button_that_answers_it(small_bot: Harness) -> None:
     await choose_card(small_bot, ALICE, "zhangdian")
     await small_bot.say(ALICE, "中医院绿色通道电话多少？景区门票要买吗")

@@ -69,6 +69,7 @@ class Answer:
     outcome: Outcome = "not_covered"
     card: str | None = None  # the card of the user who asked
     # Not covered and about the card itself (applying, losing, renewing): whose programme to refer to.
+    # An overview: whose services (None: no card named or chosen; the user is asked to choose one).
     about_card: str | None = None
     # A second question in the same message, offered as a button.
     follow_up: str | None = None
@@ -81,6 +82,11 @@ class Answer:
     def offers_choices(self) -> bool:
         """Entries to choose from instead of an answer: "did you mean", or the card's services."""
         return self.outcome in ("unsure", "overview")
+
+    @property
+    def asks_which_card(self) -> bool:
+        """What a card gives, asked with no card named or chosen: the cards to choose from."""
+        return self.outcome == "overview" and self.about_card is None
 
 
 def follow_up_marks(words: Iterable[str]) -> re.Pattern[str]:
@@ -116,6 +122,7 @@ class Answerer:
         card_words = [
             *knowledge.generic_names,
             *(n for c in knowledge.cards.values() for n in [c.name, *c.aliases, *c.tiers.values()]),
+            *knowledge.card_holders,
         ]
         # longest first, so that taking them out of a question leaves no piece (云聚英才卡, not 云聚)
         self._card_words = _folded(sorted(card_words, key=len, reverse=True))
@@ -248,8 +255,10 @@ class Answerer:
         about_card = self._card_meant(text, card)
         if self._other_place(text):
             return Answer(question, None, 0.0, ())
-        if about_card is not None and self._asks_what_the_card_gives(text):
-            services = tuple(Suggestion(e, 1.0) for e in self.knowledge.sections(about_card))
+        if self._names_the_card(text) and self._asks_what_the_card_gives(text):
+            # No card named and none chosen (这卡有什么用 before /start's choice): the overview asks which.
+            sections = self.knowledge.sections(about_card) if about_card else []
+            services = tuple(Suggestion(e, 1.0) for e in sections)
             return Answer(question, None, 1.0, services, "overview", about_card=about_card)
         named_groups = self.named_groups(text)
         allowed = self._allowed(card, named_groups)
@@ -370,9 +379,17 @@ class Answerer:
     def _related(self, one: int, other: int) -> bool:
         return other in self._families[one] or one in self._families[other]
 
+    def _names_the_card(self, text: str) -> bool:
+        """A programme, a card (这卡, my card) or its holders (持卡人) is named."""
+        return (
+            self._names_programme(text)
+            or _names_a_card(text)
+            or any(holder in text for holder in self.knowledge.card_holders)
+        )
+
     def _card_meant(self, text: str, card: str | None) -> str | None:
         """The programme a question about a card refers to: the one it names, else the user's."""
-        if not (self._names_programme(text) or _names_a_card(text)):
+        if not self._names_the_card(text):
             return None
         named = [c for c in self.named_groups(text) if c in self.knowledge.cards]
         return named[0] if len(named) == 1 else card

@@ -170,13 +170,16 @@ def answer_text(answer: Answer, knowledge: KnowledgeBase, lang: Lang, tier: str 
     if answer.offers_choices:
         lines = [choices_heading(answer, knowledge, lang)]
         lines.extend(f"{n}. {s.entry.title}" for n, s in enumerate(answer.alternatives, start=1))
+        if answer.asks_which_card:
+            lines.extend(f"- {card.name_in(lang)}" for card in knowledge.cards.values())
         return "\n".join(lines)
     return "\n".join(not_covered_lines(answer, knowledge, lang))
 
 
 def choices_heading(answer: Answer, knowledge: KnowledgeBase, lang: Lang) -> str:
     """What the entries offered as buttons are: "did you mean", or the card's services."""
-    if answer.outcome == "overview" and answer.about_card in knowledge.cards:
-        card = knowledge.cards[answer.about_card]
-        return t("overview", lang, card=card.name_in(lang))
-    return t("unsure", lang)
+    if answer.outcome != "overview":
+        return t("unsure", lang)
+    if answer.about_card in knowledge.cards:
+        return t("overview", lang, card=knowledge.cards[answer.about_card].name_in(lang))
+    return t("choose_card_first", lang)  # which card's services: the user has chosen none

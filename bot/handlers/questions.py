@@ -12,7 +12,7 @@ from bot.answers.render import choices_heading, not_covered_lines
 from bot.booking import actions as booking_actions
 from bot.handlers import fallback
 from bot.handlers.booking import form_text_input
-from bot.handlers.common import services, text_of, who
+from bot.handlers.common import card_keyboard, services, text_of, who
 from bot.handlers.start import reply_bind
 from bot.holders import actions as holder_actions
 from bot.holders.actions import Asked, Chat
@@ -43,7 +43,8 @@ FOLLOW_UP_BUTTON_CHARS = 30
 
 def answer_keyboard(svc: Services, asked: Asked, lang: Lang) -> InlineKeyboardMarkup:
     """Answer: book (if bookable), the second question, other entries, votes. Unsure: the suggestions and
-    hand-over. Not covered: hand-over."""
+    hand-over. Overview: the card's services, or the cards to choose from, and hand-over. Not covered:
+    hand-over."""
     answer = asked.answer
     rows = book_row(svc, answer.entry, lang) if answer.entry else []
     if answer.follow_up:
@@ -53,6 +54,8 @@ def answer_keyboard(svc: Services, asked: Asked, lang: Lang) -> InlineKeyboardMa
         [InlineKeyboardButton(f"🔎 {s.entry.title}", callback_data=f"alt:{asked.question_id}:{s.entry.id}")]
         for s in answer.alternatives
     ]
+    if answer.asks_which_card:
+        rows += [list(row) for row in card_keyboard(svc, lang).inline_keyboard]
     if answer.answered:
         rows.append(_vote_row(asked.question_id))
     else:

@@ -68,6 +68,7 @@ class KnowledgeBase:
     generic_names: tuple[str, ...] = ()
     card_actions: frozenset[str] = frozenset()
     card_benefits: tuple[str, ...] = ()
+    card_holders: tuple[str, ...] = ()
     by_id: dict[str, Entry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -409,6 +410,7 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         generic_names=tuple(cards_file.generic_names),
         card_actions=frozenset(cards_file.card_actions),
         card_benefits=tuple(cards_file.card_benefits),
+        card_holders=tuple(cards_file.card_holders),
     ), []
 
 

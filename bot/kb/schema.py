@@ -60,6 +60,9 @@ class CardsFile(_Strict):
     card_actions: list[str] = Field(default_factory=list)
     # Words asking what the card gives (有什么用, 福利, benefits): answered with the card's services.
     card_benefits: list[str] = Field(default_factory=list)
+    # Words for the people who hold a card (持卡人): they name the card (持卡人有啥待遇 asks what it gives)
+    # and no topic.
+    card_holders: list[str] = Field(default_factory=list)
 
 
 class AskedFact(_Strict):
