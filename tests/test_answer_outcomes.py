@@ -195,7 +195,9 @@ def test_a_benefit_word_with_more_asked_is_no_overview(answerer: Answerer, quest
     assert answerer.answer(question, "baiyun").outcome != "overview"
 
 
-@pytest.mark.parametrize("question", ["这卡有什么用", "这张卡有哪些福利", "持卡人有啥待遇", "what are this card's perks"])
+@pytest.mark.parametrize(
+    "question", ["这卡有什么用", "这张卡有哪些福利", "持卡人有啥待遇", "what are this card's perks"]
+)
 def test_what_a_card_gives_with_no_card_named_or_chosen_asks_which(answerer: Answerer, question: str) -> None:
     answer = answerer.answer(question, None)
     assert (answer.outcome, answer.about_card, answer.alternatives) == ("overview", None, ())

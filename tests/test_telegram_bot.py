@@ -295,7 +295,9 @@ async def test_what_the_card_gives_before_choosing_a_card_asks_which_and_then_le
     reply = small_bot.last_message(ALICE)
     assert reply["text"] == t("choose_card_first", "zh")
     data = [d for _, d in small_bot.fake.buttons(reply)]
-    assert data[:-1] == [f"card:{card}" for card in small_bot.svc.knowledge.cards] and data[-1].startswith("ho:")
+    assert data[:-1] == [f"card:{card}" for card in small_bot.svc.knowledge.cards] and data[-1].startswith(
+        "ho:"
+    )
     await small_bot.press(ALICE, "card:baiyun", reply)
     assert "白云区云聚英才卡" in small_bot.fake.last_text(ALICE)
     await small_bot.say(ALICE, "这张卡有哪些福利")
