@@ -334,6 +334,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Hello! Just type your question; /book makes a booking, /help lists everything.",
     },
     "thanks": {"zh": "不客气，有需要随时问我。", "en": "You're welcome; ask any time."},
+    "acknowledgement": {"zh": "好的，还有问题随时问我。", "en": "OK; ask me anything else any time."},
     "deep_link_unknown": {
         "zh": "这个链接已失效。请选择您的卡：",
         "en": "That link is no longer valid. Please choose your card:",

@@ -208,6 +208,23 @@ def test_the_holders_with_a_service_is_no_overview(answerer: Answerer) -> None:
     assert answerer.answer("持卡人接送机有什么优惠", "baiyun").outcome != "overview"
 
 
+@pytest.mark.parametrize("question", ["是吗", "为什么", "在哪", "多少钱", "有人吗", "没有", "行"])
+def test_a_message_naming_nothing_is_not_answered(answerer: Answerer, question: str) -> None:
+    """Fragments and replies share characters with many entries' questions (是吗 ~ 是哪个): they got
+    confident answers at 0.8 before."""
+    assert answerer.answer(question, "zhangdian").outcome == "not_covered"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [("中医院呢", "zd.hospital"), ("区中医院电话", "zd.hospital")],  # a noun or a topic word: a question
+)
+def test_a_short_question_naming_something_is_still_answered(
+    answerer: Answerer, question: str, entry: str
+) -> None:
+    assert outcome(answerer, question, "zhangdian") == ("answer", entry)
+
+
 # --- places and cards ------------------------------------------------------------------------------
 
 

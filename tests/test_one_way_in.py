@@ -18,6 +18,7 @@ from bot.holders.actions import Who
 from bot.holders.registry import import_registry, parse_registry
 from bot.kb.loader import KnowledgeBase, load_knowledge
 from bot.services import Services
+from bot.texts import t
 from db.models import User
 from db.session import Database
 from tests.knowledge_factory import small_knowledge
@@ -96,6 +97,9 @@ async def test_language_is_switched_and_kept_per_user(
         ("谢谢", "thanks"),
         ("thank you!", "thanks"),
         ("好的，谢谢", "thanks"),
+        ("好的。", "acknowledgement"),
+        ("OK!", "acknowledgement"),
+        ("好的，体检在哪", None),
         ("你好，体检在哪", None),
         ("谢谢你们的服务怎么办", None),
     ],
@@ -112,6 +116,8 @@ async def test_greetings_and_thanks_get_a_short_reply(bot: Harness) -> None:
     assert "直接输入您的问题" in bot.fake.last_text(NEWCOMER)
     await bot.say(NEWCOMER, "谢谢！")
     assert bot.fake.last_text(NEWCOMER) == "不客气，有需要随时问我。"
+    await bot.say(NEWCOMER, "知道了")
+    assert bot.fake.last_text(NEWCOMER) == t("acknowledgement", "zh")
     assert "答不上来" not in "".join(m.get("text", "") for m in bot.fake.messages_to(NEWCOMER))
 
 

@@ -277,6 +277,7 @@ class Answerer:
             ranked = self._focus_first(self._covering_first(ranked, scope), scope)
         if (
             not ranked
+            or (not named and self._names_nothing(text, scope))
             or scope.unknown_share >= UNCOVERED_SHARE
             or self._about_the_card(text, scope)
             or not self._english_names_something(text)
@@ -375,6 +376,14 @@ class Answerer:
             return ranked
         best = min(better, key=lambda b: b[0])[1]
         return [best, *(s for s in ranked if s is not best)]
+
+    def _names_nothing(self, text: str, scope: Topic) -> bool:
+        """Chinese without a topic word or a noun (好的, 是吗, 在哪, 为什么): a reply or a fragment, about
+        nothing the guides could answer. A common noun may carry the topic (法律问题问了, 开个新公司)."""
+        if not scope.empty or not _CJK_CHAR.search(text):
+            return False
+        words = self._lexicon.words(self.index.reader.clean(text))
+        return not any(len(w.text) > 1 and w.tag[:1] == "n" or w.tag == "vn" for w in words)
 
     def _related(self, one: int, other: int) -> bool:
         return other in self._families[one] or one in self._families[other]

@@ -1,4 +1,5 @@
-"""Greetings and thanks get a short reply of their own, not "I can't answer that"."""
+"""Greetings, thanks and acknowledgements (好的, 知道了) get a short reply of their own, not "I can't answer
+that" or, worse, an answer to a question nobody asked."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Literal
 
 from bot.kb.schema import MatchingConfig
 
-SmallTalk = Literal["greeting", "thanks"]
+SmallTalk = Literal["greeting", "thanks", "acknowledgement"]
 
 _TRAILING = re.compile(r"[\s!！。.~～,，?？啊呀呢哦喔啦]+$")
 
@@ -25,11 +26,14 @@ def _folded_words(words: tuple[str, ...]) -> frozenset[str]:
 
 
 def small_talk(text: str, matching: MatchingConfig) -> SmallTalk | None:
-    """A greeting or thanks (the words of `matching.yaml`) when that is all the message says."""
+    """A greeting, thanks or acknowledgement (the words of `matching.yaml`) when that is all the message
+    says."""
     folded = _folded(text)
     if folded in _folded_words(tuple(matching.greetings)):
         return "greeting"
     thanks = _folded_words(tuple(matching.thanks))
     if folded in thanks or folded.replace(",", "") in thanks:
         return "thanks"
+    if folded in _folded_words(tuple(matching.acknowledgements)):
+        return "acknowledgement"
     return None

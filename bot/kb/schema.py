@@ -99,9 +99,10 @@ class MatchingConfig(_Strict):
     people: list[str] = Field(default_factory=list)
     # A question asking for one of these is answered only by an entry that states one.
     asked_facts: list[AskedFact] = []
-    # Messages that are only a greeting or thanks; words opening a second question.
+    # Messages that are only a greeting, thanks or acknowledgement; words opening a second question.
     greetings: list[str] = []
     thanks: list[str] = []
+    acknowledgements: list[str] = []
     follow_up_marks: list[str] = []
 
 

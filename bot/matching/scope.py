@@ -112,6 +112,11 @@ class Topic:
         return sum(cls.weight(w) for w in words)
 
     @property
+    def empty(self) -> bool:
+        """No word says what the question is about: it has only common words (在, 是, 谁)."""
+        return not self.known and not self.unknown
+
+    @property
     def focus(self) -> Word | None:
         """The known noun that says most about the topic (入学 in 入学申请交给谁, not 申请 or 交给): the
         thing asked about, which a verb alone (申请, 预约) does not name."""
