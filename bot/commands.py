@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot import console
 from bot.handlers import admin, booking, fallback, menu, privacy, reminders, staff_commands, start, stats
+from bot.kb.schema import USER_COMMANDS
 from bot.texts import TEXTS, Lang, t
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("unbind", "staff_admin", staff_commands.unbind_card, None),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
+if USER_COMMANDS != {c.name for c in COMMANDS if c.scope == "user"}:
+    raise ValueError("bot.kb.schema.USER_COMMANDS must name the card holder's commands of this table")
 
 
 MENU_SCOPES: dict[str, tuple[Scope, ...]] = {

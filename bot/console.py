@@ -18,7 +18,7 @@ from bot.booking.actions import FormView
 from bot.booking.form import EDIT_PREFILLED
 from bot.booking.store import changeable
 from bot.holders import actions as holder_actions
-from bot.holders.actions import Asked, Chat, Who
+from bot.holders.actions import Asked, Chat, Wants, Who
 from bot.holders.user_text import clean_text, parse_id
 from bot.kb.schema import Entry
 from bot.services import Services
@@ -213,6 +213,9 @@ class Console:
             return
         if isinstance(outcome, Chat):
             self.say(t(outcome.kind, self.who.lang))
+            return
+        if isinstance(outcome, Wants):
+            await self.command(outcome.command, "")
             return
         if not isinstance(outcome, Asked):
             self.say(outcome[1])

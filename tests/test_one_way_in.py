@@ -121,6 +121,28 @@ async def test_greetings_and_thanks_get_a_short_reply(bot: Harness) -> None:
     assert "答不上来" not in "".join(m.get("text", "") for m in bot.fake.messages_to(NEWCOMER))
 
 
+@pytest.mark.parametrize(
+    ("words", "command"), [("我的预约", "/mybookings"), ("菜单。", "/menu"), ("help", "/help")]
+)
+async def test_a_command_asked_for_in_words_runs_it(bot: Harness, words: str, command: str) -> None:
+    await bot.say(HOLDER, "/start")
+    await bot.press(HOLDER, "card:baiyun", bot.last_message(HOLDER))
+    await bot.say(HOLDER, command)
+    sent = bot.last_message(HOLDER)
+    await bot.say(HOLDER, words)
+    said = bot.last_message(HOLDER)
+    assert (said["text"], said.get("reply_markup")) == (sent["text"], sent.get("reply_markup"))
+
+    async def console(line: str) -> str:
+        stdout = io.StringIO()
+        await run_console(
+            bot.svc, Who(HOLDER, "console", "zh"), None, io.StringIO(f"{line}\n/quit\n"), stdout
+        )
+        return stdout.getvalue()
+
+    assert await console(words) == await console(command)
+
+
 async def test_telegram_and_the_console_run_the_same_command_table(bot: Harness) -> None:
     registered: dict[str, object] = {}  # the first handler of each command is the one that runs
     for group in sorted(bot.app.handlers):

@@ -1,5 +1,6 @@
-"""Greetings, thanks and acknowledgements (好的, 知道了) get a short reply of their own, not "I can't answer
-that" or, worse, an answer to a question nobody asked."""
+"""Messages that are no question for the guides: greetings, thanks and acknowledgements (好的, 知道了) get a
+short reply of their own, not "I can't answer that" or, worse, an answer to a question nobody asked; a
+request the bot serves with a command (我的预约) runs it."""
 
 from __future__ import annotations
 
@@ -36,4 +37,13 @@ def small_talk(text: str, matching: MatchingConfig) -> SmallTalk | None:
         return "thanks"
     if folded in _folded_words(tuple(matching.acknowledgements)):
         return "acknowledgement"
+    return None
+
+
+def command_in_words(text: str, matching: MatchingConfig) -> str | None:
+    """The command a message asks for in words (我的预约: mybookings), when that is all it says."""
+    folded = _folded(text)
+    for command, phrases in matching.commands_in_words.items():
+        if folded in _folded_words(tuple(phrases)):
+            return command
     return None

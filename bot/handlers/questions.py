@@ -15,7 +15,7 @@ from bot.handlers.booking import form_text_input
 from bot.handlers.common import card_keyboard, services, text_of, who
 from bot.handlers.start import reply_bind
 from bot.holders import actions as holder_actions
-from bot.holders.actions import Asked, Chat
+from bot.holders.actions import Asked, Chat, Wants
 from bot.kb.schema import Entry
 from bot.services import Services
 from bot.texts import Lang, t
@@ -97,6 +97,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         outcome = await holder_actions.ask(svc, me, text, form_waits_for_buttons=True)
     if isinstance(outcome, Chat):
         await message.reply_text(t(outcome.kind, me.lang))
+        return
+    if isinstance(outcome, Wants):
+        from bot.commands import BY_NAME  # the table names this module's handlers: imported when used
+
+        await BY_NAME[outcome.command].telegram(update, context)
         return
     if not isinstance(outcome, Asked):
         await reply_bind(update, context, outcome)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.answers.handover import open_handover, record_post
 from bot.answers.log import own_question, record_vote
 from bot.answers.qa import Answer
-from bot.answers.smalltalk import SmallTalk, small_talk
+from bot.answers.smalltalk import SmallTalk, command_in_words, small_talk
 from bot.holders.registry import BindResult, bind_card
 from bot.holders.users import ensure_user, holder_of, set_card
 from bot.kb.schema import Entry
@@ -42,9 +42,16 @@ class Asked:
 
 @dataclass(frozen=True)
 class Chat:
-    """A greeting or thanks, answered in kind."""
+    """A greeting, thanks or acknowledgement, answered in kind."""
 
     kind: SmallTalk
+
+
+@dataclass(frozen=True)
+class Wants:
+    """A command asked for in words (我的预约): run it as if it had been sent."""
+
+    command: str
 
 
 @dataclass(frozen=True)
@@ -169,9 +176,10 @@ async def bind(svc: Services, who: Who, text: str, mobile_only: bool = False) ->
 
 async def ask(
     svc: Services, who: Who, text: str, form_waits_for_buttons: bool = False
-) -> Asked | Chat | tuple[BindResult, str] | None:
+) -> Asked | Chat | Wants | tuple[BindResult, str] | None:
     """A plain text: None when a booking form is open (the text may be for the form: the caller decides),
-    a greeting or thanks, a card number when one is expected, otherwise a question (answered and logged).
+    a greeting or thanks, a command asked for in words, a card number when one is expected, otherwise a
+    question (answered and logged).
     With `form_waits_for_buttons`, an open form is at a step of buttons, so the text is not for it."""
     now = svc.clock()
     sender = await svc.senders.read(who.user_id, who.first_name, who.lang)
@@ -179,6 +187,8 @@ async def ask(
         return None
     if (chat := small_talk(text, svc.knowledge.matching)) is not None:
         return Chat(chat)
+    if (command := command_in_words(text, svc.knowledge.matching)) is not None:
+        return Wants(command)
     if sender.awaiting in (AWAITING_CARD_NUMBER, AWAITING_MOBILE) and not form_waits_for_buttons:
         return await bind(svc, who, text, mobile_only=sender.awaiting == AWAITING_MOBILE)
     # Matched outside the transaction; logged behind the reply, once the user row is committed.

@@ -87,6 +87,13 @@ class AskedFact(_Strict):
         return bool(self.question.search(question)) and not self.entry.search(entry_text)
 
 
+# The card holder's commands (`bot.commands` checks at import that these are its `user` commands): the
+# ones a message may ask for in words.
+USER_COMMANDS = frozenset(
+    {"start", "menu", "bind", "book", "mybookings", "reminders", "language", "help", "privacy", "forget"}
+)
+
+
 class MatchingConfig(_Strict):
     answer_threshold: float = Field(gt=0, lt=1)
     alternative_threshold: float = Field(gt=0, lt=1)
@@ -103,7 +110,19 @@ class MatchingConfig(_Strict):
     greetings: list[str] = []
     thanks: list[str] = []
     acknowledgements: list[str] = []
+    # A card-holder command -> messages that ask for it in words (我的预约: /mybookings).
+    commands_in_words: dict[str, list[str]] = {}
     follow_up_marks: list[str] = []
+
+    @field_validator("commands_in_words")
+    @classmethod
+    def _card_holder_commands(cls, commands: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(commands.keys() - USER_COMMANDS)
+        if unknown:
+            raise ValueError(
+                f"not a card holder's command: {', '.join(unknown)} (one of {sorted(USER_COMMANDS)})"
+            )
+        return commands
 
 
 class Source(_Strict):
