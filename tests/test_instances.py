@@ -192,7 +192,9 @@ async def test_the_leader_lost_is_taken_over(postgres: Database) -> None:
         assert await first.refresh() and not await second.refresh()
         pid = await first.backend_pid()
         async with postgres.engine.begin() as connection:  # the leader's connection dies (crash, network)
-            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # With a timeout (PostgreSQL 14+) it returns once the backend is gone, not when it is signalled:
+            # before that, its lock may still be held (the takeover below then raced the exit).
+            await connection.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
         assert await second.refresh()  # the lock went with the connection
         assert not await first.refresh() and not first.is_leader  # the old leader notices and steps back
         await second.resign()  # a clean shutdown hands over at once
