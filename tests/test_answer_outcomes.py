@@ -226,7 +226,9 @@ def test_a_short_question_naming_something_is_still_answered(
 
 
 @pytest.mark.parametrize("question", ["电话", "电话多少", "电话是多少？"])
-def test_a_question_naming_only_what_most_entries_state_offers_them(answerer: Answerer, question: str) -> None:
+def test_a_question_naming_only_what_most_entries_state_offers_them(
+    answerer: Answerer, question: str
+) -> None:
     """The phone of what? Every fixture entry gives one: entries to choose, not the first by chance."""
     answer = answerer.answer(question, "zhangdian")
     assert answer.outcome == "unsure" and len(answer.alternatives) > 1
