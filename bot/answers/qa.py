@@ -252,10 +252,11 @@ class Answerer:
 
     def _answer_one(self, question: str, card: str | None) -> Answer:
         text = self.written_in_characters(fold_question(question))
-        about_card = self._card_meant(text, card)
+        names_card = self._names_the_card(text)
+        about_card = self._card_meant(text, card) if names_card else None
         if self._other_place(text):
             return Answer(question, None, 0.0, ())
-        if self._names_the_card(text) and self._asks_what_the_card_gives(text):
+        if names_card and self._asks_what_the_card_gives(text):
             # No card named and none chosen (这卡有什么用 before /start's choice): the overview asks which.
             sections = self.knowledge.sections(about_card) if about_card else []
             services = tuple(Suggestion(e, 1.0) for e in sections)
@@ -387,9 +388,9 @@ class Answerer:
         """Its topic words are all ones most entries use (电话) and it has no other noun: the phone of
         what? Entries to choose from, not one picked by chance (电话 got the airport's booking line at
         0.89). A common noun beside them (区领导 联系 人才) names the subject, as a name (区医院) does."""
-        if scope.unknown or not scope.known or any(self._is_thing(w.text) for w in scope.known):
+        if scope.unknown or not scope.known or not self._nouns(text) <= {w.text for w in scope.known}:
             return False
-        return self._nouns(text) <= {w.text for w in scope.known}
+        return not any(self._is_thing(w.text) for w in scope.known)
 
     def _nouns(self, text: str) -> set[str]:
         """The Chinese nouns of the question, of two characters or more."""
@@ -408,9 +409,8 @@ class Answerer:
         )
 
     def _card_meant(self, text: str, card: str | None) -> str | None:
-        """The programme a question about a card refers to: the one it names, else the user's."""
-        if not self._names_the_card(text):
-            return None
+        """The programme a question naming a card (`_names_the_card`) refers to: the one it names, else
+        the user's."""
         named = [c for c in self.named_groups(text) if c in self.knowledge.cards]
         return named[0] if len(named) == 1 else card
 
