@@ -385,12 +385,13 @@ class Answerer:
         return scope.empty and bool(_CJK_CHAR.search(text)) and not self._nouns(text)
 
     def _names_no_subject(self, text: str, scope: Topic) -> bool:
-        """Its topic words are all ones most entries use (电话) and it has no other noun: the phone of
+        """Its one topic word is one most entries use (电话, 电话多少) and it has no other noun: the phone of
         what? Entries to choose from, not one picked by chance (电话 got the airport's booking line at
-        0.89). A common noun beside them (区领导 联系 人才) names the subject, as a name (区医院) does."""
-        if scope.unknown or not scope.known or not self._nouns(text) <= {w.text for w in scope.known}:
+        0.89). Several such words together (看病 绿色通道 医院), a common noun beside it (区领导 联系 人才)
+        or a name (区医院) say what is meant."""
+        if scope.unknown or len(scope.known) != 1 or not self._nouns(text) <= {scope.known[0].text}:
             return False
-        return not any(self._is_thing(w.text) for w in scope.known)
+        return not self._is_thing(scope.known[0].text)
 
     def _nouns(self, text: str) -> set[str]:
         """The Chinese nouns of the question, of two characters or more."""
