@@ -119,6 +119,18 @@ def test_a_command_in_words_must_be_a_card_holders_command(folder: Path) -> None
     assert knowledge is None and "not a card holder's command: reload" in problems[0].message
 
 
+def test_a_phrase_asks_for_one_command(folder: Path) -> None:
+    path = folder / "matching.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "commands_in_words:\n", "commands_in_words:\n  start: [我的预约]\n"
+        ),
+        encoding="utf-8",
+    )
+    knowledge, problems = check_knowledge(folder)
+    assert knowledge is None and "'我的预约' asks for both" in problems[0].message
+
+
 # --- encodings and binary files: a problem at its line, never a traceback ----------------------------
 
 

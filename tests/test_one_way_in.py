@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import yaml
 from telegram.ext import CommandHandler
 
 from bot.answers.qa import Answerer
@@ -21,7 +22,7 @@ from bot.services import Services
 from bot.texts import t
 from db.models import User
 from db.session import Database
-from tests.knowledge_factory import small_knowledge
+from tests.knowledge_factory import SHIPPED, small_knowledge
 from tests.telegram_harness import ADMIN, STAFF_CHAT, FakeClock, Harness, make_harness
 from tests.test_telegram_booking import CARDS, REGISTRY
 from tests.test_telegram_bot import settings
@@ -121,8 +122,14 @@ async def test_greetings_and_thanks_get_a_short_reply(bot: Harness) -> None:
     assert "答不上来" not in "".join(m.get("text", "") for m in bot.fake.messages_to(NEWCOMER))
 
 
+SHIPPED_COMMANDS_IN_WORDS = yaml.safe_load((SHIPPED / "matching.yaml").read_text(encoding="utf-8"))[
+    "commands_in_words"
+]
+
+
 @pytest.mark.parametrize(
-    ("words", "command"), [("我的预约", "/mybookings"), ("菜单。", "/menu"), ("help", "/help")]
+    ("words", "command"),
+    [("菜单。", "/menu"), *((phrases[0], f"/{name}") for name, phrases in SHIPPED_COMMANDS_IN_WORDS.items())],
 )
 async def test_a_command_asked_for_in_words_runs_it(bot: Harness, words: str, command: str) -> None:
     await bot.say(HOLDER, "/start")

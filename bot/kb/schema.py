@@ -122,6 +122,12 @@ class MatchingConfig(_Strict):
             raise ValueError(
                 f"not a card holder's command: {', '.join(unknown)} (one of {sorted(USER_COMMANDS)})"
             )
+        owner: dict[str, str] = {}
+        for command, phrases in commands.items():
+            for phrase in phrases:
+                other = owner.setdefault(phrase.casefold(), command)
+                if other != command:
+                    raise ValueError(f"{phrase!r} asks for both /{other} and /{command}")
         return commands
 
 
