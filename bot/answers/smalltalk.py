@@ -21,7 +21,7 @@ def _folded(text: str) -> str:
     return re.sub(r"\s+", " ", folded)
 
 
-@lru_cache(maxsize=8)  # the words of the knowledge in use (and of the one before a reload)
+@lru_cache(maxsize=64)  # each phrase list of the knowledge in use (and of the one before a reload)
 def _folded_words(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(_folded(w) for w in words)
 
