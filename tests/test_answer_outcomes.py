@@ -238,6 +238,29 @@ def test_a_common_noun_beside_a_generic_word_names_the_subject(answerer: Answere
     assert outcome(answerer, "中医院 电话", "zhangdian") == ("answer", "zd.hospital")
 
 
+@pytest.mark.parametrize(
+    ("question", "alone", "after_renmin"),
+    [
+        ("电话多少", ("unsure", None), ("answer", "zd.renmin")),  # whose phone: the hospital just answered
+        ("专员是谁", ("unsure", None), ("answer", "zd.renmin")),
+        ("中医院电话", ("answer", "zd.hospital"), ("answer", "zd.hospital")),  # names its own subject
+        ("能预约专家吗", ("answer", "zd.dier"), ("answer", "zd.dier")),  # the previous entry does not say it
+    ],
+)
+def test_a_follow_up_is_read_in_the_previous_answers_section(
+    answerer: Answerer, question: str, alone: tuple[str, str | None], after_renmin: tuple[str, str | None]
+) -> None:
+    assert outcome(answerer, question, "zhangdian") == alone
+    answer = answerer.answer(question, "zhangdian", after="zd.renmin")
+    assert (answer.outcome, answer.entry.id if answer.entry else None) == after_renmin
+    assert answer.question == question
+
+
+def test_a_previous_entry_no_longer_in_the_knowledge_is_ignored(answerer: Answerer) -> None:
+    assert outcome(answerer, "电话多少", "zhangdian") == ("unsure", None)
+    assert answerer.answer("电话多少", "zhangdian", after="zd.removed").outcome == "unsure"
+
+
 # --- places and cards ------------------------------------------------------------------------------
 
 

@@ -304,6 +304,24 @@ async def test_what_the_card_gives_before_choosing_a_card_asks_which_and_then_le
     assert small_bot.last_message(ALICE)["text"] == t("overview", "zh", card="白云区云聚英才卡")
 
 
+async def test_a_follow_up_within_ten_minutes_leans_on_the_last_answer(small_bot: Harness) -> None:
+    await choose_card(small_bot, ALICE, "zhangdian")
+    await small_bot.say(ALICE, "中医院看病怎么走绿色通道")
+    phone = small_bot.svc.knowledge.by_id["zd.hospital"].phones[0]
+    assert phone in small_bot.fake.last_text(ALICE)
+    await small_bot.svc.questions.flush()  # written behind the reply; a person's next message comes later
+    await choose_card(small_bot, BOB, "zhangdian")
+    await small_bot.say(BOB, "景区门票要买吗")  # another user's last answer is not Alice's context
+    await small_bot.svc.questions.flush()
+    small_bot.clock.advance(timedelta(minutes=9))
+    await small_bot.say(ALICE, "电话多少")
+    assert phone in small_bot.fake.last_text(ALICE)
+    await small_bot.svc.questions.flush()
+    small_bot.clock.advance(timedelta(minutes=11))  # too long after: a question of its own again
+    await small_bot.say(ALICE, "电话多少")
+    assert small_bot.last_message(ALICE)["text"] == t("unsure", "zh")
+
+
 async def test_a_second_question_is_a_button_that_answers_it(small_bot: Harness) -> None:
     await choose_card(small_bot, ALICE, "zhangdian")
     await small_bot.say(ALICE, "中医院绿色通道电话多少？景区门票要买吗")

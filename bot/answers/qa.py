@@ -135,6 +135,11 @@ class Answerer:
             key=lambda pair: -len(pair[0]),
         )
         self._families = _families(self.index.entries)
+        self._positions = {entry.id: position for position, entry in enumerate(self.index.entries)}
+        self._sections = _sections(self.index.entries)
+        self._section_members: dict[int, list[int]] = {}
+        for position, section in enumerate(self._sections):
+            self._section_members.setdefault(section, []).append(position)
         self._follow_up_marks = follow_up_marks(knowledge.matching.follow_up_marks)
 
     # --- what the question names ------------------------------------------------------------------
@@ -195,7 +200,37 @@ class Answerer:
 
     # --- answering --------------------------------------------------------------------------------
 
-    def answer(self, question: str, card: str | None = None) -> Answer:
+    def answer(self, question: str, card: str | None = None, after: str | None = None) -> Answer:
+        """`after`: the entry the user was answered with just before, if any (a follow-up may lean on it)."""
+        alone = self._answer_message(question, card)
+        previous = self._positions.get(after) if after is not None else None
+        if previous is None or alone.outcome == "overview":
+            return alone
+        return self._in_context(alone, question, card, previous)
+
+    def _in_context(self, alone: Answer, question: str, card: str | None, previous: int) -> Answer:
+        """A follow-up (要带什么材料, 电话多少 right after an answer about 落户) read as being about the
+        previous answer's section: the question is searched with that entry's title before it. The reading
+        is kept only if it lands in the same section and the entry it finds holds every topic word the
+        question says (体检在哪做 after 落户 is a question of its own), and if the question alone was not
+        already answered from that section."""
+        section = self._sections[previous]
+        if alone.entry is not None and self._sections[self._positions[alone.entry.id]] == section:
+            return alone
+        text = self.written_in_characters(fold_question(question))
+        scope = topic(self.index.reader.clean(text), self.index.knows, self._lexicon, self.particular)
+        members = self._section_members[section]
+        if scope.unknown or not all(any(self.index.holds(p, w.text) for p in members) for w in scope.known):
+            return alone  # it names something the section does not: not searched again (most questions)
+        contextual = self._answer_one(f"{self.index.entries[previous].title} {question}", card)
+        if contextual.entry is None:
+            return alone
+        found = self._positions[contextual.entry.id]
+        if self._sections[found] != section or scope.uncovered_share(lambda w: self.index.holds(found, w)):
+            return alone
+        return replace(contextual, question=question, card=card)
+
+    def _answer_message(self, question: str, card: str | None) -> Answer:
         whole = replace(self._answer_one(question, card), card=card)
         questions = split_questions(question, self._follow_up_marks)
         if len(questions) < 2:
@@ -517,6 +552,17 @@ def _without(text: str, words: Iterable[str]) -> str:
 
 def _folded(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(fold_question(w) for w in words)
+
+
+def _sections(entries: tuple[Entry, ...]) -> list[int]:
+    """Each entry's top-level section (itself, for a section)."""
+    positions = {entry.id: position for position, entry in enumerate(entries)}
+
+    def top(position: int) -> int:
+        parent = entries[position].parent
+        return top(positions[parent]) if parent in positions else position
+
+    return [top(position) for position in range(len(entries))]
 
 
 def _families(entries: tuple[Entry, ...]) -> list[set[int]]:

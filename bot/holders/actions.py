@@ -7,6 +7,7 @@ a transaction open.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -24,6 +25,8 @@ from db.models import Handover, User
 AWAITING_CARD_NUMBER = "card_number"
 AWAITING_MOBILE = "card_mobile"  # the registry has a mobile for the number just sent: it is asked for
 AWAITING_BOOKING = "booking"  # a booking form is open: plain text fills its current field
+# A question within this time of the last one may be a follow-up of it (要带什么材料 after 落户).
+FOLLOW_UP_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,8 @@ async def ask(
     if sender.awaiting in (AWAITING_CARD_NUMBER, AWAITING_MOBILE) and not form_waits_for_buttons:
         return await bind(svc, who, text, mobile_only=sender.awaiting == AWAITING_MOBILE)
     # Matched outside the transaction; logged behind the reply, once the user row is committed.
-    answer = svc.answerer.answer(text, sender.card)
+    recent = sender.last_asked is not None and now - sender.last_asked <= FOLLOW_UP_WINDOW
+    answer = svc.answerer.answer(text, sender.card, sender.last_entry if recent else None)
     return Asked(await svc.questions.add(who.user_id, sender.card, answer, now), answer, sender.tier)
 
 

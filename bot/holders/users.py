@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, any_, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.texts import Lang
 from db.batch import Batched
-from db.models import CardHolder, User
+from db.models import CardHolder, QuestionLog, User
 from db.session import Database
 
 
@@ -43,6 +44,10 @@ class Sender:
     awaiting: str | None
     card: str | None
     tier: str | None  # of the bound card holder
+    # The entry of the user's last question (answered, or the suggestion opened) and when it was asked: a
+    # follow-up may lean on it.
+    last_entry: str | None = None
+    last_asked: datetime | None = None
 
 
 NEW_SENDER = Sender(None, None, None)
@@ -65,7 +70,16 @@ class Senders:
             else User.id.in_(bindparam("ids", expanding=True))
         )
         self._find = (
-            select(User.id, User.first_name, User.language, User.awaiting, User.card, CardHolder.tier)
+            select(
+                User.id,
+                User.first_name,
+                User.language,
+                User.awaiting,
+                User.card,
+                CardHolder.tier,
+                _latest_question(QuestionLog.entry_id).label("last_entry"),
+                _latest_question(QuestionLog.created_at).label("last_asked"),
+            )
             .outerjoin(CardHolder, CardHolder.card_number == User.card_number)
             .where(ids)
         )
@@ -101,9 +115,22 @@ class Senders:
             if changed:
                 await session.execute(self._refresh, changed)
         return [
-            Sender(row.awaiting, row.card, row.tier) if (row := found.get(user_id)) else NEW_SENDER
+            Sender(row.awaiting, row.card, row.tier, row.last_entry, row.last_asked)
+            if (row := found.get(user_id))
+            else NEW_SENDER
             for user_id, _, _ in senders
         ]
+
+
+def _latest_question(column: Any) -> Any:
+    """A column of the user's latest question (the `questions` index on user_id finds it)."""
+    return (
+        select(column)
+        .where(QuestionLog.user_id == User.id)
+        .order_by(QuestionLog.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 async def holder_of(session: AsyncSession, user: User) -> CardHolder | None:
