@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     SmallInteger,
@@ -82,10 +83,11 @@ class QuestionLog(Base):
     """Every question with what the bot did: the source of 'unanswered' lists and statistics."""
 
     __tablename__ = "questions"
-    __table_args__ = NEVER_REUSED
+    # A user's questions, newest found first: the sender read asks for the last one with every message.
+    __table_args__ = (Index("ix_questions_user_latest", "user_id", "id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     card: Mapped[str | None] = mapped_column(String(32))
     entry_id: Mapped[str | None] = mapped_column(String(64))
