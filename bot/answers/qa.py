@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -29,6 +30,7 @@ Outcome = Literal["answer", "unsure", "not_covered", "overview"]
 UNCOVERED_SHARE = 0.8
 # Suggestions are offered only while most of the topic is covered; otherwise it is not covered.
 UNSURE_SHARE = 0.5
+SCOPES_REMEMBERED = 4096  # (question, card) scopes kept: a follow-up scopes the question just asked
 # A question naming an entry's subject (人民医院) gets it, unless this much of its topic is uncovered
 # (人民医院能打疫苗吗 names the hospital but asks about something the guide does not say).
 NAMED_UNCOVERED_SHARE = 0.3
@@ -137,9 +139,10 @@ class Answerer:
         self._families = _families(self.index.entries)
         self._positions = {entry.id: position for position, entry in enumerate(self.index.entries)}
         self._sections = _sections(self.index.entries)
-        self._section_members: dict[int, list[int]] = {}
-        for position, section in enumerate(self._sections):
-            self._section_members.setdefault(section, []).append(position)
+        sections = np.array(self._sections)
+        self._section_masks = {section: sections == section for section in set(self._sections)}
+        # remembered per answerer: a follow-up asks it again of the question just scoped
+        self.scope = lru_cache(maxsize=SCOPES_REMEMBERED)(self._scope)
         self._follow_up_marks = follow_up_marks(knowledge.matching.follow_up_marks)
 
     # --- what the question names ------------------------------------------------------------------
@@ -217,10 +220,9 @@ class Answerer:
         section = self._sections[previous]
         if alone.entry is not None and self._sections[self._positions[alone.entry.id]] == section:
             return alone
-        text = self.written_in_characters(fold_question(question))
-        scope = topic(self.index.reader.clean(text), self.index.knows, self._lexicon, self.particular)
-        members = self._section_members[section]
-        if scope.unknown or not all(any(self.index.holds(p, w.text) for p in members) for w in scope.known):
+        scope = self.scope(self.written_in_characters(fold_question(question)), card)
+        within = self._section_masks[section]
+        if scope.unknown or not all(self.index.used_in(w.text, within) for w in scope.known):
             return alone  # it names something the section does not: not searched again (most questions)
         contextual = self._answer_one(f"{self.index.entries[previous].title} {question}", card)
         if contextual.entry is None:
@@ -304,9 +306,7 @@ class Answerer:
         # passing). Any other English "card" stays: it may be an ID card.
         asked = _THE_CARD.sub(" ", _without(text, self._generic_names))
         ranked = self.index.search(asked, allowed, limit=matching.max_alternatives + 1)
-        scope = topic(
-            self.index.reader.clean(text), self._knows_within(allowed), self._lexicon, self.particular
-        )
+        scope = self.scope(text, card)
         named = self._named_entries(text, allowed)
         ranked = self._names_first(ranked, named, text)
         if ranked and not named:
@@ -342,6 +342,14 @@ class Answerer:
         if suggestions and scope.unknown_share < UNSURE_SHARE:
             return Answer(question, None, confidence, suggestions[: matching.max_alternatives], "unsure")
         return Answer(question, None, confidence, (), about_card=about_card)
+
+    def _scope(self, text: str, card: str | None) -> Topic:
+        """The topic words of the folded question, known or not to the knowledge this user is answered
+        from (`scope`)."""
+        allowed = self._allowed(card, self.named_groups(text))
+        return topic(
+            self.index.reader.clean(text), self._knows_within(allowed), self._lexicon, self.particular
+        )
 
     def _knows_within(self, allowed: np.ndarray | None) -> Callable[[str, bool], bool]:
         """Whether the knowledge the user is answered from uses a word: a word only another card's guide

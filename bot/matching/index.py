@@ -76,6 +76,7 @@ class SearchIndex:
         self._phrases: dict[int, list[str]] = {}  # folded title and questions, made when first compared
         self._statements: dict[int, str] = {}  # folded text but alternate questions, made when asked
         self.holds = lru_cache(maxsize=HELD_REMEMBERED)(self._holds)  # per index: freed with it
+        self._holders = lru_cache(maxsize=HELD_REMEMBERED)(self._holding)  # word -> entries, likewise
         for position, entry in enumerate(self.entries):
             for field, field_texts in _entry_fields(entry).items():
                 texts.extend((position, FIELD_WEIGHTS[field], text) for text in field_texts)
@@ -178,11 +179,11 @@ class SearchIndex:
 
     def entry_share(self, word: str) -> float:
         """Share of the entries whose text holds every character pair of the word."""
-        return len(self._holding(word)) / max(len(self.entries), 1)
+        return len(self._holders(word)) / max(len(self.entries), 1)
 
     def used_in(self, word: str, allowed: np.ndarray) -> bool:
         """Whether one of the allowed entries (a mask) holds the word."""
-        return bool(allowed[self._holding(word)].any())
+        return bool(allowed[self._holders(word)].any())
 
     def _unit_importance(self, unit: Unit) -> float:
         known = [idf for token, _ in unit.alternatives if (idf := self._postings.idf(token)) is not None]
