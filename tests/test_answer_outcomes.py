@@ -245,6 +245,7 @@ def test_a_common_noun_beside_a_generic_word_names_the_subject(answerer: Answere
         ("专员是谁", ("unsure", None), ("answer", "zd.renmin")),
         ("中医院电话", ("answer", "zd.hospital"), ("answer", "zd.hospital")),  # names its own subject
         ("能预约专家吗", ("answer", "zd.dier"), ("answer", "zd.dier")),  # the previous entry does not say it
+        ("为什么", ("not_covered", None), ("not_covered", None)),  # names nothing: no repeat of the answer
     ],
 )
 def test_a_follow_up_is_read_in_the_previous_answers_section(
