@@ -222,8 +222,9 @@ class Answerer:
             return alone
         scope = self.scope(self.written_in_characters(fold_question(question)), card)
         within = self._section_masks[section]
+        # 为什么, 是吗 name nothing to look up; a word the knowledge never uses is no follow-up
         if scope.empty or scope.unknown:
-            return alone  # 为什么, 是吗 name nothing to look up; a word the knowledge never uses is no follow-up
+            return alone
         if not all(self.index.used_in(w.text, within) for w in scope.known):
             return alone  # it names something the section does not: not searched again (most questions)
         contextual = self._answer_one(f"{self.index.entries[previous].title} {question}", card)
