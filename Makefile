@@ -44,6 +44,7 @@ score: $(STAMP)
 	$(PY) ../shared/eval/score.py ../shared/eval/dev2.jsonl
 	$(PY) ../shared/eval/score.py eval/blind.jsonl
 	$(PY) ../shared/eval/score.py eval/blind2.jsonl
+	$(PY) ../shared/eval/score.py eval/blind3.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info
