@@ -107,28 +107,23 @@ def test_missing_matching_settings(folder: Path) -> None:
     assert knowledge is None and str(problems[0]).endswith("matching.yaml:1: file is missing")
 
 
-def test_a_command_in_words_must_be_a_card_holders_command(folder: Path) -> None:
+@pytest.mark.parametrize(
+    ("added", "problem"),
+    [
+        ("reload: [重新加载]", "not a card holder's command: reload"),  # an admin's command
+        ("start: [我的预约]", "'我的预约' asks for both"),  # /mybookings has it already
+    ],
+)
+def test_commands_in_words_are_card_holders_commands_each_phrase_once(
+    folder: Path, added: str, problem: str
+) -> None:
     path = folder / "matching.yaml"
+    text = path.read_text(encoding="utf-8")
     path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            "commands_in_words:\n", "commands_in_words:\n  reload: [重新加载]\n"
-        ),
-        encoding="utf-8",
+        text.replace("commands_in_words:\n", f"commands_in_words:\n  {added}\n"), encoding="utf-8"
     )
     knowledge, problems = check_knowledge(folder)
-    assert knowledge is None and "not a card holder's command: reload" in problems[0].message
-
-
-def test_a_phrase_asks_for_one_command(folder: Path) -> None:
-    path = folder / "matching.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            "commands_in_words:\n", "commands_in_words:\n  start: [我的预约]\n"
-        ),
-        encoding="utf-8",
-    )
-    knowledge, problems = check_knowledge(folder)
-    assert knowledge is None and "'我的预约' asks for both" in problems[0].message
+    assert knowledge is None and problem in problems[0].message
 
 
 # --- encodings and binary files: a problem at its line, never a traceback ----------------------------
